@@ -1,0 +1,32 @@
+# Folio: `make run` serves the API on :8080, `make test` runs every check CI runs.
+SHELL := /bin/bash
+CARGO ?= cargo
+
+.PHONY: run test services build lint fmt layering unit-and-integration bench
+
+services:
+	@scripts/ensure-services.sh
+
+run: services
+	$(CARGO) run -p folio -- serve
+
+build:
+	$(CARGO) build --workspace --all-targets
+
+unit-and-integration: services
+	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
+		$(CARGO) nextest run --workspace --no-fail-fast; \
+	else \
+		$(CARGO) test --workspace --no-fail-fast; \
+	fi
+
+layering:
+	scripts/check-layering.sh
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all --check
+
+test: unit-and-integration layering lint fmt

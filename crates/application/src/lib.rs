@@ -1,0 +1,21 @@
+//! Folio's use cases. Each public method on [`Folio`] is one user intent; it decides
+//! permissions through domain policies and talks to the outside world only through
+//! the ports in [`ports`], which the adapters implement.
+
+// Ports use native `async fn`. Their futures' `Send`-ness is known wherever the
+// concrete adapters are (the server wires them), so no bound is spelled out here.
+#![allow(async_fn_in_trait)]
+
+pub mod error;
+pub mod folio;
+pub mod ports;
+pub mod query_count;
+pub mod use_cases;
+pub mod views;
+
+#[cfg(test)]
+mod test_support;
+
+pub use error::{AppError, FieldErrors};
+pub use folio::{Folio, SessionPolicy};
+pub use ports::Ports;

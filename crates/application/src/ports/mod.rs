@@ -1,0 +1,50 @@
+//! The ports: everything a use case needs from the outside world, as traits.
+//! Adapters (PostgreSQL, Redis, argon2, ...) implement them; unit tests mock them.
+
+mod articles;
+mod comments;
+mod error;
+mod profiles;
+mod security;
+mod sessions;
+mod users;
+
+pub use articles::{
+    ArticleChanges, ArticleFilter, ArticlePage, ArticleQuery, ArticleRepository, NewArticle,
+    ViewerFacts,
+};
+pub use comments::{CommentRepository, NewComment};
+pub use error::{Conflict, PortError};
+pub use profiles::ProfileRepository;
+pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
+pub use sessions::{ActiveSession, NewSession, SessionRepository};
+pub use users::{NewUser, UserChanges, UserRepository};
+
+#[cfg(test)]
+pub use {
+    articles::MockArticleRepository, comments::MockCommentRepository,
+    profiles::MockProfileRepository, security::MockClock, security::MockPasswordHasher,
+    security::MockTokenIssuer, sessions::MockSessionRepository, users::MockUserRepository,
+};
+
+/// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
+/// stay generic over one parameter instead of eight.
+pub trait Ports: Send + Sync + 'static {
+    type Users: UserRepository;
+    type Sessions: SessionRepository;
+    type Profiles: ProfileRepository;
+    type Articles: ArticleRepository;
+    type Comments: CommentRepository;
+    type Hasher: PasswordHasher;
+    type Tokens: TokenIssuer;
+    type Clock: Clock;
+
+    fn users(&self) -> &Self::Users;
+    fn sessions(&self) -> &Self::Sessions;
+    fn profiles(&self) -> &Self::Profiles;
+    fn articles(&self) -> &Self::Articles;
+    fn comments(&self) -> &Self::Comments;
+    fn hasher(&self) -> &Self::Hasher;
+    fn tokens(&self) -> &Self::Tokens;
+    fn clock(&self) -> &Self::Clock;
+}

@@ -1,0 +1,300 @@
+//! Mock ports for use-case unit tests (the `#[automock]` mocks of `ports`), and
+//! small builders for domain fixtures.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::DateTime;
+use folio_domain::{
+    Actor, Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, Comment, CommentBody,
+    CommentId, Email, PasswordHash, Profile, Role, SessionId, Slug, TagList, Timestamp, User,
+    UserId, Username,
+};
+
+use crate::ports::{
+    ActiveSession, ArticleChanges, IssuedToken, MockArticleRepository, MockClock,
+    MockCommentRepository, MockPasswordHasher, MockProfileRepository, MockSessionRepository,
+    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, TokenHash, ViewerFacts,
+};
+use crate::views::Authenticated;
+use crate::{AppError, Folio, SessionPolicy};
+
+/// One mock per port. Set expectations on the fields, then hand it to [`folio`].
+/// A call nobody expected panics, which is how tests say "and nothing else happens".
+#[derive(Default)]
+pub struct MockPorts {
+    pub users: MockUserRepository,
+    pub sessions: MockSessionRepository,
+    pub profiles: MockProfileRepository,
+    pub articles: MockArticleRepository,
+    pub comments: MockCommentRepository,
+    pub hasher: MockPasswordHasher,
+    pub tokens: MockTokenIssuer,
+    pub clock: MockClock,
+}
+
+impl Ports for MockPorts {
+    type Users = MockUserRepository;
+    type Sessions = MockSessionRepository;
+    type Profiles = MockProfileRepository;
+    type Articles = MockArticleRepository;
+    type Comments = MockCommentRepository;
+    type Hasher = MockPasswordHasher;
+    type Tokens = MockTokenIssuer;
+    type Clock = MockClock;
+
+    fn users(&self) -> &Self::Users {
+        &self.users
+    }
+    fn sessions(&self) -> &Self::Sessions {
+        &self.sessions
+    }
+    fn profiles(&self) -> &Self::Profiles {
+        &self.profiles
+    }
+    fn articles(&self) -> &Self::Articles {
+        &self.articles
+    }
+    fn comments(&self) -> &Self::Comments {
+        &self.comments
+    }
+    fn hasher(&self) -> &Self::Hasher {
+        &self.hasher
+    }
+    fn tokens(&self) -> &Self::Tokens {
+        &self.tokens
+    }
+    fn clock(&self) -> &Self::Clock {
+        &self.clock
+    }
+}
+
+impl MockPorts {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The clock reads `now` however often it is asked.
+    pub fn clock_at(&mut self, now: Timestamp) -> &mut Self {
+        self.clock.expect_now().return_const(now);
+        self
+    }
+
+    /// `TokenIssuer::issue` is called exactly once and returns `token` with `hash`.
+    pub fn issues_token(&mut self, token: &str, hash: &[u8]) -> &mut Self {
+        let issued = IssuedToken {
+            token: token.to_owned(),
+            hash: TokenHash(hash.to_vec()),
+        };
+        self.tokens
+            .expect_issue()
+            .times(1)
+            .returning(move || Ok(issued.clone()));
+        self
+    }
+
+    /// `find_by_slug` finds `article` under its own slug (any number of times).
+    pub fn finds_article(&mut self, article: &Article) -> &mut Self {
+        let slug = article.slug.clone();
+        let found = article.clone();
+        self.articles
+            .expect_find_by_slug()
+            .withf(move |asked| *asked == slug)
+            .returning(move |_| Ok(Some(found.clone())));
+        self
+    }
+
+    /// `find_by_slug` finds nothing, whatever the slug.
+    pub fn finds_no_article(&mut self) -> &mut Self {
+        self.articles.expect_find_by_slug().returning(|_| Ok(None));
+        self
+    }
+
+    /// `viewer_facts` answers "nothing favorited, nobody followed", at most `times` times.
+    pub fn no_viewer_facts(&mut self, times: usize) -> &mut Self {
+        self.articles
+            .expect_viewer_facts()
+            .times(times)
+            .returning(|_, _, _| Ok(ViewerFacts::default()));
+        self
+    }
+}
+
+/// The application on mocked ports, with the default session policy.
+pub fn folio(ports: MockPorts) -> Folio<MockPorts> {
+    Folio::new(ports, SessionPolicy::default())
+}
+
+/// The application on mocked ports, with a given session policy.
+pub fn folio_with(ports: MockPorts, policy: SessionPolicy) -> Folio<MockPorts> {
+    Folio::new(ports, policy)
+}
+
+/// A list that a `withf`/`returning` closure can push the arguments it saw into.
+pub type Captured<T> = Arc<Mutex<Vec<T>>>;
+
+pub fn captured<T>() -> Captured<T> {
+    Arc::new(Mutex::new(Vec::new()))
+}
+
+/// Takes what a closure captured.
+pub fn taken<T>(captured: &Captured<T>) -> Vec<T> {
+    std::mem::take(&mut *captured.lock().unwrap())
+}
+
+/// The fixed "now" of every test: 2024-05-01T12:00:00Z.
+pub fn now() -> Timestamp {
+    DateTime::from_timestamp(1_714_564_800, 0).unwrap()
+}
+
+pub fn user(name: &str) -> User {
+    user_with_role(name, Role::Member)
+}
+
+pub fn user_with_role(name: &str, role: Role) -> User {
+    User {
+        id: UserId::generate(),
+        username: Username::parse(name).unwrap(),
+        email: Email::parse(&format!("{name}@example.com")).unwrap(),
+        bio: None,
+        image: None,
+        role,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub fn profile_of(user: &User) -> Profile {
+    Profile {
+        user_id: user.id,
+        username: user.username.clone(),
+        bio: user.bio.clone(),
+        image: user.image.clone(),
+    }
+}
+
+pub fn profile(name: &str) -> Profile {
+    profile_of(&user(name))
+}
+
+/// A member acting for `profile`'s user.
+pub fn actor_for(profile: &Profile) -> Actor {
+    Actor::new(profile.user_id, Role::Member)
+}
+
+pub fn authenticated(user: &User) -> Authenticated {
+    Authenticated {
+        user: user.clone(),
+        session_id: SessionId::generate(),
+    }
+}
+
+pub fn password_hash(encoded: &str) -> PasswordHash {
+    PasswordHash::from_encoded(encoded.to_owned())
+}
+
+pub fn active_session(user: &User, last_seen_at: Timestamp) -> ActiveSession {
+    ActiveSession {
+        id: SessionId::generate(),
+        user: user.clone(),
+        last_seen_at,
+    }
+}
+
+/// A stored article by `author`, its slug derived from `title`.
+pub fn article_by(author: &Profile, title: &str) -> Article {
+    let title = ArticleTitle::parse(title).unwrap();
+    Article {
+        id: ArticleId::generate(),
+        slug: Slug::from_title(&title),
+        title,
+        description: ArticleDescription::parse("A description").unwrap(),
+        body: ArticleBody::parse("Some body text").unwrap(),
+        tags: TagList::parse(&["rust"]).unwrap(),
+        author: author.clone(),
+        favorites_count: 0,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// The article the repository would return for `new`, written by `author`.
+pub fn stored_article(new: &NewArticle, author: &Profile) -> Article {
+    Article {
+        id: new.id,
+        slug: new.slug.clone(),
+        title: new.title.clone(),
+        description: new.description.clone(),
+        body: new.body.clone(),
+        tags: new.tags.clone(),
+        author: author.clone(),
+        favorites_count: 0,
+        created_at: new.created_at,
+        updated_at: new.created_at,
+    }
+}
+
+/// `article` with `changes` applied, as the repository would return it.
+pub fn changed_article(article: &Article, changes: &ArticleChanges) -> Article {
+    let mut updated = article.clone();
+    if let Some(slug) = &changes.slug {
+        updated.slug = slug.clone();
+    }
+    if let Some(title) = &changes.title {
+        updated.title = title.clone();
+    }
+    if let Some(description) = &changes.description {
+        updated.description = description.clone();
+    }
+    if let Some(body) = &changes.body {
+        updated.body = body.clone();
+    }
+    if let Some(tags) = &changes.tags {
+        updated.tags = tags.clone();
+    }
+    if let Some(updated_at) = changes.updated_at {
+        updated.updated_at = updated_at;
+    }
+    updated
+}
+
+pub fn comment_on(article: &Article, author: &Profile, id: i64, body: &str) -> Comment {
+    Comment {
+        id: CommentId::new(id),
+        article_id: article.id,
+        body: CommentBody::parse(body).unwrap(),
+        author: author.clone(),
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// The field errors of an `AppError::Invalid`; panics on anything else.
+#[track_caller]
+pub fn invalid_fields<T: std::fmt::Debug>(
+    result: Result<T, AppError>,
+) -> BTreeMap<String, Vec<String>> {
+    match result {
+        Err(AppError::Invalid(errors)) => errors.fields().clone(),
+        other => panic!("expected AppError::Invalid, got {other:?}"),
+    }
+}
+
+/// The names of the fields in `errors`, sorted.
+pub fn field_names(errors: &BTreeMap<String, Vec<String>>) -> Vec<&str> {
+    errors.keys().map(String::as_str).collect()
+}
+
+/// A `PortError::Unavailable` as an adapter would report a dead database.
+pub fn unavailable() -> PortError {
+    PortError::unavailable(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        "connection timed out",
+    ))
+}
+
+/// A `PortError::Other` as an adapter would report an unexpected failure.
+pub fn broken() -> PortError {
+    PortError::other(std::io::Error::other("something broke"))
+}

@@ -1,0 +1,370 @@
+//! Articles: lists, the feed, reading, publishing, editing, deleting, favorites, tags.
+
+use folio_domain::{
+    Actor, Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, Permission, Slug,
+    TagList, TagName, UserId,
+};
+
+use crate::error::Resource;
+use crate::ports::{
+    ArticleChanges, ArticleFilter, ArticleQuery, ArticleRepository, Clock, Conflict, NewArticle,
+    PortError, ViewerFacts,
+};
+use crate::views::{ArticleListView, ArticleView};
+use crate::{AppError, FieldErrors, Folio, Ports};
+
+/// Page size when the client does not ask for one.
+pub const DEFAULT_PAGE_SIZE: u32 = 20;
+/// Larger requested pages are cut to this size.
+pub const MAX_PAGE_SIZE: u32 = 100;
+/// `GET /tags` returns at most this many tags.
+pub const MAX_TAGS_LISTED: u32 = 1000;
+
+/// Limit and offset as the client sent them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PageRequest {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ArticleDraft {
+    pub title: String,
+    pub description: String,
+    pub body: String,
+    pub tags: Vec<String>,
+}
+
+type ParsedDraft = (ArticleTitle, ArticleDescription, ArticleBody, TagList);
+
+impl ArticleDraft {
+    /// The fields as domain values, or the problems of every invalid field at once.
+    pub fn parse(&self) -> Result<ParsedDraft, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = errors.check("title", ArticleTitle::parse(&self.title));
+        let description = errors.check("description", ArticleDescription::parse(&self.description));
+        let body = errors.check("body", ArticleBody::parse(&self.body));
+        let tags = errors.check("tagList", TagList::parse(&self.tags));
+        match (title, description, body, tags) {
+            (Some(title), Some(description), Some(body), Some(tags)) => {
+                Ok((title, description, body, tags))
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// An edit; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleEdit {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+impl<P: Ports> Folio<P> {
+    pub async fn list_articles(
+        &self,
+        viewer: Option<Actor>,
+        filter: ArticleFilter,
+        page: PageRequest,
+    ) -> Result<ArticleListView, AppError> {
+        let (limit, offset) = validate_page(page)?;
+        let query = ArticleQuery {
+            filter,
+            followed_by: None,
+            limit,
+            offset,
+        };
+        self.load_page(viewer, query).await
+    }
+
+    /// Articles by the authors the caller follows.
+    pub async fn feed(&self, actor: Actor, page: PageRequest) -> Result<ArticleListView, AppError> {
+        let (limit, offset) = validate_page(page)?;
+        let query = ArticleQuery {
+            filter: ArticleFilter::default(),
+            followed_by: Some(actor.user_id),
+            limit,
+            offset,
+        };
+        self.load_page(Some(actor), query).await
+    }
+
+    pub async fn article(
+        &self,
+        viewer: Option<Actor>,
+        slug: &str,
+    ) -> Result<ArticleView, AppError> {
+        let article = self.find_article(slug).await?;
+        self.view_one(viewer, article).await
+    }
+
+    pub async fn publish_article(
+        &self,
+        actor: Actor,
+        draft: ArticleDraft,
+    ) -> Result<ArticleView, AppError> {
+        let (title, description, body, tags) = draft.parse().map_err(AppError::Invalid)?;
+
+        let id = ArticleId::generate();
+        let created_at = self.ports.clock().now();
+        for slug in slug_candidates(&title, id) {
+            let new_article = NewArticle {
+                id,
+                slug,
+                author_id: actor.user_id,
+                title: title.clone(),
+                description: description.clone(),
+                body: body.clone(),
+                tags: tags.clone(),
+                created_at,
+            };
+            match self.ports.articles().insert(new_article).await {
+                Ok(article) => return self.view_one(Some(actor), article).await,
+                Err(PortError::Conflict(Conflict::Slug)) => continue,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(slug_exhausted())
+    }
+
+    pub async fn edit_article(
+        &self,
+        actor: Actor,
+        slug: &str,
+        edit: ArticleEdit,
+    ) -> Result<ArticleView, AppError> {
+        let article = self.find_article(slug).await?;
+        if !actor.may(Permission::EditArticle {
+            author: article.author.user_id,
+        }) {
+            return Err(AppError::Forbidden);
+        }
+
+        let mut errors = FieldErrors::new();
+        let mut changes = ArticleChanges::default();
+        if let Some(raw) = &edit.title {
+            changes.title = errors.check("title", ArticleTitle::parse(raw));
+        }
+        if let Some(raw) = &edit.description {
+            changes.description = errors.check("description", ArticleDescription::parse(raw));
+        }
+        if let Some(raw) = &edit.body {
+            changes.body = errors.check("body", ArticleBody::parse(raw));
+        }
+        if let Some(raw) = &edit.tags {
+            changes.tags = errors.check("tagList", TagList::parse(raw));
+        }
+        errors.into_result()?;
+        changes.updated_at = Some(self.ports.clock().now());
+
+        // The slug follows the title, and only the title.
+        let new_title = changes
+            .title
+            .clone()
+            .filter(|title| *title != article.title);
+        let Some(new_title) = new_title else {
+            let updated = self.ports.articles().update(article.id, changes).await;
+            return self
+                .view_one(Some(actor), updated.map_err(article_gone)?)
+                .await;
+        };
+        for candidate in slug_candidates(&new_title, article.id) {
+            let attempt = ArticleChanges {
+                slug: Some(candidate),
+                ..changes.clone()
+            };
+            match self.ports.articles().update(article.id, attempt).await {
+                Ok(updated) => return self.view_one(Some(actor), updated).await,
+                Err(PortError::Conflict(Conflict::Slug)) => continue,
+                Err(other) => return Err(article_gone(other)),
+            }
+        }
+        Err(slug_exhausted())
+    }
+
+    pub async fn delete_article(&self, actor: Actor, slug: &str) -> Result<(), AppError> {
+        let article = self.find_article(slug).await?;
+        if !actor.may(Permission::DeleteArticle {
+            author: article.author.user_id,
+        }) {
+            return Err(AppError::Forbidden);
+        }
+        self.ports
+            .articles()
+            .delete(article.id)
+            .await
+            .map_err(article_gone)
+    }
+
+    pub async fn favorite(&self, actor: Actor, slug: &str) -> Result<ArticleView, AppError> {
+        let article = self.find_article(slug).await?;
+        self.ports
+            .articles()
+            .favorite(actor.user_id, article.id)
+            .await
+            .map_err(article_gone)?;
+        self.article(Some(actor), article.slug.as_str()).await
+    }
+
+    pub async fn unfavorite(&self, actor: Actor, slug: &str) -> Result<ArticleView, AppError> {
+        let article = self.find_article(slug).await?;
+        self.ports
+            .articles()
+            .unfavorite(actor.user_id, article.id)
+            .await
+            .map_err(article_gone)?;
+        self.article(Some(actor), article.slug.as_str()).await
+    }
+
+    pub async fn popular_tags(&self) -> Result<Vec<TagName>, AppError> {
+        Ok(self.ports.articles().popular_tags(MAX_TAGS_LISTED).await?)
+    }
+
+    pub(crate) async fn find_article(&self, slug: &str) -> Result<Article, AppError> {
+        self.ports
+            .articles()
+            .find_by_slug(&Slug::from_trusted(slug.to_owned()))
+            .await?
+            .ok_or(AppError::NotFound(Resource::Article))
+    }
+
+    async fn load_page(
+        &self,
+        viewer: Option<Actor>,
+        query: ArticleQuery,
+    ) -> Result<ArticleListView, AppError> {
+        let page = self.ports.articles().list(query).await?;
+        let articles = self.with_viewer_facts(viewer, page.articles).await?;
+        Ok(ArticleListView {
+            articles,
+            total: page.total,
+        })
+    }
+
+    async fn view_one(
+        &self,
+        viewer: Option<Actor>,
+        article: Article,
+    ) -> Result<ArticleView, AppError> {
+        let mut views = self.with_viewer_facts(viewer, vec![article]).await?;
+        views.pop().ok_or(AppError::NotFound(Resource::Article))
+    }
+
+    /// Adds `favorited` / `following` for the whole batch with one lookup.
+    async fn with_viewer_facts(
+        &self,
+        viewer: Option<Actor>,
+        articles: Vec<Article>,
+    ) -> Result<Vec<ArticleView>, AppError> {
+        let facts = match viewer {
+            Some(viewer) if !articles.is_empty() => {
+                let ids: Vec<ArticleId> = articles.iter().map(|a| a.id).collect();
+                let mut authors: Vec<UserId> = articles.iter().map(|a| a.author.user_id).collect();
+                authors.sort();
+                authors.dedup();
+                self.ports
+                    .articles()
+                    .viewer_facts(viewer.user_id, &ids, &authors)
+                    .await?
+            }
+            _ => ViewerFacts::default(),
+        };
+        Ok(articles
+            .into_iter()
+            .map(|article| ArticleView {
+                favorited: facts.favorited.contains(&article.id),
+                following_author: facts.following.contains(&article.author.user_id),
+                article,
+            })
+            .collect())
+    }
+}
+
+fn validate_page(page: PageRequest) -> Result<(u32, u64), AppError> {
+    let mut errors = FieldErrors::new();
+    let limit = match page.limit {
+        None => DEFAULT_PAGE_SIZE,
+        Some(limit) if limit < 1 => {
+            errors.add("limit", "must be at least 1");
+            DEFAULT_PAGE_SIZE
+        }
+        Some(limit) => u32::try_from(limit.min(i64::from(MAX_PAGE_SIZE))).unwrap_or(MAX_PAGE_SIZE),
+    };
+    let offset = match page.offset {
+        None => 0,
+        Some(offset) => u64::try_from(offset).unwrap_or_else(|_| {
+            errors.add("offset", "must be zero or more");
+            0
+        }),
+    };
+    errors.into_result()?;
+    Ok((limit, offset))
+}
+
+/// The plain slug first; if taken, the slug made distinct by part of the article's
+/// (random) id, which is stable for the article so retries are deterministic.
+fn slug_candidates(title: &ArticleTitle, id: ArticleId) -> [Slug; 3] {
+    let base = Slug::from_title(title);
+    let unique = id.as_uuid().simple().to_string();
+    let short = &unique[unique.len() - 6..];
+    [
+        base.clone(),
+        base.with_suffix(short),
+        base.with_suffix(&unique),
+    ]
+}
+
+/// Three distinct candidates all taken: practically impossible, but never a 500.
+fn slug_exhausted() -> AppError {
+    AppError::Invalid(FieldErrors::single(
+        "title",
+        "produces a slug that is already taken",
+    ))
+}
+
+fn article_gone(error: PortError) -> AppError {
+    match error {
+        PortError::NotFound => AppError::NotFound(Resource::Article),
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_defaults_caps_and_rejects() {
+        assert!(matches!(validate_page(PageRequest::default()), Ok((20, 0))));
+        let capped = validate_page(PageRequest {
+            limit: Some(500),
+            offset: Some(7),
+        });
+        assert!(matches!(capped, Ok((100, 7))));
+        let bad = validate_page(PageRequest {
+            limit: Some(0),
+            offset: Some(-1),
+        });
+        match bad {
+            Err(AppError::Invalid(errors)) => {
+                assert_eq!(
+                    errors.fields().keys().collect::<Vec<_>>(),
+                    ["limit", "offset"]
+                );
+            }
+            other => panic!("expected validation failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn slug_candidates_are_distinct_and_share_the_title_stem() {
+        let title = ArticleTitle::parse("Hello World").unwrap_or_else(|e| panic!("{e}"));
+        let [plain, short, long] = slug_candidates(&title, ArticleId::generate());
+        assert_eq!(plain.as_str(), "hello-world");
+        assert!(short.as_str().starts_with("hello-world-") && short.as_str().len() == 18);
+        assert!(long.as_str().len() > short.as_str().len());
+    }
+}

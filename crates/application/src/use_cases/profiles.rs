@@ -1,0 +1,69 @@
+//! Public profiles and follows.
+
+use folio_domain::{Actor, Profile, Username};
+
+use crate::error::Resource;
+use crate::ports::ProfileRepository;
+use crate::views::ProfileView;
+use crate::{AppError, FieldErrors, Folio, Ports};
+
+impl<P: Ports> Folio<P> {
+    pub async fn profile(
+        &self,
+        viewer: Option<Actor>,
+        username: &str,
+    ) -> Result<ProfileView, AppError> {
+        let profile = self.find_profile(username).await?;
+        let following = match viewer {
+            Some(viewer) if viewer.user_id != profile.user_id => {
+                self.ports
+                    .profiles()
+                    .is_following(viewer.user_id, profile.user_id)
+                    .await?
+            }
+            _ => false,
+        };
+        Ok(ProfileView { profile, following })
+    }
+
+    pub async fn follow(&self, actor: Actor, username: &str) -> Result<ProfileView, AppError> {
+        let profile = self.find_profile(username).await?;
+        if profile.user_id == actor.user_id {
+            return Err(AppError::Invalid(FieldErrors::single(
+                "username",
+                "cannot follow yourself",
+            )));
+        }
+        self.ports
+            .profiles()
+            .follow(actor.user_id, profile.user_id)
+            .await?;
+        Ok(ProfileView {
+            profile,
+            following: true,
+        })
+    }
+
+    pub async fn unfollow(&self, actor: Actor, username: &str) -> Result<ProfileView, AppError> {
+        let profile = self.find_profile(username).await?;
+        self.ports
+            .profiles()
+            .unfollow(actor.user_id, profile.user_id)
+            .await?;
+        Ok(ProfileView {
+            profile,
+            following: false,
+        })
+    }
+
+    async fn find_profile(&self, username: &str) -> Result<Profile, AppError> {
+        // A string that is not a valid username cannot name anyone.
+        let username =
+            Username::parse(username).map_err(|_| AppError::NotFound(Resource::Profile))?;
+        self.ports
+            .profiles()
+            .find_by_username(&username)
+            .await?
+            .ok_or(AppError::NotFound(Resource::Profile))
+    }
+}

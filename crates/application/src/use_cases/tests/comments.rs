@@ -1,0 +1,410 @@
+//! Comments on articles.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+
+use folio_domain::{Actor, CommentId, Role, UserId};
+
+use crate::error::{AppError, Resource};
+use crate::ports::{NewComment, PortError, ViewerFacts};
+use crate::test_support::{
+    MockPorts, actor_for, article_by, captured, comment_on, field_names, folio, invalid_fields,
+    now, profile, taken, unavailable,
+};
+
+// ------------------------------------------------------------------- add
+
+#[tokio::test]
+async fn blank_comment_is_invalid_without_any_repository_call() {
+    // No expectations: neither the article lookup nor the insert may happen.
+    let folio = folio(MockPorts::new());
+
+    let errors = invalid_fields(
+        folio
+            .add_comment(actor_for(&profile("carol")), "hello-world", " \n\t ")
+            .await,
+    );
+
+    assert_eq!(field_names(&errors), ["body"]);
+    assert_eq!(errors["body"], ["can't be blank"]);
+}
+
+#[tokio::test]
+async fn overlong_comment_is_invalid_without_any_repository_call() {
+    let folio = folio(MockPorts::new());
+
+    let errors = invalid_fields(
+        folio
+            .add_comment(
+                actor_for(&profile("carol")),
+                "hello-world",
+                &"x".repeat(10_001),
+            )
+            .await,
+    );
+
+    assert_eq!(
+        errors["body"],
+        ["is too long (maximum is 10000 characters)"]
+    );
+}
+
+#[tokio::test]
+async fn comment_on_unknown_article_is_not_found() {
+    let mut ports = MockPorts::new();
+    ports.finds_no_article();
+    ports.comments.expect_insert().never();
+    let folio = folio(ports);
+
+    let result = folio
+        .add_comment(actor_for(&profile("carol")), "no-such-article", "Nice!")
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::NotFound(Resource::Article))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn comment_is_stored_on_the_article_by_the_caller() {
+    let alice = profile("alice");
+    let carol = profile("carol");
+    let article = article_by(&alice, "Hello World");
+    let stored = comment_on(&article, &carol, 7, "Nice!");
+    let returned = stored.clone();
+    let inserted = captured::<NewComment>();
+    let seen = inserted.clone();
+
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_insert()
+        .times(1)
+        .returning(move |new| {
+            seen.lock().unwrap().push(new);
+            Ok(returned.clone())
+        });
+    let folio = folio(ports);
+
+    let view = folio
+        .add_comment(actor_for(&carol), "hello-world", "  Nice!  ")
+        .await
+        .unwrap();
+
+    let [new] = taken(&inserted).try_into().unwrap();
+    assert_eq!(new.article_id, article.id);
+    assert_eq!(new.author_id, carol.user_id);
+    assert_eq!(new.body.as_str(), "Nice!");
+    assert_eq!(new.created_at, now());
+    assert_eq!(view.comment, stored);
+    assert!(!view.following_author);
+}
+
+#[tokio::test]
+async fn comment_on_an_article_deleted_meanwhile_is_not_found() {
+    let article = article_by(&profile("alice"), "Hello World");
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_insert()
+        .times(1)
+        .returning(|_| Err(PortError::NotFound));
+    let folio = folio(ports);
+
+    let result = folio
+        .add_comment(actor_for(&profile("carol")), "hello-world", "Nice!")
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::NotFound(Resource::Article))),
+        "{result:?}"
+    );
+}
+
+// ------------------------------------------------------------------ list
+
+#[tokio::test]
+async fn comments_of_unknown_article_are_not_found() {
+    let mut ports = MockPorts::new();
+    ports.finds_no_article();
+    ports.comments.expect_list_for_article().never();
+    let folio = folio(ports);
+
+    let result = folio.comments(None, "no-such-article").await;
+
+    assert!(
+        matches!(result, Err(AppError::NotFound(Resource::Article))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn comments_for_anonymous_viewer_need_no_viewer_facts() {
+    let alice = profile("alice");
+    let article = article_by(&alice, "Hello World");
+    let comments = vec![
+        comment_on(&article, &alice, 2, "Second"),
+        comment_on(&article, &profile("bob"), 1, "First"),
+    ];
+    let listed = comments.clone();
+    let id = article.id;
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_list_for_article()
+        .withf(move |asked| *asked == id)
+        .times(1)
+        .returning(move |_| Ok(listed.clone()));
+    ports.articles.expect_viewer_facts().never();
+    let folio = folio(ports);
+
+    let views = folio.comments(None, "hello-world").await.unwrap();
+
+    let shown: Vec<_> = views.iter().map(|v| v.comment.clone()).collect();
+    assert_eq!(shown, comments);
+    assert!(views.iter().all(|v| !v.following_author));
+}
+
+#[tokio::test]
+async fn comments_load_follows_once_for_all_distinct_authors() {
+    let alice = profile("alice");
+    let bob = profile("bob");
+    let carol = actor_for(&profile("carol"));
+    let article = article_by(&alice, "Hello World");
+    let comments = vec![
+        comment_on(&article, &alice, 3, "Third"),
+        comment_on(&article, &bob, 2, "Second"),
+        comment_on(&article, &alice, 1, "First"),
+    ];
+    let listed = comments.clone();
+    let mut authors = vec![alice.user_id, bob.user_id];
+    authors.sort();
+    let followed = bob.user_id;
+
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_list_for_article()
+        .times(1)
+        .returning(move |_| Ok(listed.clone()));
+    ports
+        .articles
+        .expect_viewer_facts()
+        .withf(move |viewer, articles, asked| {
+            *viewer == carol.user_id && articles.is_empty() && asked == authors.as_slice()
+        })
+        .times(1)
+        .returning(move |_, _, _| {
+            Ok(ViewerFacts {
+                favorited: HashSet::new(),
+                following: HashSet::from([followed]),
+            })
+        });
+    let folio = folio(ports);
+
+    let views = folio.comments(Some(carol), "hello-world").await.unwrap();
+
+    let flags: Vec<(i64, bool)> = views
+        .iter()
+        .map(|v| (v.comment.id.get(), v.following_author))
+        .collect();
+    assert_eq!(flags, [(3, false), (2, true), (1, false)]);
+}
+
+#[tokio::test]
+async fn no_comments_need_no_viewer_facts() {
+    let article = article_by(&profile("alice"), "Hello World");
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_list_for_article()
+        .returning(|_| Ok(Vec::new()));
+    ports.articles.expect_viewer_facts().never();
+    let folio = folio(ports);
+
+    let views = folio
+        .comments(Some(actor_for(&profile("carol"))), "hello-world")
+        .await
+        .unwrap();
+
+    assert!(views.is_empty());
+}
+
+// ---------------------------------------------------------------- delete
+
+/// The comment lookup, scoped to the comment's article, finds `comment` once.
+fn finds_comment(ports: &mut MockPorts, comment: &folio_domain::Comment) {
+    let found = comment.clone();
+    let (article_id, comment_id) = (comment.article_id, comment.id);
+    ports
+        .comments
+        .expect_find()
+        .withf(move |article, id| *article == article_id && *id == comment_id)
+        .times(1)
+        .returning(move |_, _| Ok(Some(found.clone())));
+}
+
+#[tokio::test]
+async fn deleting_someone_elses_comment_as_a_member_is_forbidden() {
+    let article = article_by(&profile("alice"), "Hello World");
+    let comment = comment_on(&article, &profile("bob"), 7, "Mine");
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    finds_comment(&mut ports, &comment);
+    ports.comments.expect_delete().never();
+    let folio = folio(ports);
+
+    let result = folio
+        .delete_comment(actor_for(&profile("mallory")), "hello-world", 7)
+        .await;
+
+    assert!(matches!(result, Err(AppError::Forbidden)), "{result:?}");
+}
+
+#[tokio::test]
+async fn the_article_author_cannot_delete_comments_of_others() {
+    let alice = profile("alice");
+    let article = article_by(&alice, "Hello World");
+    let comment = comment_on(&article, &profile("bob"), 7, "Mine");
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    finds_comment(&mut ports, &comment);
+    ports.comments.expect_delete().never();
+    let folio = folio(ports);
+
+    let result = folio
+        .delete_comment(actor_for(&alice), "hello-world", 7)
+        .await;
+
+    assert!(matches!(result, Err(AppError::Forbidden)), "{result:?}");
+}
+
+#[tokio::test]
+async fn moderators_and_the_comment_author_may_delete_a_comment() {
+    let bob = profile("bob");
+    for actor in [
+        actor_for(&bob),
+        Actor::new(UserId::generate(), Role::Moderator),
+        Actor::new(UserId::generate(), Role::Admin),
+    ] {
+        let article = article_by(&profile("alice"), "Hello World");
+        let comment = comment_on(&article, &bob, 7, "Mine");
+        let mut ports = MockPorts::new();
+        ports.finds_article(&article);
+        finds_comment(&mut ports, &comment);
+        ports
+            .comments
+            .expect_delete()
+            .withf(|id| *id == CommentId::new(7))
+            .times(1)
+            .returning(|_| Ok(()));
+        let folio = folio(ports);
+
+        let result = folio.delete_comment(actor, "hello-world", 7).await;
+
+        assert!(result.is_ok(), "{actor:?}: {result:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_comment_of_another_article_is_not_found() {
+    // The lookup is scoped to the article named in the URL; the repository finds no
+    // comment 7 under it (comment 7 belongs to a different article).
+    let article = article_by(&profile("alice"), "Hello World");
+    let article_id = article.id;
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_find()
+        .withf(move |asked, id| *asked == article_id && *id == CommentId::new(7))
+        .times(1)
+        .returning(|_, _| Ok(None));
+    ports.comments.expect_delete().never();
+    let folio = folio(ports);
+
+    let result = folio
+        .delete_comment(
+            Actor::new(UserId::generate(), Role::Admin),
+            "hello-world",
+            7,
+        )
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::NotFound(Resource::Comment))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_comment_of_an_unknown_article_is_not_found() {
+    let mut ports = MockPorts::new();
+    ports.finds_no_article();
+    ports.comments.expect_find().never();
+    ports.comments.expect_delete().never();
+    let folio = folio(ports);
+
+    let result = folio
+        .delete_comment(actor_for(&profile("bob")), "no-such-article", 7)
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::NotFound(Resource::Article))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_comment_that_vanished_meanwhile_succeeds() {
+    let bob = profile("bob");
+    let article = article_by(&profile("alice"), "Hello World");
+    let comment = comment_on(&article, &bob, 7, "Mine");
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    finds_comment(&mut ports, &comment);
+    ports
+        .comments
+        .expect_delete()
+        .times(1)
+        .returning(|_| Err(PortError::NotFound));
+    let folio = folio(ports);
+
+    let result = folio
+        .delete_comment(actor_for(&bob), "hello-world", 7)
+        .await;
+
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn comment_delete_outage_is_unavailable() {
+    let bob = profile("bob");
+    let article = article_by(&profile("alice"), "Hello World");
+    let comment = comment_on(&article, &bob, 7, "Mine");
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    finds_comment(&mut ports, &comment);
+    ports
+        .comments
+        .expect_delete()
+        .returning(|_| Err(unavailable()));
+    let folio = folio(ports);
+
+    let result = folio
+        .delete_comment(actor_for(&bob), "hello-world", 7)
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::Unavailable(_))),
+        "{result:?}"
+    );
+}

@@ -1,0 +1,8 @@
+//! Unit tests of the use cases against mocked ports (see `crate::test_support`).
+//! One file per area; a call to a port that a test did not expect panics, so every
+//! test also asserts "and no other port was touched".
+
+mod accounts;
+mod articles;
+mod comments;
+mod profiles;

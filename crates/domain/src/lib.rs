@@ -1,0 +1,25 @@
+//! Folio's domain: the types that make invalid states unrepresentable and the rules
+//! that decide who may do what. No framework, runtime, database or serialization here.
+
+pub mod article;
+pub mod comment;
+pub mod ids;
+pub mod invalid;
+pub mod policy;
+pub mod profile;
+pub mod role;
+pub mod tag;
+pub mod user;
+
+pub use article::{Article, ArticleBody, ArticleDescription, ArticleTitle, Slug};
+pub use comment::{Comment, CommentBody};
+pub use ids::{ArticleId, CommentId, SessionId, UserId};
+pub use invalid::InvalidValue;
+pub use policy::{Actor, Permission};
+pub use profile::Profile;
+pub use role::Role;
+pub use tag::{TagList, TagName};
+pub use user::{Bio, Email, ImageUrl, Password, PasswordHash, User, Username};
+
+/// Every timestamp in Folio is UTC.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;

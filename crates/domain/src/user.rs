@@ -1,0 +1,245 @@
+use crate::invalid::{InvalidValue, bounded_text, string_newtype};
+use crate::{Role, Timestamp, UserId};
+
+string_newtype!(
+    /// A public handle: 1 to 40 letters, digits, `_`, `-` or `.`; it appears in URLs.
+    Username
+);
+
+impl Username {
+    pub const MAX_CHARS: usize = 40;
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(InvalidValue::blank());
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err(InvalidValue::too_long(Self::MAX_CHARS));
+        }
+        let allowed = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.');
+        if !name.chars().all(allowed) {
+            return Err(InvalidValue::new(
+                "may only contain letters, digits, '_', '-' and '.'",
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+string_newtype!(
+    /// An email address as the user typed it (trimmed). Uniqueness and login lookups
+    /// compare case-insensitively.
+    Email
+);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let email = raw.trim();
+        if email.is_empty() {
+            return Err(InvalidValue::blank());
+        }
+        if email.chars().count() > Self::MAX_CHARS {
+            return Err(InvalidValue::too_long(Self::MAX_CHARS));
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err(InvalidValue::new("is invalid"));
+        };
+        let well_formed = !local.is_empty()
+            && !domain.is_empty()
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.contains('.')
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && !domain.contains('@');
+        if !well_formed {
+            return Err(InvalidValue::new("is invalid"));
+        }
+        Ok(Self(email.to_owned()))
+    }
+}
+
+/// A plain-text password on its way to the hasher. Deliberately not `Display` and
+/// redacted in `Debug`, so it cannot end up in a log line by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
+    /// Any characters are allowed; only the length is checked (no trimming either).
+    pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        let chars = raw.chars().count();
+        if chars == 0 {
+            return Err(InvalidValue::blank());
+        }
+        if chars < Self::MIN_CHARS {
+            return Err(InvalidValue::too_short(Self::MIN_CHARS));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(InvalidValue::too_long(Self::MAX_CHARS));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    /// A password presented at login. Not checked against today's rules: an account
+    /// created under older rules must still be able to sign in.
+    pub fn presented(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// An encoded password hash (PHC string). Opaque to everything but the hasher.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn from_encoded(encoded: String) -> Self {
+        Self(encoded)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+string_newtype!(
+    /// A short self-description shown on the profile.
+    Bio
+);
+
+impl Bio {
+    pub const MAX_CHARS: usize = 1000;
+
+    /// An empty or blank bio means "no bio".
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, InvalidValue> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        bounded_text(raw, Self::MAX_CHARS).map(|bio| Some(Self(bio)))
+    }
+}
+
+string_newtype!(
+    /// An absolute http(s) URL of the user's picture.
+    ImageUrl
+);
+
+impl ImageUrl {
+    pub const MAX_CHARS: usize = 2048;
+
+    /// An empty or blank image means "no image".
+    pub fn parse_optional(raw: &str) -> Result<Option<Self>, InvalidValue> {
+        let url = raw.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        if url.chars().count() > Self::MAX_CHARS {
+            return Err(InvalidValue::too_long(Self::MAX_CHARS));
+        }
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"));
+        match rest {
+            Some(rest) if !rest.is_empty() && !url.chars().any(char::is_whitespace) => {
+                Ok(Some(Self(url.to_owned())))
+            }
+            _ => Err(InvalidValue::new("must be an http(s) URL")),
+        }
+    }
+}
+
+/// A registered account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub email: Email,
+    pub bio: Option<Bio>,
+    pub image: Option<ImageUrl>,
+    pub role: Role,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn username_accepts_underscores_and_rejects_spaces() {
+        assert_eq!(
+            Username::parse(" jake_doe ").map(Username::into_inner),
+            Ok("jake_doe".into())
+        );
+        assert!(Username::parse("jake doe").is_err());
+        assert!(Username::parse("jake/doe").is_err());
+        assert_eq!(Username::parse(""), Err(InvalidValue::blank()));
+        assert!(Username::parse(&"a".repeat(41)).is_err());
+        assert!(Username::parse(&"a".repeat(40)).is_ok());
+    }
+
+    #[test]
+    fn email_requires_local_part_and_dotted_domain() {
+        assert!(Email::parse("first_last@example.co.uk").is_ok());
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@localhost",
+            "a b@x.io",
+            "a@.io",
+            "a@x.io.",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn password_length_is_counted_in_characters() {
+        assert!(Password::parse("12345678").is_ok());
+        assert_eq!(Password::parse("1234567"), Err(InvalidValue::too_short(8)));
+        assert_eq!(Password::parse(""), Err(InvalidValue::blank()));
+        assert!(Password::parse(&"é".repeat(128)).is_ok());
+        assert!(Password::parse(&"é".repeat(129)).is_err());
+        assert!(
+            Password::parse("        ").is_ok(),
+            "spaces are characters too"
+        );
+    }
+
+    #[test]
+    fn password_never_prints_its_value() {
+        let password = Password::parse("hunter2hunter2").map(|p| format!("{p:?}"));
+        assert_eq!(password, Ok("Password(<redacted>)".to_owned()));
+    }
+
+    #[test]
+    fn blank_bio_and_image_mean_none() {
+        assert_eq!(Bio::parse_optional("  "), Ok(None));
+        assert_eq!(ImageUrl::parse_optional(""), Ok(None));
+        assert!(ImageUrl::parse_optional("https://cdn.example/a.png").is_ok_and(|i| i.is_some()));
+        assert!(ImageUrl::parse_optional("javascript:alert(1)").is_err());
+        assert!(ImageUrl::parse_optional("https://").is_err());
+    }
+}

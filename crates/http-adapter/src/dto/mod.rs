@@ -1,0 +1,7 @@
+//! Wire shapes, exactly as the RealWorld API names them.
+
+pub mod articles;
+pub mod comments;
+pub mod profiles;
+pub mod tags;
+pub mod users;

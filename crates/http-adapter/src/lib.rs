@@ -1,0 +1,21 @@
+//! Folio's HTTP adapter: translates HTTP to use cases and back. Routing under
+//! `/api/v1` (and the `/api` alias RealWorld clients expect), DTOs, extractors,
+//! RFC 9457 problem responses, request context, CORS and the OpenAPI document.
+//! No SQL and no business rules live here.
+
+mod auth;
+mod context;
+mod cors;
+mod dto;
+mod extract;
+mod handlers;
+mod openapi;
+mod problem;
+mod routes;
+mod time;
+
+pub use auth::TokenAuthenticator;
+pub use context::{RequestContextSettings, request_context};
+pub use handlers::health::{Readiness, ReadinessReport};
+pub use openapi::openapi_json;
+pub use routes::{HttpSettings, configure, serve};

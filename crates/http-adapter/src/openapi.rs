@@ -1,0 +1,83 @@
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::dto::{articles, comments, profiles, tags, users};
+use crate::handlers;
+use crate::problem::Problem;
+
+/// The OpenAPI 3.1 document, generated from the handlers and DTOs.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Folio API",
+        description = "A publishing backend; a superset of the RealWorld (Conduit) API. \
+                       Every route is served under /api/v1 and, for RealWorld clients, /api. \
+                       Errors are RFC 9457 problem+json with a stable `code`.",
+    ),
+    paths(
+        handlers::users::register,
+        handlers::users::login,
+        handlers::users::current_user,
+        handlers::users::update_user,
+        handlers::profiles::get_profile,
+        handlers::profiles::follow,
+        handlers::profiles::unfollow,
+        handlers::articles::list_articles,
+        handlers::articles::feed,
+        handlers::articles::get_article,
+        handlers::articles::create_article,
+        handlers::articles::update_article,
+        handlers::articles::delete_article,
+        handlers::articles::favorite,
+        handlers::articles::unfavorite,
+        handlers::comments::add_comment,
+        handlers::comments::list_comments,
+        handlers::comments::delete_comment,
+        handlers::tags::list_tags,
+        handlers::health::live,
+        handlers::health::ready,
+    ),
+    components(schemas(
+        Problem,
+        users::RegisterRequest, users::RegisterUser, users::LoginRequest, users::LoginUser,
+        users::UpdateUserRequest, users::UpdateUser, users::UserResponse, users::UserBody,
+        profiles::ProfileResponse, profiles::ProfileBody,
+        articles::NewArticleRequest, articles::NewArticle, articles::UpdateArticleRequest,
+        articles::UpdateArticle, articles::ArticleResponse, articles::ArticlesResponse,
+        articles::ArticleBody,
+        comments::NewCommentRequest, comments::NewComment, comments::CommentResponse,
+        comments::CommentsResponse, comments::CommentBody,
+        tags::TagsResponse,
+    )),
+    modifiers(&TokenSecurity),
+    tags(
+        (name = "users", description = "Registration, login and account settings"),
+        (name = "profiles", description = "Public profiles and follows"),
+        (name = "articles", description = "Articles, the feed and favorites"),
+        (name = "comments", description = "Comments on articles"),
+        (name = "tags", description = "Tags in use"),
+        (name = "operations", description = "Liveness and readiness probes"),
+    )
+)]
+pub struct ApiDoc;
+
+/// `Authorization: Token <token>` (RealWorld) — `Bearer <token>` works too.
+struct TokenSecurity;
+
+impl Modify for TokenSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Token <token>` or `Bearer <token>`, with the token from login or registration",
+            ))),
+        );
+    }
+}
+
+/// The document as served at `/api/v1/openapi.json`.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}

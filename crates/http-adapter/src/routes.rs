@@ -1,0 +1,145 @@
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, Resource, ResponseError, guard, web};
+use folio_application::{Folio, Ports};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::authenticator_data;
+use crate::context::{RequestContextSettings, request_context};
+use crate::cors::cors;
+use crate::extract::{json_config, path_config, query_config};
+use crate::handlers::health::Readiness;
+use crate::handlers::{articles, comments, health, profiles, tags, users};
+use crate::openapi::ApiDoc;
+use crate::problem::ApiError;
+
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// Allowed CORS origins; `None` allows any (development).
+    pub cors_origins: Option<Vec<String>>,
+    pub context: RequestContextSettings,
+    /// Worker threads; `None` means one per core.
+    pub workers: Option<usize>,
+}
+
+/// Builds the HTTP server on an already bound listener (port 0 works for tests).
+pub fn serve<P: Ports>(
+    listener: TcpListener,
+    folio: Arc<Folio<P>>,
+    readiness: Arc<dyn Readiness + Send + Sync>,
+    settings: HttpSettings,
+) -> std::io::Result<Server> {
+    let workers = settings.workers;
+    let server = HttpServer::new(move || {
+        let readiness: Arc<dyn Readiness> = readiness.clone();
+        App::new()
+            .app_data(web::Data::new(settings.context))
+            .app_data(web::Data::from(readiness))
+            .wrap(cors(settings.cors_origins.as_deref()))
+            .wrap(from_fn(request_context))
+            .configure(|cfg| configure(cfg, folio.clone()))
+    })
+    .listen(listener)?;
+    let server = match workers {
+        Some(workers) => server.workers(workers),
+        None => server,
+    };
+    Ok(server.run())
+}
+
+/// Registers every route: operations, API docs, and the API under `/api/v1` and `/api`.
+pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
+    cfg.app_data(authenticator_data(folio.clone()))
+        .app_data(web::Data::from(folio))
+        .app_data(json_config())
+        .app_data(query_config())
+        .app_data(path_config())
+        .service(resource("/health/live").route(read().to(health::live)))
+        .service(resource("/health/ready").route(read().to(health::ready)))
+        // Registered before the API scopes, which would otherwise claim its URL.
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .service(resource("/docs").route(read().to(redirect_to_docs)))
+        .service(web::scope("/api/v1").configure(api::<P>))
+        .service(web::scope("/api").configure(api::<P>))
+        .default_service(web::to(not_found));
+}
+
+fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/users").route(web::post().to(users::register::<P>)))
+        .service(resource("/users/login").route(web::post().to(users::login::<P>)))
+        .service(
+            resource("/user")
+                .route(read().to(users::current_user))
+                .route(web::put().to(users::update_user::<P>)),
+        )
+        .service(resource("/profiles/{username}").route(read().to(profiles::get_profile::<P>)))
+        .service(
+            resource("/profiles/{username}/follow")
+                .route(web::post().to(profiles::follow::<P>))
+                .route(web::delete().to(profiles::unfollow::<P>)),
+        )
+        .service(
+            resource("/articles")
+                .route(read().to(articles::list_articles::<P>))
+                .route(web::post().to(articles::create_article::<P>)),
+        )
+        // Before `/articles/{slug}`, which would otherwise match "feed".
+        .service(resource("/articles/feed").route(read().to(articles::feed::<P>)))
+        .service(
+            resource("/articles/{slug}")
+                .route(read().to(articles::get_article::<P>))
+                .route(web::put().to(articles::update_article::<P>))
+                .route(web::delete().to(articles::delete_article::<P>)),
+        )
+        .service(
+            resource("/articles/{slug}/favorite")
+                .route(web::post().to(articles::favorite::<P>))
+                .route(web::delete().to(articles::unfavorite::<P>)),
+        )
+        .service(
+            resource("/articles/{slug}/comments")
+                .route(read().to(comments::list_comments::<P>))
+                .route(web::post().to(comments::add_comment::<P>)),
+        )
+        .service(
+            resource("/articles/{slug}/comments/{id}")
+                .route(web::delete().to(comments::delete_comment::<P>)),
+        )
+        .service(resource("/tags").route(read().to(tags::list_tags::<P>)))
+        .default_service(web::to(not_found));
+}
+
+/// GET, and HEAD wherever GET works (RFC 9110 §9.1); actix sends no body for HEAD.
+fn read() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// A resource whose unsupported methods get a 405 problem instead of an empty body.
+fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::not_found("no route matches this path").error_response()
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Method not allowed",
+        "this path does not support the method",
+    )
+    .error_response()
+}
+
+async fn redirect_to_docs() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}

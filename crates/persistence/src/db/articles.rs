@@ -1,0 +1,418 @@
+use std::collections::HashMap;
+
+use diesel::pg::Pg;
+use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+use diesel::{
+    AsChangeset, ExpressionMethods, Insertable, OptionalExtension, QueryDsl, QueryableByName,
+    SelectableHelper,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use folio_application::ports::{
+    ArticleChanges, ArticlePage, ArticleQuery, ArticleRepository, NewArticle, PortError,
+    ViewerFacts,
+};
+use folio_domain::{Article, ArticleId, Slug, TagList, TagName, Timestamp, UserId};
+use uuid::Uuid;
+
+use super::Database;
+use super::errors::query_error;
+use super::rows::{ArticleRow, ProfileRow, lower};
+use super::schema::{article_tags, articles, favorites, follows, tags, users};
+
+type DieselResult<T> = Result<T, diesel::result::Error>;
+
+#[derive(Clone)]
+pub struct PgArticleRepository {
+    db: Database,
+}
+
+impl PgArticleRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = articles)]
+struct ArticleInsert<'a> {
+    id: Uuid,
+    slug: &'a str,
+    author_id: Uuid,
+    title: &'a str,
+    description: &'a str,
+    body: &'a str,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = articles)]
+struct ArticleChangeset {
+    slug: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    body: Option<String>,
+    updated_at: Option<Timestamp>,
+}
+
+/// Articles joined with their authors, filtered as the query asks; shared by the
+/// count and the page so that both always agree.
+fn matching(
+    query: &ArticleQuery,
+) -> diesel::helper_types::IntoBoxed<
+    '_,
+    diesel::helper_types::InnerJoin<articles::table, users::table>,
+    Pg,
+> {
+    let mut boxed = articles::table.inner_join(users::table).into_boxed();
+    if let Some(tag) = &query.filter.tag {
+        boxed = boxed.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .inner_join(tags::table)
+                    .filter(tags::name.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
+    if let Some(author) = &query.filter.author {
+        boxed = boxed.filter(lower(users::username).eq(lower(author.clone())));
+    }
+    if let Some(fan) = &query.filter.favorited_by {
+        // `users` is already joined (as the author); the fan needs its own alias.
+        let fans = diesel::alias!(users as fans);
+        boxed = boxed.filter(
+            articles::id.eq_any(
+                favorites::table
+                    .filter(
+                        favorites::user_id.eq_any(
+                            fans.filter(lower(fans.field(users::username)).eq(lower(fan.clone())))
+                                .select(fans.field(users::id)),
+                        ),
+                    )
+                    .select(favorites::article_id),
+            ),
+        );
+    }
+    if let Some(follower) = query.followed_by {
+        boxed = boxed.filter(
+            articles::author_id.eq_any(
+                follows::table
+                    .filter(follows::follower_id.eq(follower.as_uuid()))
+                    .select(follows::followee_id),
+            ),
+        );
+    }
+    boxed
+}
+
+/// The sorted tag names of each article, in one query for the whole batch.
+async fn tags_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> DieselResult<HashMap<Uuid, Vec<String>>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let pairs: Vec<(Uuid, String)> = article_tags::table
+        .inner_join(tags::table)
+        .filter(article_tags::article_id.eq_any(ids))
+        .order(tags::name.asc())
+        .select((article_tags::article_id, tags::name))
+        .load(conn)
+        .await?;
+    let mut by_article: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (article, tag) in pairs {
+        by_article.entry(article).or_default().push(tag);
+    }
+    Ok(by_article)
+}
+
+async fn load_article(
+    conn: &mut AsyncPgConnection,
+    filter_by: ArticleKey<'_>,
+) -> DieselResult<Option<Article>> {
+    let base = articles::table.inner_join(users::table).into_boxed();
+    let base = match filter_by {
+        ArticleKey::Id(id) => base.filter(articles::id.eq(id)),
+        ArticleKey::Slug(slug) => base.filter(articles::slug.eq(slug.to_owned())),
+    };
+    let row: Option<(ArticleRow, ProfileRow)> = base
+        .select((ArticleRow::as_select(), ProfileRow::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((article, author)) = row else {
+        return Ok(None);
+    };
+    let mut tags = tags_of(conn, &[article.id]).await?;
+    let article_tags = tags.remove(&article.id).unwrap_or_default();
+    Ok(Some(article.into_domain(author, article_tags)))
+}
+
+enum ArticleKey<'a> {
+    Id(Uuid),
+    Slug(&'a str),
+}
+
+/// Links `article` to exactly `tags`, creating tag rows as needed.
+async fn replace_tags(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    list: &TagList,
+) -> DieselResult<()> {
+    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article)))
+        .execute(conn)
+        .await?;
+    link_tags(conn, article, list).await
+}
+
+/// Links an article without tags to `list`, creating tag rows as needed.
+async fn link_tags(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    list: &TagList,
+) -> DieselResult<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = list.iter().map(TagName::as_str).collect();
+    let rows: Vec<_> = names.iter().map(|name| tags::name.eq(*name)).collect();
+    diesel::insert_into(tags::table)
+        .values(rows)
+        .on_conflict(tags::name)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    let tag_ids: Vec<i64> = tags::table
+        .filter(tags::name.eq_any(&names))
+        .select(tags::id)
+        .load(conn)
+        .await?;
+    let links: Vec<_> = tag_ids
+        .into_iter()
+        .map(|tag| {
+            (
+                article_tags::article_id.eq(article),
+                article_tags::tag_id.eq(tag),
+            )
+        })
+        .collect();
+    diesel::insert_into(article_tags::table)
+        .values(links)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct ViewerFact {
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+impl ArticleRepository for PgArticleRepository {
+    async fn list(&self, query: ArticleQuery) -> Result<ArticlePage, PortError> {
+        let mut conn = self.db.connection().await?;
+        let total: i64 = matching(&query)
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(query_error)?;
+        let rows: Vec<(ArticleRow, ProfileRow)> = matching(&query)
+            .select((ArticleRow::as_select(), ProfileRow::as_select()))
+            .order((articles::created_at.desc(), articles::id.desc()))
+            .limit(i64::from(query.limit))
+            .offset(i64::try_from(query.offset).unwrap_or(i64::MAX))
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        let ids: Vec<Uuid> = rows.iter().map(|(article, _)| article.id).collect();
+        let mut tags = tags_of(&mut conn, &ids).await.map_err(query_error)?;
+        let articles = rows
+            .into_iter()
+            .map(|(article, author)| {
+                let article_tags = tags.remove(&article.id).unwrap_or_default();
+                article.into_domain(author, article_tags)
+            })
+            .collect();
+        Ok(ArticlePage {
+            articles,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn find_by_slug(&self, slug: &Slug) -> Result<Option<Article>, PortError> {
+        let mut conn = self.db.connection().await?;
+        load_article(&mut conn, ArticleKey::Slug(slug.as_str()))
+            .await
+            .map_err(query_error)
+    }
+
+    async fn insert(&self, article: NewArticle) -> Result<Article, PortError> {
+        let mut conn = self.db.connection().await?;
+        let id = article.id.as_uuid();
+        conn.transaction(async |conn| {
+            diesel::insert_into(articles::table)
+                .values(ArticleInsert {
+                    id,
+                    slug: article.slug.as_str(),
+                    author_id: article.author_id.as_uuid(),
+                    title: article.title.as_str(),
+                    description: article.description.as_str(),
+                    body: article.body.as_str(),
+                    created_at: article.created_at,
+                    updated_at: article.created_at,
+                })
+                .execute(conn)
+                .await?;
+            link_tags(conn, id, &article.tags).await
+        })
+        .await
+        .map_err(query_error)?;
+        load_article(&mut conn, ArticleKey::Id(id))
+            .await
+            .map_err(query_error)?
+            .ok_or(PortError::NotFound)
+    }
+
+    async fn update(&self, id: ArticleId, changes: ArticleChanges) -> Result<Article, PortError> {
+        let mut conn = self.db.connection().await?;
+        let id = id.as_uuid();
+        let changeset = ArticleChangeset {
+            slug: changes.slug.map(Slug::into_inner),
+            title: changes.title.map(|t| t.into_inner()),
+            description: changes.description.map(|d| d.into_inner()),
+            body: changes.body.map(|b| b.into_inner()),
+            updated_at: changes.updated_at,
+        };
+        let tags = changes.tags;
+        let updated = conn
+            .transaction(async |conn| {
+                let updated = diesel::update(articles::table.find(id))
+                    .set(changeset)
+                    .execute(conn)
+                    .await?;
+                if let (1, Some(tags)) = (updated, &tags) {
+                    replace_tags(conn, id, tags).await?;
+                }
+                Ok::<_, diesel::result::Error>(updated)
+            })
+            .await
+            .map_err(query_error)?;
+        if updated == 0 {
+            return Err(PortError::NotFound);
+        }
+        load_article(&mut conn, ArticleKey::Id(id))
+            .await
+            .map_err(query_error)?
+            .ok_or(PortError::NotFound)
+    }
+
+    async fn delete(&self, id: ArticleId) -> Result<(), PortError> {
+        let mut conn = self.db.connection().await?;
+        let deleted = diesel::delete(articles::table.find(id.as_uuid()))
+            .execute(&mut conn)
+            .await
+            .map_err(query_error)?;
+        if deleted == 0 {
+            return Err(PortError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn favorite(&self, user: UserId, article: ArticleId) -> Result<(), PortError> {
+        let mut conn = self.db.connection().await?;
+        let (user, article) = (user.as_uuid(), article.as_uuid());
+        conn.transaction(async |conn| {
+            let inserted = diesel::insert_into(favorites::table)
+                .values((
+                    favorites::user_id.eq(user),
+                    favorites::article_id.eq(article),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+            if inserted == 1 {
+                diesel::update(articles::table.find(article))
+                    .set(articles::favorites_count.eq(articles::favorites_count + 1))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .await
+        .map_err(query_error)
+    }
+
+    async fn unfavorite(&self, user: UserId, article: ArticleId) -> Result<(), PortError> {
+        let mut conn = self.db.connection().await?;
+        let (user, article) = (user.as_uuid(), article.as_uuid());
+        conn.transaction(async |conn| {
+            let deleted = diesel::delete(favorites::table.find((user, article)))
+                .execute(conn)
+                .await?;
+            if deleted == 1 {
+                diesel::update(articles::table.find(article))
+                    .set(articles::favorites_count.eq(articles::favorites_count - 1))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .await
+        .map_err(query_error)
+    }
+
+    async fn viewer_facts(
+        &self,
+        viewer: UserId,
+        articles: &[ArticleId],
+        authors: &[UserId],
+    ) -> Result<ViewerFacts, PortError> {
+        if articles.is_empty() && authors.is_empty() {
+            return Ok(ViewerFacts::default());
+        }
+        let article_ids: Vec<Uuid> = articles.iter().map(ArticleId::as_uuid).collect();
+        let author_ids: Vec<Uuid> = authors.iter().map(UserId::as_uuid).collect();
+        let mut conn = self.db.connection().await?;
+        let facts: Vec<ViewerFact> = diesel::sql_query(
+            "SELECT 'favorited' AS kind, article_id AS id FROM favorites \
+             WHERE user_id = $1 AND article_id = ANY($2) \
+             UNION ALL \
+             SELECT 'following', followee_id FROM follows \
+             WHERE follower_id = $1 AND followee_id = ANY($3)",
+        )
+        .bind::<SqlUuid, _>(viewer.as_uuid())
+        .bind::<Array<SqlUuid>, _>(article_ids)
+        .bind::<Array<SqlUuid>, _>(author_ids)
+        .load(&mut conn)
+        .await
+        .map_err(query_error)?;
+        let mut result = ViewerFacts::default();
+        for fact in facts {
+            if fact.kind == "favorited" {
+                result.favorited.insert(ArticleId::from_uuid(fact.id));
+            } else {
+                result.following.insert(UserId::from_uuid(fact.id));
+            }
+        }
+        Ok(result)
+    }
+
+    async fn popular_tags(&self, limit: u32) -> Result<Vec<TagName>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let names: Vec<String> = article_tags::table
+            .inner_join(tags::table)
+            .group_by(tags::name)
+            .select(tags::name)
+            .order((diesel::dsl::count_star().desc(), tags::name.asc()))
+            .limit(i64::from(limit))
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(names.into_iter().map(TagName::from_trusted).collect())
+    }
+}

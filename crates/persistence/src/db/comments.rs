@@ -1,0 +1,91 @@
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel_async::RunQueryDsl;
+use folio_application::ports::{CommentRepository, NewComment, PortError};
+use folio_domain::{ArticleId, Comment, CommentId};
+
+use super::Database;
+use super::errors::query_error;
+use super::rows::{CommentRow, ProfileRow};
+use super::schema::{comments, users};
+
+#[derive(Clone)]
+pub struct PgCommentRepository {
+    db: Database,
+}
+
+impl PgCommentRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl CommentRepository for PgCommentRepository {
+    async fn insert(&self, comment: NewComment) -> Result<Comment, PortError> {
+        let mut conn = self.db.connection().await?;
+        let row: CommentRow = diesel::insert_into(comments::table)
+            .values((
+                comments::article_id.eq(comment.article_id.as_uuid()),
+                comments::author_id.eq(comment.author_id.as_uuid()),
+                comments::body.eq(comment.body.as_str()),
+                comments::created_at.eq(comment.created_at),
+                comments::updated_at.eq(comment.created_at),
+            ))
+            .returning(CommentRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .map_err(query_error)?;
+        let author: ProfileRow = users::table
+            .find(comment.author_id.as_uuid())
+            .select(ProfileRow::as_select())
+            .first(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(row.into_domain(author))
+    }
+
+    async fn list_for_article(&self, article_id: ArticleId) -> Result<Vec<Comment>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let rows: Vec<(CommentRow, ProfileRow)> = comments::table
+            .inner_join(users::table)
+            .filter(comments::article_id.eq(article_id.as_uuid()))
+            .order((comments::created_at.desc(), comments::id.desc()))
+            .select((CommentRow::as_select(), ProfileRow::as_select()))
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(comment, author)| comment.into_domain(author))
+            .collect())
+    }
+
+    async fn find(
+        &self,
+        article_id: ArticleId,
+        comment_id: CommentId,
+    ) -> Result<Option<Comment>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let row: Option<(CommentRow, ProfileRow)> = comments::table
+            .inner_join(users::table)
+            .filter(comments::id.eq(comment_id.get()))
+            .filter(comments::article_id.eq(article_id.as_uuid()))
+            .select((CommentRow::as_select(), ProfileRow::as_select()))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?;
+        Ok(row.map(|(comment, author)| comment.into_domain(author)))
+    }
+
+    async fn delete(&self, comment_id: CommentId) -> Result<(), PortError> {
+        let mut conn = self.db.connection().await?;
+        let deleted = diesel::delete(comments::table.find(comment_id.get()))
+            .execute(&mut conn)
+            .await
+            .map_err(query_error)?;
+        if deleted == 0 {
+            return Err(PortError::NotFound);
+        }
+        Ok(())
+    }
+}

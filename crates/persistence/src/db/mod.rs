@@ -1,0 +1,22 @@
+//! PostgreSQL: the pool, migrations, and one repository per port.
+
+mod articles;
+mod comments;
+mod errors;
+mod instrumentation;
+mod migrations;
+mod pool;
+mod profiles;
+mod rows;
+pub mod schema;
+mod sessions;
+mod users;
+
+pub use articles::PgArticleRepository;
+pub use comments::PgCommentRepository;
+pub use errors::DatabaseError;
+pub use migrations::{MIGRATIONS, ensure_database_exists, revert_all_migrations, run_migrations};
+pub use pool::{Database, DatabaseSettings};
+pub use profiles::PgProfileRepository;
+pub use sessions::PgSessionRepository;
+pub use users::PgUserRepository;

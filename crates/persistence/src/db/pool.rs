@@ -1,0 +1,88 @@
+use std::time::Duration;
+
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use folio_application::ports::PortError;
+
+use super::errors::{DatabaseError, pool_error};
+use super::instrumentation::QueryCounting;
+
+pub(crate) type PgPool = Pool<AsyncPgConnection>;
+pub(crate) type PooledConnection = Object<AsyncPgConnection>;
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: usize,
+    /// Bound on connecting and on waiting for a free pooled connection.
+    pub timeout: Duration,
+}
+
+/// The connection pool every repository shares.
+#[derive(Clone)]
+pub struct Database {
+    pool: PgPool,
+}
+
+impl Database {
+    /// Builds the pool and checks that PostgreSQL answers, so that a wrong URL is
+    /// reported at start-up rather than on the first request.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, DatabaseError> {
+        let mut config = ManagerConfig::default();
+        // Checking out a connection must not cost a round trip; a connection that died
+        // is detected by `is_broken` and replaced.
+        config.recycling_method = RecyclingMethod::Fast;
+        config.custom_setup = Box::new(|url| {
+            Box::pin(async move {
+                let mut connection = AsyncPgConnection::establish(url).await?;
+                connection.set_instrumentation(QueryCounting);
+                Ok(connection)
+            })
+        });
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+            &settings.url,
+            config,
+        );
+        let pool = Pool::builder(manager)
+            .max_size(settings.pool_size)
+            .wait_timeout(Some(settings.timeout))
+            .create_timeout(Some(settings.timeout))
+            .recycle_timeout(Some(settings.timeout))
+            .runtime(deadpool::Runtime::Tokio1)
+            .build()
+            .map_err(|error| DatabaseError::Pool(error.to_string()))?;
+        let database = Self { pool };
+        let _probe = database
+            .pool
+            .get()
+            .await
+            .map_err(|error| DatabaseError::Unreachable {
+                target: super::migrations::redacted_target(&settings.url),
+                reason: error.to_string(),
+            })?;
+        Ok(database)
+    }
+
+    pub(crate) async fn connection(&self) -> Result<PooledConnection, PortError> {
+        self.pool.get().await.map_err(pool_error)
+    }
+
+    /// Whether a connection can be had and PostgreSQL answers a trivial query.
+    pub async fn ping(&self) -> Result<(), PortError> {
+        use diesel_async::SimpleAsyncConnection;
+        let mut connection = self.connection().await?;
+        connection
+            .batch_execute("SELECT 1")
+            .await
+            .map_err(PortError::unavailable)
+    }
+
+    /// Pool occupancy, for metrics and diagnostics.
+    pub fn pool_status(&self) -> (usize, usize) {
+        let status = self.pool.status();
+        (status.size, status.available)
+    }
+}

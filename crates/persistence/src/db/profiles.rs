@@ -1,0 +1,67 @@
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel_async::RunQueryDsl;
+use folio_application::ports::{PortError, ProfileRepository};
+use folio_domain::{Profile, UserId, Username};
+
+use super::Database;
+use super::errors::query_error;
+use super::rows::{ProfileRow, lower};
+use super::schema::{follows, users};
+
+#[derive(Clone)]
+pub struct PgProfileRepository {
+    db: Database,
+}
+
+impl PgProfileRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+impl ProfileRepository for PgProfileRepository {
+    async fn find_by_username(&self, username: &Username) -> Result<Option<Profile>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let row: Option<ProfileRow> = users::table
+            .filter(lower(users::username).eq(lower(username.as_str())))
+            .select(ProfileRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?;
+        Ok(row.map(ProfileRow::into_domain))
+    }
+
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), PortError> {
+        let mut conn = self.db.connection().await?;
+        diesel::insert_into(follows::table)
+            .values((
+                follows::follower_id.eq(follower.as_uuid()),
+                follows::followee_id.eq(followee.as_uuid()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(())
+    }
+
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), PortError> {
+        let mut conn = self.db.connection().await?;
+        diesel::delete(follows::table.find((follower.as_uuid(), followee.as_uuid())))
+            .execute(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(())
+    }
+
+    async fn is_following(&self, follower: UserId, followee: UserId) -> Result<bool, PortError> {
+        let mut conn = self.db.connection().await?;
+        diesel::select(diesel::dsl::exists(
+            follows::table.find((follower.as_uuid(), followee.as_uuid())),
+        ))
+        .get_result(&mut conn)
+        .await
+        .map_err(query_error)
+    }
+}

@@ -1,0 +1,110 @@
+use diesel::{
+    AsChangeset, ExpressionMethods, Insertable, OptionalExtension, QueryDsl, SelectableHelper,
+};
+use diesel_async::RunQueryDsl;
+use folio_application::ports::{NewUser, PortError, UserChanges, UserRepository};
+use folio_domain::{Email, PasswordHash, User, UserId};
+use uuid::Uuid;
+
+use super::Database;
+use super::errors::query_error;
+use super::rows::{UserRow, lower};
+use super::schema::users;
+
+#[derive(Clone)]
+pub struct PgUserRepository {
+    db: Database,
+}
+
+impl PgUserRepository {
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+struct UserInsert<'a> {
+    id: Uuid,
+    username: &'a str,
+    email: &'a str,
+    password_hash: &'a str,
+}
+
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChangeset {
+    username: Option<String>,
+    email: Option<String>,
+    password_hash: Option<String>,
+    bio: Option<Option<String>>,
+    image: Option<Option<String>>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl UserRepository for PgUserRepository {
+    async fn insert(&self, user: NewUser) -> Result<User, PortError> {
+        let mut conn = self.db.connection().await?;
+        diesel::insert_into(users::table)
+            .values(UserInsert {
+                id: user.id.as_uuid(),
+                username: user.username.as_str(),
+                email: user.email.as_str(),
+                password_hash: user.password_hash.as_str(),
+            })
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .map_err(query_error)?
+            .into_domain()
+    }
+
+    async fn find_by_id(&self, id: UserId) -> Result<Option<User>, PortError> {
+        let mut conn = self.db.connection().await?;
+        users::table
+            .find(id.as_uuid())
+            .select(UserRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?
+            .map(UserRow::into_domain)
+            .transpose()
+    }
+
+    async fn find_with_password_by_email(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(User, PasswordHash)>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let found: Option<(UserRow, String)> = users::table
+            .filter(lower(users::email).eq(lower(email.as_str())))
+            .select((UserRow::as_select(), users::password_hash))
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?;
+        found
+            .map(|(row, hash)| Ok((row.into_domain()?, PasswordHash::from_encoded(hash))))
+            .transpose()
+    }
+
+    async fn update(&self, id: UserId, changes: UserChanges) -> Result<User, PortError> {
+        let mut conn = self.db.connection().await?;
+        let changeset = UserChangeset {
+            username: changes.username.map(|u| u.into_inner()),
+            email: changes.email.map(|e| e.into_inner()),
+            password_hash: changes.password_hash.map(|h| h.as_str().to_owned()),
+            bio: changes.bio.map(|bio| bio.map(|b| b.into_inner())),
+            image: changes.image.map(|image| image.map(|i| i.into_inner())),
+            updated_at: chrono::Utc::now(),
+        };
+        diesel::update(users::table.find(id.as_uuid()))
+            .set(changeset)
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .map_err(query_error)?
+            .into_domain()
+    }
+}

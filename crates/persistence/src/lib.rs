@@ -1,0 +1,14 @@
+//! Adapters for Folio's ports: PostgreSQL through diesel-async (pooled), Redis,
+//! argon2id password hashing, session tokens and the system clock.
+
+pub mod clock;
+pub mod db;
+pub mod ports;
+pub mod redis_store;
+pub mod security;
+
+pub use clock::SystemClock;
+pub use db::{Database, DatabaseError, DatabaseSettings};
+pub use ports::PgPorts;
+pub use redis_store::{RedisSettings, RedisStore};
+pub use security::{Argon2Hasher, OpaqueTokens};

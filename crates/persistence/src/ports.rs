@@ -1,0 +1,77 @@
+use folio_application::Ports;
+
+use crate::db::{
+    Database, PgArticleRepository, PgCommentRepository, PgProfileRepository, PgSessionRepository,
+    PgUserRepository,
+};
+use crate::{Argon2Hasher, OpaqueTokens, SystemClock};
+
+/// The production adapters, bundled for `Folio`.
+pub struct PgPorts {
+    users: PgUserRepository,
+    sessions: PgSessionRepository,
+    profiles: PgProfileRepository,
+    articles: PgArticleRepository,
+    comments: PgCommentRepository,
+    hasher: Argon2Hasher,
+    tokens: OpaqueTokens,
+    clock: SystemClock,
+}
+
+impl PgPorts {
+    pub fn new(db: Database) -> Self {
+        Self {
+            users: PgUserRepository::new(db.clone()),
+            sessions: PgSessionRepository::new(db.clone()),
+            profiles: PgProfileRepository::new(db.clone()),
+            articles: PgArticleRepository::new(db.clone()),
+            comments: PgCommentRepository::new(db),
+            hasher: Argon2Hasher::new(),
+            tokens: OpaqueTokens,
+            clock: SystemClock,
+        }
+    }
+}
+
+impl PgPorts {
+    /// One-off preparation before serving (see [`Argon2Hasher::warm_up`]).
+    pub async fn warm_up(&self) -> Result<(), folio_application::ports::PortError> {
+        self.hasher.warm_up().await
+    }
+}
+
+impl Ports for PgPorts {
+    type Users = PgUserRepository;
+    type Sessions = PgSessionRepository;
+    type Profiles = PgProfileRepository;
+    type Articles = PgArticleRepository;
+    type Comments = PgCommentRepository;
+    type Hasher = Argon2Hasher;
+    type Tokens = OpaqueTokens;
+    type Clock = SystemClock;
+
+    fn users(&self) -> &Self::Users {
+        &self.users
+    }
+    fn sessions(&self) -> &Self::Sessions {
+        &self.sessions
+    }
+    fn profiles(&self) -> &Self::Profiles {
+        &self.profiles
+    }
+    fn articles(&self) -> &Self::Articles {
+        &self.articles
+    }
+    fn comments(&self) -> &Self::Comments {
+        &self.comments
+    }
+    fn hasher(&self) -> &Self::Hasher {
+        &self.hasher
+    }
+    fn tokens(&self) -> &Self::Tokens {
+        &self.tokens
+    }
+    fn clock(&self) -> &Self::Clock {
+        &self.clock
+    }
+}

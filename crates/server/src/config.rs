@@ -1,0 +1,215 @@
+//! Configuration from environment variables, with defaults that work on a
+//! developer machine. See the table in README.md.
+
+use std::time::Duration;
+
+use folio_application::SessionPolicy;
+use folio_http::{HttpSettings, RequestContextSettings};
+use folio_persistence::{DatabaseSettings, RedisSettings};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub http: HttpSettings,
+    pub sessions: SessionPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {name}={value:?}: {reason}")]
+pub struct ConfigError {
+    name: &'static str,
+    value: String,
+    reason: &'static str,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str, default: &str| lookup(name).unwrap_or_else(|| default.to_owned());
+        let timeout = Duration::from_millis(number(&lookup, "FOLIO_DB_TIMEOUT_MS", 5000)?);
+        let cors = get("FOLIO_CORS_ORIGINS", "*");
+        let cors_origins = if cors.trim() == "*" {
+            None
+        } else {
+            Some(
+                cors.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            )
+        };
+        let log_format = match get("FOLIO_LOG_FORMAT", "pretty").as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError {
+                    name: "FOLIO_LOG_FORMAT",
+                    value: other.to_owned(),
+                    reason: "expected pretty or json",
+                });
+            }
+        };
+        let workers = match lookup("FOLIO_WORKERS") {
+            Some(_) => Some(positive(&lookup, "FOLIO_WORKERS", 1)?),
+            None => None,
+        };
+        let sessions = SessionPolicy {
+            idle_timeout: chrono::Duration::days(
+                positive(&lookup, "FOLIO_SESSION_IDLE_DAYS", 14)? as i64
+            ),
+            absolute_lifetime: chrono::Duration::days(positive(
+                &lookup,
+                "FOLIO_SESSION_LIFETIME_DAYS",
+                90,
+            )? as i64),
+            ..SessionPolicy::default()
+        };
+        Ok(Self {
+            bind: get("FOLIO_BIND", "127.0.0.1:8080"),
+            database: DatabaseSettings {
+                url: get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/folio"),
+                pool_size: positive(&lookup, "FOLIO_DB_POOL_SIZE", 16)?,
+                timeout,
+            },
+            redis: RedisSettings {
+                url: get("REDIS_URL", "redis://127.0.0.1:6379"),
+                key_prefix: get("FOLIO_REDIS_PREFIX", "folio:"),
+                timeout: Duration::from_millis(number(&lookup, "FOLIO_REDIS_TIMEOUT_MS", 1000)?),
+            },
+            log_filter: get("FOLIO_LOG", "info"),
+            log_format,
+            http: HttpSettings {
+                cors_origins,
+                context: RequestContextSettings {
+                    expose_query_count: flag(&lookup, "FOLIO_EXPOSE_QUERY_COUNT")?,
+                },
+                workers,
+            },
+            sessions,
+        })
+    }
+}
+
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match lookup(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| ConfigError {
+            name,
+            value,
+            reason: "expected a whole number",
+        }),
+    }
+}
+
+fn positive(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    let value = number(lookup, name, default as u64)?;
+    if value == 0 {
+        return Err(ConfigError {
+            name,
+            value: value.to_string(),
+            reason: "must be at least 1",
+        });
+    }
+    usize::try_from(value).map_err(|_| ConfigError {
+        name,
+        value: value.to_string(),
+        reason: "too large",
+    })
+}
+
+fn flag(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+    match lookup(name).as_deref().map(str::trim) {
+        None | Some("" | "0" | "false" | "off" | "no") => Ok(false),
+        Some("1" | "true" | "on" | "yes") => Ok(true),
+        Some(other) => Err(ConfigError {
+            name,
+            value: other.to_owned(),
+            reason: "expected true or false",
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_work_on_a_developer_machine() -> Result<(), ConfigError> {
+        let config = config(&[])?;
+        assert_eq!(config.bind, "127.0.0.1:8080");
+        assert_eq!(
+            config.database.url,
+            "postgres://postgres@127.0.0.1:5432/folio"
+        );
+        assert_eq!(config.redis.url, "redis://127.0.0.1:6379");
+        assert_eq!(config.redis.key_prefix, "folio:");
+        assert!(config.http.cors_origins.is_none());
+        assert_eq!(config.log_format, LogFormat::Pretty);
+        assert!(!config.http.context.expose_query_count);
+        Ok(())
+    }
+
+    #[test]
+    fn lists_and_flags_are_parsed() -> Result<(), ConfigError> {
+        let config = config(&[
+            ("FOLIO_CORS_ORIGINS", "https://a.example, https://b.example"),
+            ("FOLIO_EXPOSE_QUERY_COUNT", "true"),
+            ("FOLIO_LOG_FORMAT", "json"),
+            ("FOLIO_SESSION_IDLE_DAYS", "3"),
+        ])?;
+        assert_eq!(
+            config.http.cors_origins,
+            Some(vec![
+                "https://a.example".to_owned(),
+                "https://b.example".to_owned()
+            ])
+        );
+        assert!(config.http.context.expose_query_count);
+        assert_eq!(config.log_format, LogFormat::Json);
+        assert_eq!(config.sessions.idle_timeout, chrono::Duration::days(3));
+        Ok(())
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let error = config(&[("FOLIO_DB_POOL_SIZE", "lots")])
+            .err()
+            .map(|e| e.to_string());
+        assert!(error.is_some_and(|e| e.contains("FOLIO_DB_POOL_SIZE")));
+        assert!(config(&[("FOLIO_DB_POOL_SIZE", "0")]).is_err());
+        assert!(config(&[("FOLIO_LOG_FORMAT", "xml")]).is_err());
+        assert!(config(&[("FOLIO_EXPOSE_QUERY_COUNT", "maybe")]).is_err());
+    }
+}

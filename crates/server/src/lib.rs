@@ -1,0 +1,10 @@
+//! The Folio server: reads configuration, builds the adapters, injects them into
+//! the application, runs migrations and serves HTTP until told to stop.
+
+pub mod config;
+mod readiness;
+pub mod startup;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::{Running, StartupError, migrate, start};

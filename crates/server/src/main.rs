@@ -1,0 +1,53 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use folio_server::{Config, telemetry};
+
+/// Folio, a publishing backend (RealWorld API superset).
+#[derive(Parser)]
+#[command(name = "folio", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply migrations, then serve the HTTP API until SIGINT/SIGTERM.
+    Serve,
+    /// Create the database if needed and apply pending migrations, then exit.
+    Migrate,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("folio: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), folio_server::StartupError> {
+    let config = Config::from_env()?;
+    telemetry::init(&config.log_filter, config.log_format);
+    match command {
+        Command::Migrate => {
+            let applied = folio_server::migrate(&config).await?;
+            println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        Command::Serve => {
+            let running = folio_server::start(config).await?;
+            running
+                .server
+                .await
+                .map_err(|e| folio_server::StartupError::Other(e.to_string()))?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+    }
+}

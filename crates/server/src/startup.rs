@@ -1,0 +1,76 @@
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use folio_application::Folio;
+use folio_persistence::db::{ensure_database_exists, run_migrations};
+use folio_persistence::{Database, DatabaseError, PgPorts, RedisStore};
+
+use crate::config::Config;
+use crate::readiness::DependencyProbe;
+
+/// Why the server could not start; printed as one line before exiting non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error(transparent)]
+    Redis(#[from] folio_persistence::redis_store::InvalidRedisUrl),
+    #[error("cannot listen on {address}: {reason}")]
+    Bind {
+        address: String,
+        reason: std::io::Error,
+    },
+    #[error("start-up failed: {0}")]
+    Other(String),
+}
+
+/// A started server: where it listens, and the future that serves until shutdown.
+pub struct Running {
+    pub address: SocketAddr,
+    pub server: actix_web::dev::Server,
+}
+
+/// Creates the database if needed and applies pending migrations.
+pub async fn migrate(config: &Config) -> Result<Vec<String>, StartupError> {
+    ensure_database_exists(&config.database.url).await?;
+    Ok(run_migrations(&config.database.url).await?)
+}
+
+/// Migrates, connects, wires the application and binds the listener. The returned
+/// server must be awaited (or spawned) to serve.
+pub async fn start(config: Config) -> Result<Running, StartupError> {
+    let applied = migrate(&config).await?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "applied migrations");
+    }
+    let database = Database::connect(&config.database).await?;
+    let redis = RedisStore::connect_lazily(&config.redis)?;
+
+    let ports = PgPorts::new(database.clone());
+    ports
+        .warm_up()
+        .await
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    let folio = Arc::new(Folio::new(ports, config.sessions));
+    let readiness = Arc::new(DependencyProbe { database, redis });
+
+    let listener = TcpListener::bind(&config.bind).map_err(|reason| StartupError::Bind {
+        address: config.bind.clone(),
+        reason,
+    })?;
+    let address = listener.local_addr().map_err(|reason| StartupError::Bind {
+        address: config.bind.clone(),
+        reason,
+    })?;
+    let server =
+        folio_http::serve(listener, folio, readiness, config.http.clone()).map_err(|reason| {
+            StartupError::Bind {
+                address: config.bind.clone(),
+                reason,
+            }
+        })?;
+    tracing::info!(%address, "serving HTTP");
+    Ok(Running { address, server })
+}

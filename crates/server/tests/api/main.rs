@@ -1,0 +1,19 @@
+//! Black-box tests: the real server on a random port, against real PostgreSQL and
+//! Redis, one fresh database (cloned from a migrated template) per test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod articles;
+mod auth;
+mod comments;
+mod errors;
+mod layering;
+mod listing;
+mod operations;
+mod profiles;
+mod smoke;
+mod startup;
+mod tags;
+mod users;

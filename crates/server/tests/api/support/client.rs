@@ -1,0 +1,168 @@
+//! A client that behaves like RealWorld front ends: JSON content type on every
+//! request, `Authorization: Token …` when signed in.
+
+use std::net::SocketAddr;
+
+use actix_web::dev::ServerHandle;
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+
+use super::database::TestDatabase;
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    stop: ServerHandle,
+    _database: TestDatabase,
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// SQL statements the request ran (the server runs with query counting on).
+    pub fn query_count(&self) -> u32 {
+        self.header("x-query-count")
+            .and_then(|v| v.parse().ok())
+            .expect("X-Query-Count header")
+    }
+
+    /// Asserts a problem+json error with this status and code, and returns its body.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "status of {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status, "{}", self.text);
+        assert!(
+            self.body["request_id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty() && id != "-")
+        );
+        assert_eq!(
+            self.body["request_id"].as_str(),
+            self.header("x-request-id")
+        );
+        &self.body
+    }
+}
+
+impl TestApp {
+    pub(super) fn new(address: SocketAddr, database: TestDatabase, stop: ServerHandle) -> Self {
+        Self {
+            address,
+            client: reqwest::Client::new(),
+            stop,
+            _database: database,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    /// Sends `body` (or nothing) to `/api/v1{path}` with an optional token.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(&format!("/api/v1{path}")))
+            .header("Content-Type", "application/json")
+            .header("X-Requested-With", "XMLHttpRequest");
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Token {token}"));
+        }
+        if let Some(body) = body {
+            request = request.body(body.to_string());
+        }
+        Self::read(request.send().await.expect("request reaches the server")).await
+    }
+
+    pub async fn read(response: reqwest::Response) -> Response {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("read the body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.send(Method::PUT, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.send(Method::DELETE, path, token, None).await
+    }
+
+    /// Registers `username` (email `username@example.com`, password `password123`)
+    /// and returns the token.
+    pub async fn register(&self, username: &str) -> String {
+        let response = self
+            .post(
+                "/users",
+                None,
+                json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": "password123"}}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.body["user"]["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Publishes an article and returns its slug.
+    pub async fn publish(&self, token: &str, title: &str, tags: &[&str]) -> String {
+        let response = self
+            .post(
+                "/articles",
+                Some(token),
+                json!({"article": {"title": title, "description": "about it", "body": "the body", "tagList": tags}}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        response.body["article"]["slug"]
+            .as_str()
+            .expect("slug")
+            .to_owned()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and close workers; the database is dropped right after.
+        drop(self.stop.stop(false));
+    }
+}

@@ -1,0 +1,57 @@
+//! Starting an isolated Folio for one test, and talking to it like a client does.
+
+mod client;
+mod database;
+
+pub use client::{Response, TestApp};
+
+use folio_server::Config;
+
+/// Starts Folio on a random port with its own database and Redis key prefix.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// Like [`spawn_app`], with extra environment-style settings layered on top.
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let test_id = uuid::Uuid::new_v4().simple().to_string();
+    let database = database::TestDatabase::create(&test_id).await;
+    let prefix = format!("folio-test:{test_id}:");
+    let mut settings: Vec<(String, String)> = vec![
+        ("DATABASE_URL".into(), database.url.clone()),
+        ("REDIS_URL".into(), redis_url()),
+        ("FOLIO_REDIS_PREFIX".into(), prefix),
+        ("FOLIO_BIND".into(), "127.0.0.1:0".into()),
+        ("FOLIO_WORKERS".into(), "2".into()),
+        ("FOLIO_EXPOSE_QUERY_COUNT".into(), "true".into()),
+        (
+            "FOLIO_LOG".into(),
+            std::env::var("FOLIO_TEST_LOG").unwrap_or_else(|_| "off".into()),
+        ),
+    ];
+    for (name, value) in overrides {
+        settings.retain(|(existing, _)| existing != name);
+        settings.push(((*name).to_owned(), (*value).to_owned()));
+    }
+    let config = Config::from_lookup(|name| {
+        settings
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.clone())
+    })
+    .expect("test configuration is valid");
+    folio_server::telemetry::init(&config.log_filter, config.log_format);
+    let running = folio_server::start(config).await.expect("Folio starts");
+    let stop = running.server.handle();
+    tokio::spawn(running.server);
+    TestApp::new(running.address, database, stop)
+}
+
+pub fn admin_database_url() -> String {
+    std::env::var("FOLIO_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("FOLIO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
