@@ -70,6 +70,12 @@ pub enum AppError {
     InvalidCredentials,
     #[error("missing, invalid or revoked credentials")]
     Unauthenticated,
+    /// The session was valid once but timed out (idle or absolute lifetime).
+    #[error("the session has expired")]
+    SessionExpired,
+    /// Correct credentials for an account an admin has suspended.
+    #[error("the account is suspended")]
+    AccountSuspended,
     #[error("not allowed")]
     Forbidden,
     #[error("{0} not found")]
@@ -87,6 +93,7 @@ pub enum Resource {
     Profile,
     Article,
     Comment,
+    Session,
 }
 
 impl Resource {
@@ -96,6 +103,7 @@ impl Resource {
             Resource::Profile => "profile",
             Resource::Article => "article",
             Resource::Comment => "comment",
+            Resource::Session => "session",
         }
     }
 }

@@ -1,6 +1,8 @@
 use chrono::Duration;
+use folio_domain::Timestamp;
 
 use crate::Ports;
+use crate::ports::StoredSession;
 
 /// How long sessions live.
 #[derive(Debug, Clone, Copy)]
@@ -23,18 +25,73 @@ impl Default for SessionPolicy {
     }
 }
 
+/// Whether a stored session may still authenticate requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl SessionPolicy {
+    pub fn state_of(&self, session: &StoredSession, now: Timestamp) -> SessionState {
+        if session.revoked_at.is_some() {
+            SessionState::Revoked
+        } else if now >= self.expiry_of(session.expires_at, session.last_seen_at) {
+            SessionState::Expired
+        } else {
+            SessionState::Active
+        }
+    }
+
+    /// When a session ends if it is not used again: the earlier of its absolute expiry
+    /// and the end of its idle window.
+    pub fn expiry_of(&self, expires_at: Timestamp, last_seen_at: Timestamp) -> Timestamp {
+        expires_at.min(last_seen_at + self.idle_timeout)
+    }
+}
+
+/// What a new password must not be, beyond its length.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordRules {
+    /// Refuse the passwords on the shipped list of the most common ones.
+    pub reject_common: bool,
+}
+
+impl Default for PasswordRules {
+    fn default() -> Self {
+        Self {
+            reject_common: true,
+        }
+    }
+}
+
 /// The application: every use case is a method on this type (see `use_cases`).
 pub struct Folio<P: Ports> {
     pub(crate) ports: P,
     pub(crate) sessions: SessionPolicy,
+    pub(crate) passwords: PasswordRules,
 }
 
 impl<P: Ports> Folio<P> {
     pub fn new(ports: P, sessions: SessionPolicy) -> Self {
-        Self { ports, sessions }
+        Self {
+            ports,
+            sessions,
+            passwords: PasswordRules::default(),
+        }
+    }
+
+    pub fn with_password_rules(mut self, passwords: PasswordRules) -> Self {
+        self.passwords = passwords;
+        self
     }
 
     pub fn ports(&self) -> &P {
         &self.ports
+    }
+
+    pub fn session_policy(&self) -> &SessionPolicy {
+        &self.sessions
     }
 }

@@ -6,6 +6,7 @@
 // concrete adapters are (the server wires them), so no bound is spelled out here.
 #![allow(async_fn_in_trait)]
 
+pub mod client;
 pub mod error;
 pub mod folio;
 pub mod ports;
@@ -16,6 +17,7 @@ pub mod views;
 #[cfg(test)]
 mod test_support;
 
-pub use error::{AppError, FieldErrors};
-pub use folio::{Folio, SessionPolicy};
+pub use client::ClientInfo;
+pub use error::{AppError, FieldErrors, Resource};
+pub use folio::{Folio, PasswordRules, SessionPolicy};
 pub use ports::Ports;

@@ -13,9 +13,10 @@ use folio_domain::{
 };
 
 use crate::ports::{
-    ActiveSession, ArticleChanges, IssuedToken, MockArticleRepository, MockClock,
-    MockCommentRepository, MockPasswordHasher, MockProfileRepository, MockSessionRepository,
-    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, TokenHash, ViewerFacts,
+    ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, IssuedToken,
+    MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
+    MockProfileRepository, MockSessionRepository, MockTokenIssuer, MockUserRepository, NewArticle,
+    PortError, Ports, StoredSession, TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 use crate::{AppError, Folio, SessionPolicy};
@@ -32,6 +33,45 @@ pub struct MockPorts {
     pub hasher: MockPasswordHasher,
     pub tokens: MockTokenIssuer,
     pub clock: MockClock,
+    pub audit: RecordingAuditLog,
+}
+
+/// The audit log as a recorder rather than a mock: every use case that matters
+/// writes events, and tests assert on what was written instead of scripting it.
+#[derive(Default)]
+pub struct RecordingAuditLog {
+    pub records: Captured<AuditRecord>,
+    pub queries: Captured<AuditQuery>,
+    /// What `list` answers (all of it, whatever the query).
+    pub stored: Vec<AuditEntry>,
+}
+
+impl RecordingAuditLog {
+    /// The event types recorded so far, in order.
+    pub fn event_types(&self) -> Vec<folio_domain::AuditEventType> {
+        self.records
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|record| record.event_type)
+            .collect()
+    }
+
+    pub fn recorded(&self) -> Vec<AuditRecord> {
+        self.records.lock().unwrap().clone()
+    }
+}
+
+impl AuditLog for RecordingAuditLog {
+    async fn record(&self, record: AuditRecord) -> Result<(), PortError> {
+        self.records.lock().unwrap().push(record);
+        Ok(())
+    }
+
+    async fn list(&self, query: AuditQuery) -> Result<Vec<AuditEntry>, PortError> {
+        self.queries.lock().unwrap().push(query);
+        Ok(self.stored.clone())
+    }
 }
 
 impl Ports for MockPorts {
@@ -43,6 +83,7 @@ impl Ports for MockPorts {
     type Hasher = MockPasswordHasher;
     type Tokens = MockTokenIssuer;
     type Clock = MockClock;
+    type Audit = RecordingAuditLog;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -67,6 +108,9 @@ impl Ports for MockPorts {
     }
     fn clock(&self) -> &Self::Clock {
         &self.clock
+    }
+    fn audit(&self) -> &Self::Audit {
+        &self.audit
     }
 }
 
@@ -160,6 +204,7 @@ pub fn user_with_role(name: &str, role: Role) -> User {
         bio: None,
         image: None,
         role,
+        suspended_at: None,
         created_at: now(),
         updated_at: now(),
     }
@@ -194,11 +239,17 @@ pub fn password_hash(encoded: &str) -> PasswordHash {
     PasswordHash::from_encoded(encoded.to_owned())
 }
 
-pub fn active_session(user: &User, last_seen_at: Timestamp) -> ActiveSession {
-    ActiveSession {
+/// A stored, unrevoked session of `user` created an hour before `last_seen_at`,
+/// with the default 90-day absolute lifetime.
+pub fn active_session(user: &User, last_seen_at: Timestamp) -> StoredSession {
+    let created_at = last_seen_at - chrono::Duration::hours(1);
+    StoredSession {
         id: SessionId::generate(),
         user: user.clone(),
+        created_at,
         last_seen_at,
+        expires_at: created_at + chrono::Duration::days(90),
+        revoked_at: None,
     }
 }
 

@@ -50,3 +50,13 @@ impl Authenticated {
         folio_domain::Actor::new(self.user.id, self.user.role)
     }
 }
+
+/// One of the caller's sessions, as they see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionView {
+    pub record: crate::ports::SessionRecord,
+    /// When it ends unless used again (idle window or absolute expiry, the earlier).
+    pub expires_at: folio_domain::Timestamp,
+    /// Whether this is the session the request was made with.
+    pub current: bool,
+}

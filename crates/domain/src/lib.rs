@@ -2,7 +2,9 @@
 //! that decide who may do what. No framework, runtime, database or serialization here.
 
 pub mod article;
+pub mod audit;
 pub mod comment;
+pub mod common_passwords;
 pub mod ids;
 pub mod invalid;
 pub mod policy;
@@ -12,7 +14,9 @@ pub mod tag;
 pub mod user;
 
 pub use article::{Article, ArticleBody, ArticleDescription, ArticleTitle, Slug};
+pub use audit::{AuditEventType, AuditOutcome};
 pub use comment::{Comment, CommentBody};
+pub use common_passwords::is_common_password;
 pub use ids::{ArticleId, CommentId, SessionId, UserId};
 pub use invalid::InvalidValue;
 pub use policy::{Actor, Permission};

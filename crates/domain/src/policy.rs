@@ -18,6 +18,7 @@ pub enum Permission {
     DeleteComment { author: UserId },
     ManageRoles,
     SuspendUsers,
+    ReadAuditLog,
 }
 
 impl Actor {
@@ -33,7 +34,9 @@ impl Actor {
             Permission::DeleteArticle { author } | Permission::DeleteComment { author } => {
                 self.user_id == author || self.role >= Role::Moderator
             }
-            Permission::ManageRoles | Permission::SuspendUsers => self.role == Role::Admin,
+            Permission::ManageRoles | Permission::SuspendUsers | Permission::ReadAuditLog => {
+                self.role == Role::Admin
+            }
         }
     }
 }
@@ -79,5 +82,8 @@ mod tests {
     fn only_admins_manage_accounts() {
         assert!(actor(Role::Admin).may(Permission::ManageRoles));
         assert!(actor(Role::Admin).may(Permission::SuspendUsers));
+        assert!(actor(Role::Admin).may(Permission::ReadAuditLog));
+        assert!(!actor(Role::Moderator).may(Permission::ReadAuditLog));
+        assert!(!actor(Role::Moderator).may(Permission::ManageRoles));
     }
 }

@@ -177,8 +177,16 @@ pub struct User {
     pub bio: Option<Bio>,
     pub image: Option<ImageUrl>,
     pub role: Role,
+    /// Set while an admin has suspended the account: it cannot sign in.
+    pub suspended_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+impl User {
+    pub fn is_suspended(&self) -> bool {
+        self.suspended_at.is_some()
+    }
 }
 
 #[cfg(test)]

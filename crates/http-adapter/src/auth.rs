@@ -1,4 +1,6 @@
-//! Resolving the caller from `Authorization: Token <t>` (or `Bearer <t>`).
+//! Resolving the caller: `Authorization: Token <t>` (or `Bearer <t>`) for API
+//! clients, the `folio_session` cookie for browsers. Cookie-authenticated unsafe
+//! requests must also pass the CSRF check.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,22 +10,81 @@ use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
 use folio_application::views::Authenticated;
-use folio_application::{AppError, Folio, Ports};
+use folio_application::{AppError, ClientInfo, Folio, Ports};
 use folio_domain::Actor;
 
+use crate::client::client_info;
+use crate::cookies::SESSION_COOKIE;
+use crate::csrf;
 use crate::problem::ApiError;
 
 type BoxedAuth<'a> = Pin<Box<dyn Future<Output = Result<Authenticated, AppError>> + 'a>>;
+type BoxedUnit<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
-/// Type-erased token check, so extractors need not be generic over the ports.
-pub trait TokenAuthenticator: 'static {
-    fn authenticate<'a>(&'a self, token: &'a str) -> BoxedAuth<'a>;
+/// Type-erased session checks, so extractors need not be generic over the ports.
+pub trait SessionGate: 'static {
+    fn authenticate<'a>(&'a self, token: &'a str, client: &'a ClientInfo) -> BoxedAuth<'a>;
+    fn csrf_token(&self, token: &str) -> String;
+    fn reject_csrf<'a>(
+        &'a self,
+        caller: &'a Authenticated,
+        reason: &'static str,
+        client: &'a ClientInfo,
+    ) -> BoxedUnit<'a>;
 }
 
-impl<P: Ports> TokenAuthenticator for Folio<P> {
-    fn authenticate<'a>(&'a self, token: &'a str) -> BoxedAuth<'a> {
-        Box::pin(Folio::authenticate(self, token))
+impl<P: Ports> SessionGate for Folio<P> {
+    fn authenticate<'a>(&'a self, token: &'a str, client: &'a ClientInfo) -> BoxedAuth<'a> {
+        Box::pin(Folio::authenticate(self, token, client))
     }
+
+    fn csrf_token(&self, token: &str) -> String {
+        self.csrf_token_for(token)
+    }
+
+    fn reject_csrf<'a>(
+        &'a self,
+        caller: &'a Authenticated,
+        reason: &'static str,
+        client: &'a ClientInfo,
+    ) -> BoxedUnit<'a> {
+        Box::pin(self.record_csrf_rejection(caller, reason, client))
+    }
+}
+
+/// Origins (besides the server's own) allowed to make cookie-authenticated changes.
+#[derive(Debug, Clone, Default)]
+pub struct CsrfOrigins(pub Vec<String>);
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    Header,
+    Cookie,
+}
+
+struct Presented {
+    token: String,
+    source: CredentialSource,
+}
+
+/// The Authorization header when there is one (a malformed one is a 401, never a
+/// fall back to the cookie), else the session cookie.
+fn presented_credential(request: &HttpRequest) -> Result<Option<Presented>, ApiError> {
+    if let Some(token) = presented_token(request)? {
+        return Ok(Some(Presented {
+            token,
+            source: CredentialSource::Header,
+        }));
+    }
+    Ok(request
+        .cookie(SESSION_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|token| !token.is_empty())
+        .map(|token| Presented {
+            token,
+            source: CredentialSource::Cookie,
+        }))
 }
 
 /// The bearer token of a request: `None` without an Authorization header,
@@ -46,29 +107,52 @@ fn presented_token(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.to_owned()))
 }
 
-async fn resolve(request: HttpRequest) -> Result<Option<(Authenticated, String)>, ApiError> {
-    let Some(token) = presented_token(&request)? else {
+async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiError> {
+    let Some(presented) = presented_credential(&request)? else {
         return Ok(None);
     };
-    let authenticator = request
-        .app_data::<web::Data<dyn TokenAuthenticator>>()
+    let gate = request
+        .app_data::<web::Data<dyn SessionGate>>()
         .cloned()
         .ok_or_else(ApiError::internal)?;
-    let caller = authenticator.authenticate(&token).await?;
-    tracing::Span::current().record("user_id", tracing::field::display(caller.user.id));
-    Ok(Some((caller, token)))
+    let client = client_info(&request);
+    let session = gate.authenticate(&presented.token, &client).await?;
+    tracing::Span::current().record("user_id", tracing::field::display(session.user.id));
+    if presented.source == CredentialSource::Cookie && !request.method().is_safe() {
+        let allowed = request
+            .app_data::<web::Data<CsrfOrigins>>()
+            .map(|origins| origins.0.clone())
+            .unwrap_or_default();
+        let expected = gate.csrf_token(&presented.token);
+        if let Err(failure) = csrf::check(&request, &expected, &allowed) {
+            gate.reject_csrf(&session, failure.as_str(), &client).await;
+            return Err(ApiError::csrf_failed());
+        }
+    }
+    Ok(Some(Caller {
+        session,
+        token: presented.token,
+        source: presented.source,
+    }))
 }
 
 /// A handler argument that requires a valid session (401 otherwise).
 pub struct Caller {
     pub session: Authenticated,
-    /// The token as presented; RealWorld responses echo it in `user.token`.
+    /// The token as presented.
     pub token: String,
+    pub source: CredentialSource,
 }
 
 impl Caller {
     pub fn actor(&self) -> Actor {
         self.session.actor()
+    }
+
+    /// The token RealWorld responses echo in `user.token`; never for cookie
+    /// sessions, whose token stays out of reach of page scripts.
+    pub fn echoed_token(&self) -> Option<String> {
+        (self.source == CredentialSource::Header).then(|| self.token.clone())
     }
 }
 
@@ -78,12 +162,7 @@ impl FromRequest for Caller {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move {
-            match resolve(request).await? {
-                Some((session, token)) => Ok(Caller { session, token }),
-                None => Err(ApiError::unauthorized()),
-            }
-        })
+        Box::pin(async move { resolve(request).await?.ok_or_else(ApiError::unauthorized) })
     }
 }
 
@@ -99,20 +178,21 @@ impl FromRequest for Viewer {
         let request = request.clone();
         Box::pin(async move {
             let caller = resolve(request).await?;
-            Ok(Viewer(caller.map(|(session, _)| session.actor())))
+            Ok(Viewer(caller.map(|caller| caller.actor())))
         })
     }
 }
 
-/// Shares one `Folio` as the authenticator used by the extractors.
-pub fn authenticator_data<P: Ports>(folio: Arc<Folio<P>>) -> web::Data<dyn TokenAuthenticator> {
-    let erased: Arc<dyn TokenAuthenticator> = folio;
+/// Shares one `Folio` as the session gate used by the extractors.
+pub fn session_gate_data<P: Ports>(folio: Arc<Folio<P>>) -> web::Data<dyn SessionGate> {
+    let erased: Arc<dyn SessionGate> = folio;
     web::Data::from(erased)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::cookie::Cookie;
     use actix_web::test::TestRequest;
 
     fn token_of(header: &str) -> Result<Option<String>, ApiError> {
@@ -144,5 +224,34 @@ mod tests {
         assert!(
             presented_token(&TestRequest::default().to_http_request()).is_ok_and(|t| t.is_none())
         );
+    }
+
+    #[test]
+    fn the_header_wins_over_the_cookie() {
+        let request = TestRequest::default()
+            .insert_header((AUTHORIZATION, "Token from-header"))
+            .cookie(Cookie::new(SESSION_COOKIE, "from-cookie"))
+            .to_http_request();
+        let presented = presented_credential(&request).ok().flatten();
+        assert!(
+            presented
+                .is_some_and(|p| p.token == "from-header" && p.source == CredentialSource::Header)
+        );
+    }
+
+    #[test]
+    fn the_cookie_is_used_without_a_header() {
+        let request = TestRequest::default()
+            .cookie(Cookie::new(SESSION_COOKIE, "from-cookie"))
+            .to_http_request();
+        let presented = presented_credential(&request).ok().flatten();
+        assert!(
+            presented
+                .is_some_and(|p| p.token == "from-cookie" && p.source == CredentialSource::Cookie)
+        );
+        let empty = TestRequest::default()
+            .cookie(Cookie::new(SESSION_COOKIE, ""))
+            .to_http_request();
+        assert!(presented_credential(&empty).is_ok_and(|p| p.is_none()));
     }
 }

@@ -1,8 +1,9 @@
 use actix_cors::Cors;
 use actix_web::http::{Method, header};
 
-/// CORS for browser front ends. `origins = None` allows any origin (development);
-/// otherwise only the listed ones. Credentials are not needed for token auth.
+/// CORS for browser front ends. `origins = None` allows any origin (development),
+/// without credentials; otherwise only the listed ones, which may also send the
+/// session cookie (the CSRF check then applies to their unsafe requests).
 pub fn cors(origins: Option<&[String]>) -> Cors {
     let base = Cors::default()
         .allowed_methods([
@@ -21,6 +22,7 @@ pub fn cors(origins: Option<&[String]>) -> Cors {
             header::HeaderName::from_static("x-requested-with"),
             header::HeaderName::from_static("idempotency-key"),
             header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("x-csrf-token"),
         ])
         .expose_headers([
             header::ETAG,
@@ -32,6 +34,8 @@ pub fn cors(origins: Option<&[String]>) -> Cors {
         None => base.allow_any_origin(),
         Some(origins) => origins
             .iter()
-            .fold(base, |cors, origin| cors.allowed_origin(origin)),
+            .fold(base.supports_credentials(), |cors, origin| {
+                cors.allowed_origin(origin)
+            }),
     }
 }

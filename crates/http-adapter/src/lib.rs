@@ -1,11 +1,15 @@
 //! Folio's HTTP adapter: translates HTTP to use cases and back. Routing under
 //! `/api/v1` (and the `/api` alias RealWorld clients expect), DTOs, extractors,
-//! RFC 9457 problem responses, request context, CORS and the OpenAPI document.
+//! RFC 9457 problem responses, request context, CORS, cookie sessions with CSRF
+//! protection, and the OpenAPI document.
 //! No SQL and no business rules live here.
 
 mod auth;
+mod client;
 mod context;
+mod cookies;
 mod cors;
+mod csrf;
 mod dto;
 mod extract;
 mod handlers;
@@ -14,8 +18,10 @@ mod problem;
 mod routes;
 mod time;
 
-pub use auth::TokenAuthenticator;
+pub use auth::SessionGate;
+pub use client::TrustedProxies;
 pub use context::{RequestContextSettings, request_context};
+pub use cookies::CookieSettings;
 pub use handlers::health::{Readiness, ReadinessReport};
 pub use openapi::openapi_json;
 pub use routes::{HttpSettings, configure, serve};

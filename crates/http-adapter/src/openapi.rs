@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::dto::{articles, comments, profiles, tags, users};
+use crate::dto::{admin, articles, comments, profiles, sessions, tags, users};
 use crate::handlers;
 use crate::problem::Problem;
 
@@ -34,6 +34,15 @@ use crate::problem::Problem;
         handlers::comments::list_comments,
         handlers::comments::delete_comment,
         handlers::tags::list_tags,
+        handlers::sessions::create_session,
+        handlers::sessions::list_sessions,
+        handlers::sessions::delete_current_session,
+        handlers::sessions::delete_session,
+        handlers::sessions::delete_other_sessions,
+        handlers::admin::change_role,
+        handlers::admin::suspend,
+        handlers::admin::unsuspend,
+        handlers::admin::audit_events,
         handlers::health::live,
         handlers::health::ready,
     ),
@@ -48,6 +57,9 @@ use crate::problem::Problem;
         comments::NewCommentRequest, comments::NewComment, comments::CommentResponse,
         comments::CommentsResponse, comments::CommentBody,
         tags::TagsResponse,
+        sessions::SessionsResponse, sessions::SessionBody, sessions::RevokedResponse,
+        admin::RoleRequest, admin::AccountResponse, admin::AccountBody,
+        admin::AuditEventsResponse, admin::AuditEventBody,
     )),
     modifiers(&TokenSecurity),
     tags(
@@ -56,6 +68,8 @@ use crate::problem::Problem;
         (name = "articles", description = "Articles, the feed and favorites"),
         (name = "comments", description = "Comments on articles"),
         (name = "tags", description = "Tags in use"),
+        (name = "sessions", description = "Browser sign-in with cookies, and the user's sessions"),
+        (name = "admin", description = "Roles, suspensions and the audit log (admins only)"),
         (name = "operations", description = "Liveness and readiness probes"),
     )
 )]
@@ -72,6 +86,14 @@ impl Modify for TokenSecurity {
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "Authorization",
                 "`Token <token>` or `Bearer <token>`, with the token from login or registration",
+            ))),
+        );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "folio_session",
+                "The session cookie set by POST /api/v1/sessions; unsafe requests also need \
+                 `X-CSRF-Token` (the `folio_csrf` cookie's value) and an allowed Origin",
             ))),
         );
     }

@@ -114,6 +114,16 @@ impl ApiError {
         )
     }
 
+    /// A cookie-authenticated unsafe request without a valid CSRF token or origin.
+    pub fn csrf_failed() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "CSRF check failed",
+            "cookie-authenticated changes need the X-CSRF-Token header and an allowed Origin",
+        )
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -185,6 +195,18 @@ impl From<AppError> for ApiError {
                 .with_errors(errors)
             }
             AppError::Unauthenticated => ApiError::unauthorized(),
+            AppError::SessionExpired => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "session_expired",
+                "Session expired",
+                "the session has expired; sign in again",
+            ),
+            AppError::AccountSuspended => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_suspended",
+                "Account suspended",
+                "this account is suspended",
+            ),
             AppError::Forbidden => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",

@@ -3,18 +3,20 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::http::StatusCode;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, Resource, ResponseError, guard, web};
 use folio_application::{Folio, Ports};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::authenticator_data;
+use crate::auth::{CsrfOrigins, session_gate_data};
+use crate::client::TrustedProxies;
 use crate::context::{RequestContextSettings, request_context};
+use crate::cookies::CookieSettings;
 use crate::cors::cors;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
-use crate::handlers::{articles, comments, health, profiles, tags, users};
+use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 
@@ -25,6 +27,8 @@ pub struct HttpSettings {
     pub context: RequestContextSettings,
     /// Worker threads; `None` means one per core.
     pub workers: Option<usize>,
+    pub trusted_proxies: TrustedProxies,
+    pub cookies: CookieSettings,
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works for tests).
@@ -37,11 +41,16 @@ pub fn serve<P: Ports>(
     let workers = settings.workers;
     let server = HttpServer::new(move || {
         let readiness: Arc<dyn Readiness> = readiness.clone();
+        let csrf_origins = CsrfOrigins(settings.cors_origins.clone().unwrap_or_default());
         App::new()
             .app_data(web::Data::new(settings.context))
             .app_data(web::Data::from(readiness))
+            .app_data(web::Data::new(settings.trusted_proxies.clone()))
+            .app_data(web::Data::new(settings.cookies))
+            .app_data(web::Data::new(csrf_origins))
             .wrap(cors(settings.cors_origins.as_deref()))
             .wrap(from_fn(request_context))
+            .wrap(security_headers())
             .configure(|cfg| configure(cfg, folio.clone()))
     })
     .listen(listener)?;
@@ -54,7 +63,7 @@ pub fn serve<P: Ports>(
 
 /// Registers every route: operations, API docs, and the API under `/api/v1` and `/api`.
 pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
-    cfg.app_data(authenticator_data(folio.clone()))
+    cfg.app_data(session_gate_data(folio.clone()))
         .app_data(web::Data::from(folio))
         .app_data(json_config())
         .app_data(query_config())
@@ -111,7 +120,38 @@ fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(comments::delete_comment::<P>)),
         )
         .service(resource("/tags").route(read().to(tags::list_tags::<P>)))
+        .service(
+            resource("/sessions")
+                .route(web::post().to(sessions::create_session::<P>))
+                .route(read().to(sessions::list_sessions::<P>))
+                .route(web::delete().to(sessions::delete_other_sessions::<P>)),
+        )
+        // Before `/sessions/{id}`, which would otherwise match "current".
+        .service(
+            resource("/sessions/current")
+                .route(web::delete().to(sessions::delete_current_session::<P>)),
+        )
+        .service(resource("/sessions/{id}").route(web::delete().to(sessions::delete_session::<P>)))
+        .service(
+            resource("/admin/users/{username}/role").route(web::put().to(admin::change_role::<P>)),
+        )
+        .service(
+            resource("/admin/users/{username}/suspension")
+                .route(web::post().to(admin::suspend::<P>))
+                .route(web::delete().to(admin::unsuspend::<P>)),
+        )
+        .service(resource("/admin/audit-events").route(read().to(admin::audit_events::<P>)))
         .default_service(web::to(not_found));
+}
+
+/// Headers every response carries: no MIME sniffing, no framing (clickjacking),
+/// no leaking of URLs to other sites.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
+        .add(("Referrer-Policy", "no-referrer"))
 }
 
 /// GET, and HEAD wherever GET works (RFC 9110 §9.1); actix sends no body for HEAD.

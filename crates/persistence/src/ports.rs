@@ -1,8 +1,8 @@
 use folio_application::Ports;
 
 use crate::db::{
-    Database, PgArticleRepository, PgCommentRepository, PgProfileRepository, PgSessionRepository,
-    PgUserRepository,
+    Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
+    PgSessionRepository, PgUserRepository,
 };
 use crate::{Argon2Hasher, OpaqueTokens, SystemClock};
 
@@ -16,6 +16,7 @@ pub struct PgPorts {
     hasher: Argon2Hasher,
     tokens: OpaqueTokens,
     clock: SystemClock,
+    audit: PgAuditLog,
 }
 
 impl PgPorts {
@@ -25,7 +26,8 @@ impl PgPorts {
             sessions: PgSessionRepository::new(db.clone()),
             profiles: PgProfileRepository::new(db.clone()),
             articles: PgArticleRepository::new(db.clone()),
-            comments: PgCommentRepository::new(db),
+            comments: PgCommentRepository::new(db.clone()),
+            audit: PgAuditLog::new(db),
             hasher: Argon2Hasher::new(),
             tokens: OpaqueTokens,
             clock: SystemClock,
@@ -49,6 +51,7 @@ impl Ports for PgPorts {
     type Hasher = Argon2Hasher;
     type Tokens = OpaqueTokens;
     type Clock = SystemClock;
+    type Audit = PgAuditLog;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -73,5 +76,8 @@ impl Ports for PgPorts {
     }
     fn clock(&self) -> &Self::Clock {
         &self.clock
+    }
+    fn audit(&self) -> &Self::Audit {
+        &self.audit
     }
 }

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use folio_application::SessionPolicy;
-use folio_http::{HttpSettings, RequestContextSettings};
+use folio_application::{PasswordRules, SessionPolicy};
+use folio_http::{CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies};
 use folio_persistence::{DatabaseSettings, RedisSettings};
 
 #[derive(Debug, Clone)]
@@ -16,6 +16,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub http: HttpSettings,
     pub sessions: SessionPolicy,
+    pub passwords: PasswordRules,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub enum LogFormat {
 pub struct ConfigError {
     name: &'static str,
     value: String,
-    reason: &'static str,
+    reason: String,
 }
 
 impl Config {
@@ -60,7 +61,7 @@ impl Config {
                 return Err(ConfigError {
                     name: "FOLIO_LOG_FORMAT",
                     value: other.to_owned(),
-                    reason: "expected pretty or json",
+                    reason: "expected pretty or json".into(),
                 });
             }
         };
@@ -79,6 +80,12 @@ impl Config {
             )? as i64),
             ..SessionPolicy::default()
         };
+        let proxies = get("FOLIO_TRUSTED_PROXIES", "");
+        let trusted_proxies = TrustedProxies::parse(&proxies).map_err(|reason| ConfigError {
+            name: "FOLIO_TRUSTED_PROXIES",
+            value: proxies.clone(),
+            reason,
+        })?;
         Ok(Self {
             bind: get("FOLIO_BIND", "127.0.0.1:8080"),
             database: DatabaseSettings {
@@ -96,11 +103,18 @@ impl Config {
             http: HttpSettings {
                 cors_origins,
                 context: RequestContextSettings {
-                    expose_query_count: flag(&lookup, "FOLIO_EXPOSE_QUERY_COUNT")?,
+                    expose_query_count: flag(&lookup, "FOLIO_EXPOSE_QUERY_COUNT", false)?,
                 },
                 workers,
+                trusted_proxies,
+                cookies: CookieSettings {
+                    secure: flag(&lookup, "FOLIO_COOKIE_SECURE", true)?,
+                },
             },
             sessions,
+            passwords: PasswordRules {
+                reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
+            },
         })
     }
 }
@@ -115,7 +129,7 @@ fn number(
         Some(value) => value.trim().parse().map_err(|_| ConfigError {
             name,
             value,
-            reason: "expected a whole number",
+            reason: "expected a whole number".into(),
         }),
     }
 }
@@ -130,24 +144,29 @@ fn positive(
         return Err(ConfigError {
             name,
             value: value.to_string(),
-            reason: "must be at least 1",
+            reason: "must be at least 1".into(),
         });
     }
     usize::try_from(value).map_err(|_| ConfigError {
         name,
         value: value.to_string(),
-        reason: "too large",
+        reason: "too large".into(),
     })
 }
 
-fn flag(lookup: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, ConfigError> {
+fn flag(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match lookup(name).as_deref().map(str::trim) {
-        None | Some("" | "0" | "false" | "off" | "no") => Ok(false),
+        None | Some("") => Ok(default),
+        Some("0" | "false" | "off" | "no") => Ok(false),
         Some("1" | "true" | "on" | "yes") => Ok(true),
         Some(other) => Err(ConfigError {
             name,
             value: other.to_owned(),
-            reason: "expected true or false",
+            reason: "expected true or false".into(),
         }),
     }
 }

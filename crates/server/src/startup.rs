@@ -53,7 +53,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         .warm_up()
         .await
         .map_err(|e| StartupError::Other(e.to_string()))?;
-    let folio = Arc::new(Folio::new(ports, config.sessions));
+    let folio = Arc::new(Folio::new(ports, config.sessions).with_password_rules(config.passwords));
     let readiness = Arc::new(DependencyProbe { database, redis });
 
     let listener = TcpListener::bind(&config.bind).map_err(|reason| StartupError::Bind {

@@ -2,6 +2,7 @@
 //! Adapters (PostgreSQL, Redis, argon2, ...) implement them; unit tests mock them.
 
 mod articles;
+mod audit;
 mod comments;
 mod error;
 mod profiles;
@@ -13,22 +14,23 @@ pub use articles::{
     ArticleChanges, ArticleFilter, ArticlePage, ArticleQuery, ArticleRepository, NewArticle,
     ViewerFacts,
 };
+pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
 pub use comments::{CommentRepository, NewComment};
 pub use error::{Conflict, PortError};
 pub use profiles::ProfileRepository;
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
-pub use sessions::{ActiveSession, NewSession, SessionRepository};
+pub use sessions::{NewSession, SessionRecord, SessionRepository, StoredSession};
 pub use users::{NewUser, UserChanges, UserRepository};
 
 #[cfg(test)]
 pub use {
-    articles::MockArticleRepository, comments::MockCommentRepository,
+    articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
     profiles::MockProfileRepository, security::MockClock, security::MockPasswordHasher,
     security::MockTokenIssuer, sessions::MockSessionRepository, users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
-/// stay generic over one parameter instead of eight.
+/// stay generic over one parameter instead of nine.
 pub trait Ports: Send + Sync + 'static {
     type Users: UserRepository;
     type Sessions: SessionRepository;
@@ -38,6 +40,7 @@ pub trait Ports: Send + Sync + 'static {
     type Hasher: PasswordHasher;
     type Tokens: TokenIssuer;
     type Clock: Clock;
+    type Audit: AuditLog;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -47,4 +50,5 @@ pub trait Ports: Send + Sync + 'static {
     fn hasher(&self) -> &Self::Hasher;
     fn tokens(&self) -> &Self::Tokens;
     fn clock(&self) -> &Self::Clock;
+    fn audit(&self) -> &Self::Audit;
 }

@@ -35,6 +35,8 @@ pub struct IssuedToken {
 pub trait TokenIssuer: Send + Sync + 'static {
     fn issue(&self) -> Result<IssuedToken, PortError>;
     fn hash(&self, token: &str) -> TokenHash;
+    /// The anti-CSRF value that goes with a session token (double-submit cookie).
+    fn csrf_token(&self, session_token: &str) -> String;
 }
 
 #[cfg_attr(test, mockall::automock)]

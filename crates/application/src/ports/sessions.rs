@@ -14,27 +14,65 @@ pub struct NewSession {
     pub ip: Option<String>,
 }
 
-/// A session that is neither revoked nor expired, with the user it belongs to.
+/// A session as stored, with the user it belongs to as that user is right now.
+/// Whether it is still usable is the application's decision (see `SessionPolicy`).
 #[derive(Debug, Clone)]
-pub struct ActiveSession {
+pub struct StoredSession {
     pub id: SessionId,
     pub user: User,
+    pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
+    /// The absolute end of the session, whatever its activity.
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// What a user sees of one of their sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
 }
 
 #[cfg_attr(test, mockall::automock)]
 pub trait SessionRepository: Send + Sync + 'static {
     async fn create(&self, session: NewSession) -> Result<(), PortError>;
 
-    /// The session whose token hashes to `token_hash`, if it is not revoked, has not
-    /// passed its absolute expiry at `now` and was last seen after `idle_since`.
-    async fn find_active(
+    /// The session whose token hashes to `token_hash`, in whatever state it is.
+    async fn find_by_token(
         &self,
         token_hash: &TokenHash,
-        now: Timestamp,
-        idle_since: Timestamp,
-    ) -> Result<Option<ActiveSession>, PortError>;
+    ) -> Result<Option<StoredSession>, PortError>;
 
     /// Records activity on a session (sliding idle expiry).
     async fn touch(&self, id: SessionId, now: Timestamp) -> Result<(), PortError>;
+
+    /// `user`'s sessions that are not revoked, have not passed their absolute expiry
+    /// at `now` and were last seen after `idle_since`; newest first.
+    async fn list_active(
+        &self,
+        user: UserId,
+        now: Timestamp,
+        idle_since: Timestamp,
+    ) -> Result<Vec<SessionRecord>, PortError>;
+
+    /// Revokes `session` if it belongs to `user` and is not revoked yet; whether it did.
+    async fn revoke(
+        &self,
+        user: UserId,
+        session: SessionId,
+        now: Timestamp,
+    ) -> Result<bool, PortError>;
+
+    /// Revokes every unrevoked session of `user` except `keep`; how many it revoked.
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        keep: Option<SessionId>,
+        now: Timestamp,
+    ) -> Result<u64, PortError>;
 }

@@ -1,4 +1,4 @@
-use folio_domain::{Bio, Email, ImageUrl, PasswordHash, User, UserId, Username};
+use folio_domain::{Bio, Email, ImageUrl, PasswordHash, Role, Timestamp, User, UserId, Username};
 
 use super::PortError;
 
@@ -30,6 +30,9 @@ pub trait UserRepository: Send + Sync + 'static {
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, PortError>;
 
+    /// The account with this username (case-insensitive).
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, PortError>;
+
     /// The account registered with `email` (case-insensitive) and its password hash.
     async fn find_with_password_by_email(
         &self,
@@ -38,4 +41,9 @@ pub trait UserRepository: Send + Sync + 'static {
 
     /// Applies `changes` and bumps `updated_at`. Fails with `NotFound` or `Conflict`.
     async fn update(&self, id: UserId, changes: UserChanges) -> Result<User, PortError>;
+
+    async fn set_role(&self, id: UserId, role: Role) -> Result<User, PortError>;
+
+    /// Suspends the account (`Some(since)`) or lifts the suspension (`None`).
+    async fn set_suspended(&self, id: UserId, since: Option<Timestamp>) -> Result<User, PortError>;
 }

@@ -1,21 +1,16 @@
 //! Registration, login, token authentication and account settings.
 
-use folio_domain::{Bio, Email, ImageUrl, Password, SessionId, User, Username};
-use tracing::warn;
+use folio_domain::{
+    AuditEventType, Bio, Email, ImageUrl, InvalidValue, Password, SessionId, User, Username,
+    is_common_password,
+};
 
 use crate::ports::{
     Clock, Conflict, NewSession, NewUser, PasswordHasher, PortError, SessionRepository,
     TokenIssuer, UserChanges, UserRepository,
 };
 use crate::views::{Authenticated, SignedIn};
-use crate::{AppError, FieldErrors, Folio, Ports};
-
-/// Where a request came from; stored with the session it opens.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-}
+use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
 
 #[derive(Debug, Clone, Default)]
 pub struct Registration {
@@ -24,19 +19,8 @@ pub struct Registration {
     pub password: String,
 }
 
-impl Registration {
-    /// The fields as domain values, or the problems of every invalid field at once.
-    pub fn parse(&self) -> Result<(Username, Email, Password), FieldErrors> {
-        let mut errors = FieldErrors::new();
-        let username = errors.check("username", Username::parse(&self.username));
-        let email = errors.check("email", Email::parse(&self.email));
-        let password = errors.check("password", Password::parse(&self.password));
-        match (username, email, password) {
-            (Some(username), Some(email), Some(password)) => Ok((username, email, password)),
-            _ => Err(errors),
-        }
-    }
-}
+/// Shown for a password on the common-passwords list.
+const TOO_COMMON: &str = "is too common; choose one that is harder to guess";
 
 #[derive(Debug, Clone, Default)]
 pub struct Credentials {
@@ -58,12 +42,40 @@ pub struct SettingsUpdate {
 const TAKEN: &str = "has already been taken";
 
 impl<P: Ports> Folio<P> {
+    /// The registration's fields as domain values, or the problems of every invalid
+    /// field at once.
+    pub fn validate_registration(
+        &self,
+        registration: &Registration,
+    ) -> Result<(Username, Email, Password), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let username = errors.check("username", Username::parse(&registration.username));
+        let email = errors.check("email", Email::parse(&registration.email));
+        let password = errors.check("password", self.new_password(&registration.password));
+        match (username, email, password) {
+            (Some(username), Some(email), Some(password)) => Ok((username, email, password)),
+            _ => Err(errors),
+        }
+    }
+
+    /// A password someone chooses now: the domain's length rule plus our list of
+    /// common passwords.
+    fn new_password(&self, raw: &str) -> Result<Password, InvalidValue> {
+        let password = Password::parse(raw)?;
+        if self.passwords.reject_common && is_common_password(raw) {
+            return Err(InvalidValue::new(TOO_COMMON));
+        }
+        Ok(password)
+    }
+
     pub async fn register(
         &self,
         registration: Registration,
         client: ClientInfo,
     ) -> Result<SignedIn, AppError> {
-        let (username, email, password) = registration.parse().map_err(AppError::Invalid)?;
+        let (username, email, password) = self
+            .validate_registration(&registration)
+            .map_err(AppError::Invalid)?;
 
         let password_hash = self.ports.hasher().hash(&password).await?;
         let new_user = NewUser {
@@ -78,11 +90,13 @@ impl<P: Ports> Folio<P> {
             .insert(new_user)
             .await
             .map_err(conflict_as_taken)?;
-        self.open_session(user, client).await
+        self.open_session(user, &client).await
     }
 
     /// One answer for "no such email" and "wrong password", and the same work for
-    /// both: an unknown email still pays for a password verification.
+    /// both: an unknown email still pays for a password verification. A suspended
+    /// account is only told so after a correct password, so that the answer reveals
+    /// nothing to someone who does not know it.
     pub async fn login(
         &self,
         credentials: Credentials,
@@ -114,39 +128,45 @@ impl<P: Ports> Folio<P> {
             .hasher()
             .verify(&password, account.as_ref().map(|(_, hash)| hash))
             .await?;
+        let attempted = credentials.email.trim().to_lowercase();
+        let failure = |reason: &str| {
+            self.event(AuditEventType::LoginFailed, &client)
+                .detail("email", attempted.clone())
+                .detail("reason", reason)
+        };
         match account {
-            Some((user, _)) if matches => self.open_session(user, client).await,
-            _ => Err(AppError::InvalidCredentials),
-        }
-    }
-
-    /// Resolves a presented bearer token to its user, sliding the idle expiry.
-    pub async fn authenticate(&self, token: &str) -> Result<Authenticated, AppError> {
-        let now = self.ports.clock().now();
-        let hash = self.ports.tokens().hash(token);
-        let idle_since = now - self.sessions.idle_timeout;
-        let session = self
-            .ports
-            .sessions()
-            .find_active(&hash, now, idle_since)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        if now - session.last_seen_at >= self.sessions.touch_interval {
-            // Losing one activity mark is harmless; failing the request for it is not.
-            if let Err(error) = self.ports.sessions().touch(session.id, now).await {
-                warn!(error = %error, "could not record session activity");
+            Some((user, _)) if matches && user.is_suspended() => {
+                self.record(failure("suspended").subject(user.id)).await;
+                Err(AppError::AccountSuspended)
+            }
+            Some((user, _)) if matches => {
+                let signed_in = self.open_session(user, &client).await?;
+                let event = self
+                    .event(AuditEventType::LoginSucceeded, &client)
+                    .actor(signed_in.user.id)
+                    .subject(signed_in.user.id)
+                    .session(signed_in.session_id);
+                self.record(event).await;
+                Ok(signed_in)
+            }
+            Some((user, _)) => {
+                self.record(failure("wrong_password").subject(user.id))
+                    .await;
+                Err(AppError::InvalidCredentials)
+            }
+            None => {
+                self.record(failure("unknown_email")).await;
+                Err(AppError::InvalidCredentials)
             }
         }
-        Ok(Authenticated {
-            user: session.user,
-            session_id: session.id,
-        })
     }
 
+    /// Changing the password signs out every other session of the account.
     pub async fn update_settings(
         &self,
         caller: &Authenticated,
         update: SettingsUpdate,
+        client: ClientInfo,
     ) -> Result<User, AppError> {
         let mut errors = FieldErrors::new();
         let mut changes = UserChanges::default();
@@ -163,25 +183,43 @@ impl<P: Ports> Folio<P> {
             changes.image = errors.check("image", ImageUrl::parse_optional(raw));
         }
         let password = match &update.password {
-            Some(raw) => errors.check("password", Password::parse(raw)),
+            Some(raw) => errors.check("password", self.new_password(raw)),
             None => None,
         };
         errors.into_result()?;
 
+        let password_changed = password.is_some();
         if let Some(password) = password {
             changes.password_hash = Some(self.ports.hasher().hash(&password).await?);
         }
-        self.ports
+        let user = self
+            .ports
             .users()
             .update(caller.user.id, changes)
             .await
             .map_err(|error| match error {
                 PortError::NotFound => AppError::Unauthenticated,
                 other => conflict_as_taken(other),
-            })
+            })?;
+        if password_changed {
+            let now = self.ports.clock().now();
+            let revoked = self
+                .ports
+                .sessions()
+                .revoke_all(user.id, Some(caller.session_id), now)
+                .await?;
+            let event = self
+                .event(AuditEventType::PasswordChanged, &client)
+                .actor(user.id)
+                .subject(user.id)
+                .session(caller.session_id)
+                .detail("other_sessions_revoked", revoked.to_string());
+            self.record(event).await;
+        }
+        Ok(user)
     }
 
-    async fn open_session(&self, user: User, client: ClientInfo) -> Result<SignedIn, AppError> {
+    async fn open_session(&self, user: User, client: &ClientInfo) -> Result<SignedIn, AppError> {
         let issued = self.ports.tokens().issue()?;
         let now = self.ports.clock().now();
         let session_id = SessionId::generate();
@@ -193,8 +231,8 @@ impl<P: Ports> Folio<P> {
                 token_hash: issued.hash,
                 created_at: now,
                 expires_at: now + self.sessions.absolute_lifetime,
-                user_agent: client.user_agent,
-                ip: client.ip,
+                user_agent: client.user_agent.clone(),
+                ip: client.ip.clone(),
             })
             .await?;
         Ok(SignedIn {

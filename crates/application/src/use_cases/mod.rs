@@ -1,9 +1,12 @@
 //! One file per area; each public method of `Folio` is one user intent.
 
 pub mod accounts;
+pub mod admin;
 pub mod articles;
+pub mod audit;
 pub mod comments;
 pub mod profiles;
+pub mod sessions;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,9 @@
 //! Wire shapes, exactly as the RealWorld API names them.
 
+pub mod admin;
 pub mod articles;
 pub mod comments;
 pub mod profiles;
+pub mod sessions;
 pub mod tags;
 pub mod users;

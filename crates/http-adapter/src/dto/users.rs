@@ -101,7 +101,10 @@ pub struct UserResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserBody {
     pub email: String,
-    pub token: String,
+    /// The bearer token; absent for cookie sessions, whose token page scripts must
+    /// never see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     pub username: String,
     pub bio: Option<String>,
     pub image: Option<String>,
@@ -110,7 +113,7 @@ pub struct UserBody {
 }
 
 impl UserResponse {
-    pub fn new(user: User, token: String) -> Self {
+    pub fn new(user: User, token: Option<String>) -> Self {
         Self {
             user: UserBody {
                 email: user.email.into_inner(),
@@ -143,7 +146,7 @@ mod tests {
     fn null_bio_and_image_are_serialized_not_skipped() {
         let body = UserBody {
             email: "a@b.co".into(),
-            token: "t".into(),
+            token: Some("t".into()),
             username: "a".into(),
             bio: None,
             image: None,

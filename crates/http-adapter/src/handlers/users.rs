@@ -2,8 +2,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use folio_application::use_cases::accounts::Registration;
 use folio_application::{Folio, Ports};
 
-use super::client_info;
 use crate::auth::Caller;
+use crate::client::client_info;
 use crate::dto::users::{LoginRequest, RegisterRequest, UpdateUserRequest, UserResponse};
 use crate::extract::{validate, validate_with};
 use crate::problem::{ApiError, Problem};
@@ -24,9 +24,13 @@ pub async fn register<P: Ports>(
 ) -> Result<HttpResponse, ApiError> {
     let user = body.into_inner().user;
     let registration = Registration::from(user.clone());
-    validate_with(&user, || registration.parse().err().unwrap_or_default())?;
+    validate_with(&user, || {
+        app.validate_registration(&registration)
+            .err()
+            .unwrap_or_default()
+    })?;
     let signed_in = app.register(registration, client_info(&request)).await?;
-    Ok(HttpResponse::Created().json(UserResponse::new(signed_in.user, signed_in.token)))
+    Ok(HttpResponse::Created().json(UserResponse::new(signed_in.user, Some(signed_in.token))))
 }
 
 /// Sign in with email and password.
@@ -47,7 +51,7 @@ pub async fn login<P: Ports>(
     let credentials = body.into_inner().user;
     validate(&credentials)?;
     let signed_in = app.login(credentials.into(), client_info(&request)).await?;
-    Ok(HttpResponse::Ok().json(UserResponse::new(signed_in.user, signed_in.token)))
+    Ok(HttpResponse::Ok().json(UserResponse::new(signed_in.user, Some(signed_in.token))))
 }
 
 /// The signed-in user.
@@ -60,7 +64,8 @@ pub async fn login<P: Ports>(
     )
 )]
 pub async fn current_user(caller: Caller) -> HttpResponse {
-    HttpResponse::Ok().json(UserResponse::new(caller.session.user, caller.token))
+    let token = caller.echoed_token();
+    HttpResponse::Ok().json(UserResponse::new(caller.session.user, token))
 }
 
 /// Change account settings; absent fields stay as they are.
@@ -69,18 +74,20 @@ pub async fn current_user(caller: Caller) -> HttpResponse {
     security(("token" = [])),
     request_body = UpdateUserRequest,
     responses(
-        (status = 200, description = "The updated user", body = UserResponse),
+        (status = 200, description = "The updated user; a new password signs out every other session", body = UserResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid or taken values", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn update_user<P: Ports>(
     app: web::Data<Folio<P>>,
+    request: HttpRequest,
     caller: Caller,
     body: web::Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let update = body.into_inner().user.into();
     let user = app
-        .update_settings(&caller.session, body.into_inner().user.into())
+        .update_settings(&caller.session, update, client_info(&request))
         .await?;
-    Ok(HttpResponse::Ok().json(UserResponse::new(user, caller.token)))
+    Ok(HttpResponse::Ok().json(UserResponse::new(user, caller.echoed_token())))
 }

@@ -1,6 +1,7 @@
 //! PostgreSQL: the pool, migrations, and one repository per port.
 
 mod articles;
+mod audit;
 mod comments;
 mod errors;
 mod instrumentation;
@@ -13,6 +14,7 @@ mod sessions;
 mod users;
 
 pub use articles::PgArticleRepository;
+pub use audit::PgAuditLog;
 pub use comments::PgCommentRepository;
 pub use errors::DatabaseError;
 pub use migrations::{MIGRATIONS, ensure_database_exists, revert_all_migrations, run_migrations};

@@ -28,6 +28,7 @@ pub(crate) struct UserRow {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub suspended_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -44,6 +45,7 @@ impl UserRow {
             bio: self.bio.map(Bio::from_trusted),
             image: self.image.map(ImageUrl::from_trusted),
             role,
+            suspended_at: self.suspended_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })

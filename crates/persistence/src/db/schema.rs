@@ -12,6 +12,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        suspended_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -96,6 +97,7 @@ diesel::joinable!(comments -> users (author_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
+    audit_events,
     follows,
     articles,
     tags,
@@ -103,3 +105,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     comments,
 );
+
+diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        occurred_at -> Timestamptz,
+        event_type -> Text,
+        actor_user_id -> Nullable<Uuid>,
+        subject_user_id -> Nullable<Uuid>,
+        session_id -> Nullable<Uuid>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        outcome -> Text,
+        details -> Jsonb,
+    }
+}

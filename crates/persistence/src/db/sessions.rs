@@ -1,11 +1,12 @@
 use diesel::{
-    ExpressionMethods, Insertable, JoinOnDsl as _, OptionalExtension, QueryDsl, SelectableHelper,
+    ExpressionMethods, Insertable, JoinOnDsl as _, OptionalExtension, QueryDsl, Queryable,
+    SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
 use folio_application::ports::{
-    ActiveSession, NewSession, PortError, SessionRepository, TokenHash,
+    NewSession, PortError, SessionRecord, SessionRepository, StoredSession, TokenHash,
 };
-use folio_domain::{SessionId, Timestamp};
+use folio_domain::{SessionId, Timestamp, UserId};
 use uuid::Uuid;
 
 use super::Database;
@@ -37,6 +38,29 @@ struct SessionInsert<'a> {
     ip: Option<&'a str>,
 }
 
+#[derive(Queryable)]
+struct SessionRow {
+    id: Uuid,
+    created_at: Timestamp,
+    last_seen_at: Timestamp,
+    expires_at: Timestamp,
+    user_agent: Option<String>,
+    ip: Option<String>,
+}
+
+impl From<SessionRow> for SessionRecord {
+    fn from(row: SessionRow) -> Self {
+        SessionRecord {
+            id: SessionId::from_uuid(row.id),
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            expires_at: row.expires_at,
+            user_agent: row.user_agent,
+            ip: row.ip,
+        }
+    }
+}
+
 impl SessionRepository for PgSessionRepository {
     async fn create(&self, session: NewSession) -> Result<(), PortError> {
         let mut conn = self.db.connection().await?;
@@ -57,32 +81,47 @@ impl SessionRepository for PgSessionRepository {
         Ok(())
     }
 
-    async fn find_active(
+    async fn find_by_token(
         &self,
         token_hash: &TokenHash,
-        now: Timestamp,
-        idle_since: Timestamp,
-    ) -> Result<Option<ActiveSession>, PortError> {
+    ) -> Result<Option<StoredSession>, PortError> {
+        type Found = (
+            Uuid,
+            Timestamp,
+            Timestamp,
+            Timestamp,
+            Option<Timestamp>,
+            UserRow,
+        );
         let mut conn = self.db.connection().await?;
-        let found: Option<(Uuid, Timestamp, UserRow)> = sessions::table
+        let found: Option<Found> = sessions::table
             .inner_join(users::table.on(users::id.eq(sessions::user_id)))
             .filter(sessions::token_hash.eq(&token_hash.0))
-            .filter(sessions::revoked_at.is_null())
-            .filter(sessions::expires_at.gt(now))
-            .filter(sessions::last_seen_at.gt(idle_since))
-            .select((sessions::id, sessions::last_seen_at, UserRow::as_select()))
+            .select((
+                sessions::id,
+                sessions::created_at,
+                sessions::last_seen_at,
+                sessions::expires_at,
+                sessions::revoked_at,
+                UserRow::as_select(),
+            ))
             .first(&mut conn)
             .await
             .optional()
             .map_err(query_error)?;
         found
-            .map(|(id, last_seen_at, user)| {
-                Ok(ActiveSession {
-                    id: SessionId::from_uuid(id),
-                    user: user.into_domain()?,
-                    last_seen_at,
-                })
-            })
+            .map(
+                |(id, created_at, last_seen_at, expires_at, revoked_at, user)| {
+                    Ok(StoredSession {
+                        id: SessionId::from_uuid(id),
+                        user: user.into_domain()?,
+                        created_at,
+                        last_seen_at,
+                        expires_at,
+                        revoked_at,
+                    })
+                },
+            )
             .transpose()
     }
 
@@ -94,5 +133,80 @@ impl SessionRepository for PgSessionRepository {
             .await
             .map_err(query_error)?;
         Ok(())
+    }
+
+    async fn list_active(
+        &self,
+        user: UserId,
+        now: Timestamp,
+        idle_since: Timestamp,
+    ) -> Result<Vec<SessionRecord>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let rows: Vec<SessionRow> = sessions::table
+            .filter(sessions::user_id.eq(user.as_uuid()))
+            .filter(sessions::revoked_at.is_null())
+            .filter(sessions::expires_at.gt(now))
+            .filter(sessions::last_seen_at.gt(idle_since))
+            .order((sessions::created_at.desc(), sessions::id.desc()))
+            .select((
+                sessions::id,
+                sessions::created_at,
+                sessions::last_seen_at,
+                sessions::expires_at,
+                sessions::user_agent,
+                sessions::ip,
+            ))
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(rows.into_iter().map(SessionRecord::from).collect())
+    }
+
+    async fn revoke(
+        &self,
+        user: UserId,
+        session: SessionId,
+        now: Timestamp,
+    ) -> Result<bool, PortError> {
+        let mut conn = self.db.connection().await?;
+        let revoked = diesel::update(
+            sessions::table
+                .filter(sessions::id.eq(session.as_uuid()))
+                .filter(sessions::user_id.eq(user.as_uuid()))
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error)?;
+        Ok(revoked == 1)
+    }
+
+    async fn revoke_all(
+        &self,
+        user: UserId,
+        keep: Option<SessionId>,
+        now: Timestamp,
+    ) -> Result<u64, PortError> {
+        let mut conn = self.db.connection().await?;
+        let unrevoked = sessions::table
+            .filter(sessions::user_id.eq(user.as_uuid()))
+            .filter(sessions::revoked_at.is_null());
+        let revoked = match keep {
+            Some(keep) => {
+                diesel::update(unrevoked.filter(sessions::id.ne(keep.as_uuid())))
+                    .set(sessions::revoked_at.eq(now))
+                    .execute(&mut conn)
+                    .await
+            }
+            None => {
+                diesel::update(unrevoked)
+                    .set(sessions::revoked_at.eq(now))
+                    .execute(&mut conn)
+                    .await
+            }
+        }
+        .map_err(query_error)?;
+        Ok(revoked as u64)
     }
 }

@@ -3,7 +3,7 @@ use diesel::{
 };
 use diesel_async::RunQueryDsl;
 use folio_application::ports::{NewUser, PortError, UserChanges, UserRepository};
-use folio_domain::{Email, PasswordHash, User, UserId};
+use folio_domain::{Email, PasswordHash, Role, Timestamp, User, UserId, Username};
 use uuid::Uuid;
 
 use super::Database;
@@ -101,6 +101,41 @@ impl UserRepository for PgUserRepository {
         };
         diesel::update(users::table.find(id.as_uuid()))
             .set(changeset)
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .map_err(query_error)?
+            .into_domain()
+    }
+
+    async fn find_by_username(&self, username: &Username) -> Result<Option<User>, PortError> {
+        let mut conn = self.db.connection().await?;
+        users::table
+            .filter(lower(users::username).eq(lower(username.as_str())))
+            .select(UserRow::as_select())
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(query_error)?
+            .map(UserRow::into_domain)
+            .transpose()
+    }
+
+    async fn set_role(&self, id: UserId, role: Role) -> Result<User, PortError> {
+        let mut conn = self.db.connection().await?;
+        diesel::update(users::table.find(id.as_uuid()))
+            .set(users::role.eq(role.as_str()))
+            .returning(UserRow::as_returning())
+            .get_result(&mut conn)
+            .await
+            .map_err(query_error)?
+            .into_domain()
+    }
+
+    async fn set_suspended(&self, id: UserId, since: Option<Timestamp>) -> Result<User, PortError> {
+        let mut conn = self.db.connection().await?;
+        diesel::update(users::table.find(id.as_uuid()))
+            .set(users::suspended_at.eq(since))
             .returning(UserRow::as_returning())
             .get_result(&mut conn)
             .await

@@ -27,6 +27,15 @@ impl TokenIssuer for OpaqueTokens {
     fn hash(&self, token: &str) -> TokenHash {
         TokenHash(Sha256::digest(token.as_bytes()).to_vec())
     }
+
+    /// A domain-separated digest of the session token: a page that can read the CSRF
+    /// cookie learns nothing that opens the session.
+    fn csrf_token(&self, session_token: &str) -> String {
+        let mut digest = Sha256::new();
+        digest.update(b"folio-csrf\0");
+        digest.update(session_token.as_bytes());
+        URL_SAFE_NO_PAD.encode(digest.finalize())
+    }
 }
 
 #[cfg(test)]
@@ -43,6 +52,20 @@ mod tests {
         assert_eq!(tokens.hash(&first.token), first.hash);
         assert_ne!(first.hash, second.hash);
         assert_eq!(first.hash.0.len(), 32);
+        Ok(())
+    }
+
+    #[test]
+    fn csrf_tokens_are_stable_per_session_and_differ_from_the_token_hash() -> Result<(), PortError>
+    {
+        let tokens = OpaqueTokens;
+        let session = tokens.issue()?;
+        let other = tokens.issue()?;
+        let csrf = tokens.csrf_token(&session.token);
+        assert_eq!(csrf, tokens.csrf_token(&session.token));
+        assert_ne!(csrf, tokens.csrf_token(&other.token));
+        assert_ne!(csrf, URL_SAFE_NO_PAD.encode(&session.hash.0));
+        assert_ne!(csrf, session.token);
         Ok(())
     }
 }

@@ -2,16 +2,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
-use folio_domain::{Bio, Email, ImageUrl, Password, PasswordHash, Username};
+use folio_domain::{
+    AuditEventType, AuditOutcome, Bio, Email, ImageUrl, Password, PasswordHash, Username,
+};
 
 use crate::error::AppError;
 use crate::ports::{Conflict, NewSession, PortError, TokenHash, UserChanges};
 use crate::test_support::{
-    MockPorts, active_session, authenticated, broken, captured, field_names, folio, folio_with,
-    invalid_fields, now, password_hash, taken, unavailable, user,
+    MockPorts, authenticated, broken, captured, field_names, folio, folio_with, invalid_fields,
+    now, password_hash, taken, unavailable, user,
 };
-use crate::use_cases::accounts::{ClientInfo, Credentials, Registration, SettingsUpdate};
-use crate::{FieldErrors, SessionPolicy};
+use crate::use_cases::accounts::{Credentials, Registration, SettingsUpdate};
+use crate::{ClientInfo, FieldErrors, SessionPolicy};
 
 const TAKEN: &str = "has already been taken";
 
@@ -34,6 +36,7 @@ fn client() -> ClientInfo {
     ClientInfo {
         user_agent: Some("test-agent/1.0".to_owned()),
         ip: Some("203.0.113.7".to_owned()),
+        request_id: Some("req-1".to_owned()),
     }
 }
 
@@ -297,6 +300,7 @@ async fn login_with_blank_fields_is_invalid_without_any_port_call() {
 #[tokio::test]
 async fn login_with_unknown_email_still_verifies_a_password_with_no_hash() {
     let mut ports = MockPorts::new();
+    ports.clock_at(now());
     ports
         .users
         .expect_find_with_password_by_email()
@@ -323,6 +327,13 @@ async fn login_with_unknown_email_still_verifies_a_password_with_no_hash() {
         matches!(result, Err(AppError::InvalidCredentials)),
         "{result:?}"
     );
+    let [event] = folio.ports().audit.recorded().try_into().unwrap();
+    assert_eq!(event.event_type, AuditEventType::LoginFailed);
+    assert_eq!(event.outcome, AuditOutcome::Failure);
+    assert_eq!(event.subject, None);
+    assert_eq!(event.details["reason"], "unknown_email");
+    assert_eq!(event.details["email"], "nobody@example.com");
+    assert_eq!(event.client, client());
 }
 
 #[tokio::test]
@@ -330,6 +341,7 @@ async fn login_with_unknown_email_fails_even_if_the_hasher_says_yes() {
     // Defence in depth: a hasher that answered `true` for `hash = None` must not
     // let anyone in, since there is no account to sign in to.
     let mut ports = MockPorts::new();
+    ports.clock_at(now());
     ports
         .users
         .expect_find_with_password_by_email()
@@ -350,12 +362,17 @@ async fn login_with_unknown_email_fails_even_if_the_hasher_says_yes() {
         matches!(result, Err(AppError::InvalidCredentials)),
         "{result:?}"
     );
+    assert_eq!(
+        folio.ports().audit.event_types(),
+        [AuditEventType::LoginFailed]
+    );
 }
 
 #[tokio::test]
 async fn login_with_wrong_password_gives_the_same_invalid_credentials() {
     let jake = user("jake");
     let mut ports = MockPorts::new();
+    ports.clock_at(now());
     ports
         .users
         .expect_find_with_password_by_email()
@@ -381,11 +398,17 @@ async fn login_with_wrong_password_gives_the_same_invalid_credentials() {
         matches!(result, Err(AppError::InvalidCredentials)),
         "{result:?}"
     );
+    let [event] = folio.ports().audit.recorded().try_into().unwrap();
+    assert_eq!(event.event_type, AuditEventType::LoginFailed);
+    assert_eq!(event.details["reason"], "wrong_password");
+    assert!(event.subject.is_some(), "the targeted account is named");
+    assert_eq!(event.actor, None);
 }
 
 #[tokio::test]
 async fn login_with_malformed_email_goes_through_verify_and_fails_the_same_way() {
     let mut ports = MockPorts::new();
+    ports.clock_at(now());
     // A malformed email cannot name an account: no lookup...
     ports.users.expect_find_with_password_by_email().never();
     // ...but the same password work as for an unknown account.
@@ -405,6 +428,10 @@ async fn login_with_malformed_email_goes_through_verify_and_fails_the_same_way()
     assert!(
         matches!(result, Err(AppError::InvalidCredentials)),
         "{result:?}"
+    );
+    assert_eq!(
+        folio.ports().audit.event_types(),
+        [AuditEventType::LoginFailed]
     );
 }
 
@@ -523,136 +550,6 @@ async fn login_hasher_failure_is_internal_and_opens_no_session() {
     assert!(matches!(result, Err(AppError::Internal(_))), "{result:?}");
 }
 
-// ------------------------------------------------------------ authenticate
-
-fn expect_token_hash(ports: &mut MockPorts, token: &'static str, digest: &'static [u8]) {
-    ports
-        .tokens
-        .expect_hash()
-        .withf(move |presented: &str| presented == token)
-        .times(1)
-        .return_const(TokenHash(digest.to_vec()));
-}
-
-#[tokio::test]
-async fn authenticate_unknown_or_expired_token_is_unauthenticated() {
-    let mut ports = MockPorts::new();
-    ports.clock_at(now());
-    expect_token_hash(&mut ports, "stale-token", b"stale-digest");
-    ports
-        .sessions
-        .expect_find_active()
-        .times(1)
-        .returning(|_, _, _| Ok(None));
-    ports.sessions.expect_touch().never();
-    let folio = folio(ports);
-
-    let result = folio.authenticate("stale-token").await;
-
-    assert!(
-        matches!(result, Err(AppError::Unauthenticated)),
-        "{result:?}"
-    );
-}
-
-#[tokio::test]
-async fn authenticate_looks_up_the_hash_with_now_and_the_idle_cutoff() {
-    let jake = user("jake");
-    // Seen 4 minutes ago, the touch interval is 5: no write.
-    let session = active_session(&jake, now() - Duration::minutes(4));
-    let session_id = session.id;
-
-    let mut ports = MockPorts::new();
-    ports.clock_at(now());
-    expect_token_hash(&mut ports, "good-token", b"good-digest");
-    ports
-        .sessions
-        .expect_find_active()
-        .withf(|hash, at, idle_since| {
-            *hash == TokenHash(b"good-digest".to_vec())
-                && *at == now()
-                && *idle_since == now() - Duration::days(3)
-        })
-        .times(1)
-        .returning(move |_, _, _| Ok(Some(session.clone())));
-    ports.sessions.expect_touch().never();
-    let folio = folio_with(ports, policy());
-
-    let authenticated = folio.authenticate("good-token").await.unwrap();
-
-    assert_eq!(authenticated.user, jake);
-    assert_eq!(authenticated.session_id, session_id);
-}
-
-#[tokio::test]
-async fn authenticate_touches_a_session_last_seen_before_the_touch_interval() {
-    let jake = user("jake");
-    let session = active_session(&jake, now() - Duration::minutes(6));
-    let session_id = session.id;
-
-    let mut ports = MockPorts::new();
-    ports.clock_at(now());
-    expect_token_hash(&mut ports, "good-token", b"good-digest");
-    ports
-        .sessions
-        .expect_find_active()
-        .returning(move |_, _, _| Ok(Some(session.clone())));
-    ports
-        .sessions
-        .expect_touch()
-        .withf(move |id, at| *id == session_id && *at == now())
-        .times(1)
-        .returning(|_, _| Ok(()));
-    let folio = folio_with(ports, policy());
-
-    let authenticated = folio.authenticate("good-token").await.unwrap();
-
-    assert_eq!(authenticated.session_id, session_id);
-}
-
-#[tokio::test]
-async fn authenticate_succeeds_when_recording_activity_fails() {
-    let jake = user("jake");
-    let session = active_session(&jake, now() - Duration::hours(1));
-
-    let mut ports = MockPorts::new();
-    ports.clock_at(now());
-    expect_token_hash(&mut ports, "good-token", b"good-digest");
-    ports
-        .sessions
-        .expect_find_active()
-        .returning(move |_, _, _| Ok(Some(session.clone())));
-    ports
-        .sessions
-        .expect_touch()
-        .times(1)
-        .returning(|_, _| Err(unavailable()));
-    let folio = folio_with(ports, policy());
-
-    let authenticated = folio.authenticate("good-token").await.unwrap();
-
-    assert_eq!(authenticated.user, jake);
-}
-
-#[tokio::test]
-async fn authenticate_session_store_outage_is_unavailable_not_unauthenticated() {
-    let mut ports = MockPorts::new();
-    ports.clock_at(now());
-    expect_token_hash(&mut ports, "good-token", b"good-digest");
-    ports
-        .sessions
-        .expect_find_active()
-        .returning(|_, _, _| Err(unavailable()));
-    let folio = folio(ports);
-
-    let result = folio.authenticate("good-token").await;
-
-    assert!(
-        matches!(result, Err(AppError::Unavailable(_))),
-        "{result:?}"
-    );
-}
-
 // --------------------------------------------------------- update_settings
 
 /// Runs `update_settings` for jake, expecting exactly one `UserRepository::update`,
@@ -674,7 +571,10 @@ async fn changes_for(mut ports: MockPorts, update: SettingsUpdate) -> UserChange
         });
     let folio = folio(ports);
 
-    folio.update_settings(&caller, update).await.unwrap();
+    folio
+        .update_settings(&caller, update, client())
+        .await
+        .unwrap();
 
     let [changes] = taken(&seen).try_into().unwrap();
     changes
@@ -743,6 +643,13 @@ async fn update_settings_hashes_a_new_password() {
         .withf(|password: &Password| password.expose() == "new secret phrase")
         .times(1)
         .returning(|_| Ok(password_hash("$argon2id$new")));
+    ports.clock_at(now());
+    ports
+        .sessions
+        .expect_revoke_all()
+        .withf(|_, keep, at| keep.is_some() && *at == now())
+        .times(1)
+        .returning(|_, _, _| Ok(2));
 
     let changes = changes_for(
         ports,
@@ -789,6 +696,7 @@ async fn update_against_conflict(conflict: Conflict) -> Result<folio_domain::Use
                 email: Some("taken@example.com".to_owned()),
                 ..SettingsUpdate::default()
             },
+            client(),
         )
         .await
 }
@@ -825,6 +733,7 @@ async fn update_settings_invalid_image_is_invalid_and_nothing_is_written() {
                     bio: Some("fine".to_owned()),
                     ..SettingsUpdate::default()
                 },
+                client(),
             )
             .await,
     );
@@ -852,6 +761,7 @@ async fn update_settings_lists_every_invalid_field_and_does_not_hash() {
                     bio: Some("b".repeat(1001)),
                     image: Some("ftp://example.com/a.png".to_owned()),
                 },
+                client(),
             )
             .await,
     );
@@ -879,6 +789,7 @@ async fn update_settings_of_a_deleted_account_is_unauthenticated() {
                 bio: Some("x".to_owned()),
                 ..SettingsUpdate::default()
             },
+            client(),
         )
         .await;
 
@@ -909,6 +820,7 @@ async fn update_settings_returns_the_stored_user() {
                 username: Some("jacob".to_owned()),
                 ..SettingsUpdate::default()
             },
+            client(),
         )
         .await
         .unwrap();
@@ -925,4 +837,212 @@ fn field_errors_collect_messages_per_field() {
     assert_eq!(errors.fields()["email"], ["is invalid", TAKEN]);
     assert!(matches!(errors.into_result(), Err(AppError::Invalid(e)) if e.len() == 1));
     assert!(FieldErrors::new().into_result().is_ok());
+}
+
+#[tokio::test]
+async fn login_to_a_suspended_account_is_refused_only_after_the_right_password() {
+    let mut jake = user("jake");
+    jake.suspended_at = Some(now() - Duration::days(1));
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .users
+        .expect_find_with_password_by_email()
+        .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
+    ports
+        .hasher
+        .expect_verify()
+        .times(1)
+        .returning(|_, _| Ok(true));
+    ports.tokens.expect_issue().never();
+    ports.sessions.expect_create().never();
+    let folio = folio(ports);
+
+    let result = folio
+        .login(credentials("jake@example.com", "correct horse"), client())
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::AccountSuspended)),
+        "{result:?}"
+    );
+    let [event] = folio.ports().audit.recorded().try_into().unwrap();
+    assert_eq!(event.event_type, AuditEventType::LoginFailed);
+    assert_eq!(event.details["reason"], "suspended");
+}
+
+#[tokio::test]
+async fn a_suspended_account_with_a_wrong_password_looks_like_any_wrong_password() {
+    let mut jake = user("jake");
+    jake.suspended_at = Some(now());
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .users
+        .expect_find_with_password_by_email()
+        .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
+    ports
+        .hasher
+        .expect_verify()
+        .times(1)
+        .returning(|_, _| Ok(false));
+    let folio = folio(ports);
+
+    let result = folio
+        .login(credentials("jake@example.com", "guess"), client())
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::InvalidCredentials)),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_successful_login_is_audited_with_its_session() {
+    let jake = user("jake");
+    let jake_id = jake.id;
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .users
+        .expect_find_with_password_by_email()
+        .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
+    ports.hasher.expect_verify().returning(|_, _| Ok(true));
+    ports.issues_token("fresh-token", b"fresh-digest");
+    ports.sessions.expect_create().returning(|_| Ok(()));
+    let folio = folio(ports);
+
+    let signed_in = folio
+        .login(credentials("jake@example.com", "correct horse"), client())
+        .await
+        .unwrap();
+
+    let [event] = folio.ports().audit.recorded().try_into().unwrap();
+    assert_eq!(event.event_type, AuditEventType::LoginSucceeded);
+    assert_eq!(event.outcome, AuditOutcome::Success);
+    assert_eq!(event.actor, Some(jake_id));
+    assert_eq!(event.session, Some(signed_in.session_id));
+    assert_eq!(event.client.request_id.as_deref(), Some("req-1"));
+    assert!(
+        !event.details.values().any(|v| v.contains("correct horse")),
+        "no password in the audit log"
+    );
+}
+
+#[tokio::test]
+async fn registering_with_a_common_password_is_refused_before_any_work() {
+    let folio = folio(MockPorts::new());
+
+    let errors = invalid_fields(
+        folio
+            .register(
+                registration("jake", "jake@example.com", "Password123"),
+                client(),
+            )
+            .await,
+    );
+
+    assert_eq!(field_names(&errors), ["password"]);
+    assert!(errors["password"][0].contains("too common"), "{errors:?}");
+}
+
+#[tokio::test]
+async fn common_passwords_can_be_allowed_by_configuration() {
+    let folio = folio(MockPorts::new()).with_password_rules(crate::PasswordRules {
+        reject_common: false,
+    });
+
+    let parsed = folio.validate_registration(&registration("jake", "jake@example.com", "password"));
+
+    assert!(parsed.is_ok());
+}
+
+#[tokio::test]
+async fn changing_to_a_common_password_is_refused_and_nothing_is_written() {
+    let jake = user("jake");
+    let folio = folio(MockPorts::new());
+
+    let errors = invalid_fields(
+        folio
+            .update_settings(
+                &authenticated(&jake),
+                SettingsUpdate {
+                    password: Some("qwertyuiop".to_owned()),
+                    ..SettingsUpdate::default()
+                },
+                client(),
+            )
+            .await,
+    );
+
+    assert_eq!(field_names(&errors), ["password"]);
+}
+
+#[tokio::test]
+async fn changing_the_password_revokes_the_other_sessions_and_is_audited() {
+    let jake = user("jake");
+    let caller = authenticated(&jake);
+    let current = caller.session_id;
+    let stored = jake.clone();
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .hasher
+        .expect_hash()
+        .returning(|_| Ok(password_hash("$argon2id$new")));
+    ports
+        .users
+        .expect_update()
+        .returning(move |_, _| Ok(stored.clone()));
+    ports
+        .sessions
+        .expect_revoke_all()
+        .withf(move |user, keep, _| *user == jake.id && *keep == Some(current))
+        .times(1)
+        .returning(|_, _, _| Ok(3));
+    let folio = folio(ports);
+
+    folio
+        .update_settings(
+            &caller,
+            SettingsUpdate {
+                password: Some("a much better passphrase".to_owned()),
+                ..SettingsUpdate::default()
+            },
+            client(),
+        )
+        .await
+        .unwrap();
+
+    let [event] = folio.ports().audit.recorded().try_into().unwrap();
+    assert_eq!(event.event_type, AuditEventType::PasswordChanged);
+    assert_eq!(event.details["other_sessions_revoked"], "3");
+}
+
+#[tokio::test]
+async fn settings_without_a_password_revoke_nothing() {
+    let jake = user("jake");
+    let stored = jake.clone();
+    let mut ports = MockPorts::new();
+    ports
+        .users
+        .expect_update()
+        .returning(move |_, _| Ok(stored.clone()));
+    ports.sessions.expect_revoke_all().never();
+    let folio = folio(ports);
+
+    folio
+        .update_settings(
+            &authenticated(&jake),
+            SettingsUpdate {
+                bio: Some("hello".to_owned()),
+                ..SettingsUpdate::default()
+            },
+            client(),
+        )
+        .await
+        .unwrap();
+
+    assert!(folio.ports().audit.recorded().is_empty());
 }

@@ -3,6 +3,8 @@
 //! test also asserts "and no other port was touched".
 
 mod accounts;
+mod admin;
 mod articles;
 mod comments;
 mod profiles;
+mod sessions;

@@ -1,0 +1,133 @@
+//! Writing security events to the audit log, and reading them back (admins only).
+
+use std::collections::BTreeMap;
+
+use folio_domain::{AuditEventType, AuditOutcome, Permission, Username};
+use tracing::{error, info, warn};
+
+use crate::ports::{AuditEntry, AuditLog, AuditQuery, AuditRecord, Clock, UserRepository};
+use crate::views::Authenticated;
+use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
+
+/// The filters of an audit-log listing as the client sent them.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub event_type: Option<String>,
+    pub username: Option<String>,
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+/// One page of the audit log and the cursor for the next (older) one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub events: Vec<AuditEntry>,
+    pub next_before: Option<i64>,
+}
+
+pub const DEFAULT_AUDIT_PAGE: u32 = 50;
+pub const MAX_AUDIT_PAGE: u32 = 200;
+
+impl<P: Ports> Folio<P> {
+    /// A new event of `event_type` happening now, for the request `client` describes.
+    pub(crate) fn event(&self, event_type: AuditEventType, client: &ClientInfo) -> AuditRecord {
+        AuditRecord {
+            occurred_at: self.ports.clock().now(),
+            event_type,
+            outcome: event_type.outcome(),
+            actor: None,
+            subject: None,
+            session: None,
+            client: client.clone(),
+            details: BTreeMap::new(),
+        }
+    }
+
+    /// Appends `record` to the audit log and to the application log. A failed write is
+    /// logged, not returned: the user's action already happened and must not be undone
+    /// or reported as failed because the trail could not be written.
+    pub(crate) async fn record(&self, record: AuditRecord) {
+        let event = record.event_type.as_str();
+        let actor = record.actor.map(|id| id.to_string());
+        let subject = record.subject.map(|id| id.to_string());
+        let ip = record.client.ip.clone();
+        match record.outcome {
+            AuditOutcome::Failure => {
+                warn!(event, ?actor, ?subject, ?ip, details = ?record.details, "security event");
+            }
+            AuditOutcome::Success => {
+                info!(event, ?actor, ?subject, ?ip, details = ?record.details, "security event");
+            }
+        }
+        if let Err(failure) = self.ports.audit().record(record).await {
+            error!(event, error = %failure, "could not write the audit log");
+        }
+    }
+
+    /// The audit log, newest first, for admins.
+    pub async fn audit_events(
+        &self,
+        caller: &Authenticated,
+        filter: AuditFilter,
+    ) -> Result<AuditPage, AppError> {
+        if !caller.actor().may(Permission::ReadAuditLog) {
+            return Err(AppError::Forbidden);
+        }
+        let mut errors = FieldErrors::new();
+        let event_type = match &filter.event_type {
+            Some(raw) => errors.check("type", AuditEventType::parse(raw)),
+            None => None,
+        };
+        let username = match &filter.username {
+            Some(raw) => errors.check("user", Username::parse(raw)),
+            None => None,
+        };
+        let limit = filter.limit.unwrap_or(i64::from(DEFAULT_AUDIT_PAGE));
+        if !(1..=i64::from(MAX_AUDIT_PAGE)).contains(&limit) {
+            errors.add("limit", format!("must be between 1 and {MAX_AUDIT_PAGE}"));
+        }
+        if filter.before.is_some_and(|before| before < 1) {
+            errors.add("before", "must be a positive cursor");
+        }
+        errors.into_result()?;
+
+        let user = match &username {
+            Some(username) => match self.ports.users().find_by_username(username).await? {
+                Some(user) => Some(user.id),
+                None => return Ok(AuditPage::empty()),
+            },
+            None => None,
+        };
+        let limit = u32::try_from(limit).unwrap_or(DEFAULT_AUDIT_PAGE);
+        let mut events = self
+            .ports
+            .audit()
+            .list(AuditQuery {
+                event_type,
+                user,
+                before: filter.before,
+                limit: limit + 1,
+            })
+            .await?;
+        let more = events.len() > limit as usize;
+        events.truncate(limit as usize);
+        let next_before = if more {
+            events.last().map(|entry| entry.id)
+        } else {
+            None
+        };
+        Ok(AuditPage {
+            events,
+            next_before,
+        })
+    }
+}
+
+impl AuditPage {
+    fn empty() -> Self {
+        Self {
+            events: Vec::new(),
+            next_before: None,
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Token authentication and the user's own sessions: list, sign out, revoke.
+
+use folio_domain::{AuditEventType, SessionId};
+use tracing::warn;
+
+use crate::folio::SessionState;
+use crate::ports::{Clock, SessionRecord, SessionRepository, TokenIssuer};
+use crate::views::{Authenticated, SessionView};
+use crate::{AppError, ClientInfo, Folio, Ports, Resource};
+
+impl<P: Ports> Folio<P> {
+    /// Resolves a presented bearer token to its user as they are right now (role,
+    /// suspension), sliding the idle expiry. Revoked and unknown tokens are
+    /// `Unauthenticated`; tokens that timed out are `SessionExpired`.
+    pub async fn authenticate(
+        &self,
+        token: &str,
+        client: &ClientInfo,
+    ) -> Result<Authenticated, AppError> {
+        let now = self.ports.clock().now();
+        let hash = self.ports.tokens().hash(token);
+        let Some(session) = self.ports.sessions().find_by_token(&hash).await? else {
+            self.reject_token("unknown", None, client).await;
+            return Err(AppError::Unauthenticated);
+        };
+        let rejected = match self.sessions.state_of(&session, now) {
+            SessionState::Revoked => Some(("revoked", AppError::Unauthenticated)),
+            SessionState::Expired => Some(("expired", AppError::SessionExpired)),
+            SessionState::Active if session.user.is_suspended() => {
+                Some(("suspended", AppError::Unauthenticated))
+            }
+            SessionState::Active => None,
+        };
+        if let Some((reason, error)) = rejected {
+            self.reject_token(reason, Some((&session.user, session.id)), client)
+                .await;
+            return Err(error);
+        }
+        if now - session.last_seen_at >= self.sessions.touch_interval {
+            // Losing one activity mark is harmless; failing the request for it is not.
+            if let Err(error) = self.ports.sessions().touch(session.id, now).await {
+                warn!(error = %error, "could not record session activity");
+            }
+        }
+        Ok(Authenticated {
+            user: session.user,
+            session_id: session.id,
+        })
+    }
+
+    async fn reject_token(
+        &self,
+        reason: &str,
+        owner: Option<(&folio_domain::User, SessionId)>,
+        client: &ClientInfo,
+    ) {
+        let mut event = self
+            .event(AuditEventType::TokenRejected, client)
+            .detail("reason", reason);
+        if let Some((user, session)) = owner {
+            event = event.subject(user.id).session(session);
+        }
+        self.record(event).await;
+    }
+
+    /// The caller's sessions that can still be used, newest first.
+    pub async fn sessions_of(&self, caller: &Authenticated) -> Result<Vec<SessionView>, AppError> {
+        let now = self.ports.clock().now();
+        let idle_since = now - self.sessions.idle_timeout;
+        let records = self
+            .ports
+            .sessions()
+            .list_active(caller.user.id, now, idle_since)
+            .await?;
+        Ok(records
+            .into_iter()
+            .map(|record| self.session_view(record, caller.session_id))
+            .collect())
+    }
+
+    fn session_view(&self, record: SessionRecord, current: SessionId) -> SessionView {
+        SessionView {
+            expires_at: self
+                .sessions
+                .expiry_of(record.expires_at, record.last_seen_at),
+            current: record.id == current,
+            record,
+        }
+    }
+
+    /// Signs the caller's own session out.
+    pub async fn logout(
+        &self,
+        caller: &Authenticated,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.ports.clock().now();
+        self.ports
+            .sessions()
+            .revoke(caller.user.id, caller.session_id, now)
+            .await?;
+        let event = self
+            .event(AuditEventType::Logout, client)
+            .actor(caller.user.id)
+            .subject(caller.user.id)
+            .session(caller.session_id);
+        self.record(event).await;
+        Ok(())
+    }
+
+    /// Revokes one of the caller's sessions. Someone else's session is "not found",
+    /// not "forbidden", so session ids cannot be probed.
+    pub async fn revoke_session(
+        &self,
+        caller: &Authenticated,
+        session: SessionId,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
+        let now = self.ports.clock().now();
+        let revoked = self
+            .ports
+            .sessions()
+            .revoke(caller.user.id, session, now)
+            .await?;
+        if !revoked {
+            return Err(AppError::NotFound(Resource::Session));
+        }
+        let event = self
+            .event(AuditEventType::SessionRevoked, client)
+            .actor(caller.user.id)
+            .subject(caller.user.id)
+            .session(session);
+        self.record(event).await;
+        Ok(())
+    }
+
+    /// "Sign out everywhere else": revokes every session but the caller's own.
+    pub async fn revoke_other_sessions(
+        &self,
+        caller: &Authenticated,
+        client: &ClientInfo,
+    ) -> Result<u64, AppError> {
+        let now = self.ports.clock().now();
+        let revoked = self
+            .ports
+            .sessions()
+            .revoke_all(caller.user.id, Some(caller.session_id), now)
+            .await?;
+        let event = self
+            .event(AuditEventType::SessionsRevokedAll, client)
+            .actor(caller.user.id)
+            .subject(caller.user.id)
+            .session(caller.session_id)
+            .detail("revoked", revoked.to_string());
+        self.record(event).await;
+        Ok(revoked)
+    }
+
+    /// The value a cookie-authenticated client must echo in `X-CSRF-Token`.
+    pub fn csrf_token_for(&self, session_token: &str) -> String {
+        self.ports.tokens().csrf_token(session_token)
+    }
+
+    /// Records a cookie-authenticated unsafe request that failed the CSRF check.
+    pub async fn record_csrf_rejection(
+        &self,
+        caller: &Authenticated,
+        reason: &str,
+        client: &ClientInfo,
+    ) {
+        let event = self
+            .event(AuditEventType::CsrfRejected, client)
+            .actor(caller.user.id)
+            .subject(caller.user.id)
+            .session(caller.session_id)
+            .detail("reason", reason);
+        self.record(event).await;
+    }
+}
