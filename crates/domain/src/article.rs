@@ -15,7 +15,7 @@ impl ArticleTitle {
 }
 
 string_newtype!(
-    /// A one-line summary shown in article lists. May be empty.
+    /// A one-line summary shown in article lists; required, like the title.
     ArticleDescription
 );
 
@@ -23,7 +23,7 @@ impl ArticleDescription {
     pub const MAX_CHARS: usize = 1000;
 
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        bounded_text(raw.trim(), Self::MAX_CHARS).map(Self)
+        required_text(raw, Self::MAX_CHARS).map(Self)
     }
 }
 
@@ -52,6 +52,8 @@ impl Slug {
     /// Slugs stay readable in a URL; long titles are cut at a word boundary.
     pub const MAX_CHARS: usize = 80;
     const FALLBACK: &'static str = "article";
+    /// Path segments that routes under `/articles/` already claim.
+    const RESERVED: [&'static str; 1] = ["feed"];
 
     /// `"Hello, World!"` becomes `hello-world`; a title with nothing sluggable
     /// (only punctuation, say) becomes `article`.
@@ -65,6 +67,10 @@ impl Slug {
         }
         if slug.is_empty() {
             slug = Self::FALLBACK.to_owned();
+        }
+        if Self::RESERVED.contains(&slug.as_str()) {
+            slug.push('-');
+            slug.push_str(Self::FALLBACK);
         }
         Self(slug)
     }
@@ -120,6 +126,12 @@ mod tests {
     }
 
     #[test]
+    fn a_slug_never_collides_with_a_route() {
+        assert_eq!(Slug::from_title(&title("Feed")).as_str(), "feed-article");
+        assert_eq!(Slug::from_title(&title("Feed me")).as_str(), "feed-me");
+    }
+
+    #[test]
     fn suffix_keeps_the_slug_url_safe() {
         let slug = Slug::from_title(&title("Same title")).with_suffix("x9Z");
         assert_eq!(slug.as_str(), "same-title-x9z");
@@ -129,7 +141,7 @@ mod tests {
     fn title_and_body_must_not_be_blank() {
         assert!(ArticleTitle::parse("  ").is_err());
         assert!(ArticleBody::parse("").is_err());
-        assert!(ArticleDescription::parse("").is_ok());
+        assert!(ArticleDescription::parse(" ").is_err());
         assert!(ArticleTitle::parse(&"t".repeat(201)).is_err());
     }
 }
