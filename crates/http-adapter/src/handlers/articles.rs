@@ -14,7 +14,7 @@ use crate::problem::{ApiError, Problem};
 #[utoipa::path(
     get, path = "/api/v1/articles", tag = "articles",
     params(ListArticlesQuery),
-    security((), ("token" = [])),
+    security((), ("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "A page of articles (without bodies) and the total count", body = ArticlesResponse),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
@@ -36,7 +36,7 @@ pub async fn list_articles<P: Ports>(
 #[utoipa::path(
     get, path = "/api/v1/articles/feed", tag = "articles",
     params(PageQuery),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "A page of the feed and its total count", body = ArticlesResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -55,7 +55,7 @@ pub async fn feed<P: Ports>(
 #[utoipa::path(
     get, path = "/api/v1/articles/{slug}", tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
-    security((), ("token" = [])),
+    security((), ("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The article", body = ArticleResponse),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
@@ -75,7 +75,7 @@ pub async fn get_article<P: Ports>(
 #[utoipa::path(
     post, path = "/api/v1/articles", tag = "articles",
     request_body = NewArticleRequest,
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 201, description = "Published", body = ArticleResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -99,7 +99,7 @@ pub async fn create_article<P: Ports>(
     put, path = "/api/v1/articles/{slug}", tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
     request_body = UpdateArticleRequest,
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The updated article", body = ArticleResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -124,7 +124,7 @@ pub async fn update_article<P: Ports>(
 #[utoipa::path(
     delete, path = "/api/v1/articles/{slug}", tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -145,7 +145,7 @@ pub async fn delete_article<P: Ports>(
 #[utoipa::path(
     post, path = "/api/v1/articles/{slug}/favorite", tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Favorited", body = ArticleResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -165,7 +165,7 @@ pub async fn favorite<P: Ports>(
 #[utoipa::path(
     delete, path = "/api/v1/articles/{slug}/favorite", tag = "articles",
     params(("slug" = String, Path, description = "The article's slug")),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Not favorited", body = ArticleResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),

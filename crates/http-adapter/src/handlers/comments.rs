@@ -11,7 +11,7 @@ use crate::problem::{ApiError, Problem};
     post, path = "/api/v1/articles/{slug}/comments", tag = "comments",
     params(("slug" = String, Path, description = "The article's slug")),
     request_body = NewCommentRequest,
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The new comment", body = CommentResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -38,7 +38,7 @@ pub async fn add_comment<P: Ports>(
 #[utoipa::path(
     get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
     params(("slug" = String, Path, description = "The article's slug")),
-    security((), ("token" = [])),
+    security((), ("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The comments", body = CommentsResponse),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
@@ -63,7 +63,7 @@ pub async fn list_comments<P: Ports>(
         ("slug" = String, Path, description = "The article's slug"),
         ("id" = i64, Path, description = "The comment's id"),
     ),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),

@@ -9,7 +9,7 @@ use crate::problem::{ApiError, Problem};
 #[utoipa::path(
     get, path = "/api/v1/profiles/{username}", tag = "profiles",
     params(("username" = String, Path, description = "The user's handle")),
-    security((), ("token" = [])),
+    security((), ("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The profile", body = ProfileResponse),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
@@ -29,7 +29,7 @@ pub async fn get_profile<P: Ports>(
 #[utoipa::path(
     post, path = "/api/v1/profiles/{username}/follow", tag = "profiles",
     params(("username" = String, Path, description = "The user to follow")),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "Now following", body = ProfileResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -50,7 +50,7 @@ pub async fn follow<P: Ports>(
 #[utoipa::path(
     delete, path = "/api/v1/profiles/{username}/follow", tag = "profiles",
     params(("username" = String, Path, description = "The user to unfollow")),
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "No longer following", body = ProfileResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),

@@ -57,7 +57,7 @@ pub async fn login<P: Ports>(
 /// The signed-in user.
 #[utoipa::path(
     get, path = "/api/v1/user", tag = "users",
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The current user", body = UserResponse),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
@@ -71,7 +71,7 @@ pub async fn current_user(caller: Caller) -> HttpResponse {
 /// Change account settings; absent fields stay as they are.
 #[utoipa::path(
     put, path = "/api/v1/user", tag = "users",
-    security(("token" = [])),
+    security(("token" = []), ("cookie" = [])),
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated user; a new password signs out every other session", body = UserResponse),

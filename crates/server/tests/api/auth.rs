@@ -85,7 +85,18 @@ async fn current_user_with(app: &TestApp, authorization: Option<&str>) -> Respon
 
 #[track_caller]
 fn assert_unauthorized(response: &Response) {
-    response.assert_problem(401, "unauthorized");
+    assert_refused(response, "unauthorized");
+}
+
+/// A timed-out session: 401 with its own code, so clients can say "sign in again".
+#[track_caller]
+fn assert_expired(response: &Response) {
+    assert_refused(response, "session_expired");
+}
+
+#[track_caller]
+fn assert_refused(response: &Response, code: &str) {
+    response.assert_problem(401, code);
     assert_eq!(
         response.header("www-authenticate"),
         Some("Token"),
@@ -104,7 +115,7 @@ async fn login(app: &TestApp, username: &str) -> String {
         .post(
             "/users/login",
             None,
-            json!({"user": {"email": format!("{username}@example.com"), "password": "password123"}}),
+            json!({"user": {"email": format!("{username}@example.com"), "password": "correct-horse-42"}}),
         )
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
@@ -274,7 +285,7 @@ async fn registration_ignores_the_authorization_header() {
         .header("Content-Type", "application/json")
         .header("Authorization", "Token not-a-real-token")
         .body(
-            json!({"user": {"username": "jake", "email": "jake@example.com", "password": "password123"}})
+            json!({"user": {"username": "jake", "email": "jake@example.com", "password": "correct-horse-42"}})
                 .to_string(),
         )
         .send()
@@ -339,7 +350,7 @@ async fn sessions_store_only_the_sha256_of_the_token() {
         .await
         .expect("read the user")
         .get(0);
-    assert!(!password_hash.contains("password123"), "{password_hash}");
+    assert!(!password_hash.contains("correct-horse-42"), "{password_hash}");
     assert!(password_hash.starts_with("$argon2"), "{password_hash}");
 }
 
@@ -353,7 +364,7 @@ async fn a_session_records_the_client_user_agent_and_address() {
         .header("Content-Type", "application/json")
         .header("User-Agent", "folio-tests/1.0")
         .body(
-            json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": "password123"}})
+            json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": "correct-horse-42"}})
                 .to_string(),
         )
         .send()
@@ -425,14 +436,14 @@ async fn an_expired_session_is_refused() {
     assert_eq!(app.get("/user", Some(&token)).await.status, StatusCode::OK);
 
     alter_session(&db, &token, "expires_at = now() - interval '1 second'").await;
-    assert_unauthorized(&app.get("/user", Some(&token)).await);
+    assert_expired(&app.get("/user", Some(&token)).await);
     // Optional-auth endpoints refuse it too, rather than treating the caller as anonymous.
-    assert_unauthorized(
+    assert_expired(
         &app.get(&format!("/profiles/{username}"), Some(&token))
             .await,
     );
     // A request does not bring it back.
-    assert_unauthorized(&app.get("/user", Some(&token)).await);
+    assert_expired(&app.get("/user", Some(&token)).await);
     assert_eq!(app.get("/user", Some(&other)).await.status, StatusCode::OK);
 }
 
@@ -444,8 +455,8 @@ async fn an_idle_session_is_refused() {
     let db = database_of(&username).await;
 
     alter_session(&db, &token, "last_seen_at = now() - interval '15 days'").await;
-    assert_unauthorized(&app.get("/user", Some(&token)).await);
-    assert_unauthorized(
+    assert_expired(&app.get("/user", Some(&token)).await);
+    assert_expired(
         &app.put(
             "/user",
             Some(&token),

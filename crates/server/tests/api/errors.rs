@@ -123,7 +123,7 @@ async fn malformed_json_is_a_400_problem() {
 async fn wrong_json_types_are_a_422_with_field_errors() {
     let app = spawn_app().await;
     for body in [
-        json!({"user": {"username": 5, "email": "a@example.com", "password": "password123"}}),
+        json!({"user": {"username": 5, "email": "a@example.com", "password": "correct-horse-42"}}),
         json!({"user": "jake"}),
         json!([1, 2, 3]),
     ] {
@@ -211,7 +211,7 @@ async fn bodies_over_one_mebibyte_are_refused_with_413() {
 #[tokio::test]
 async fn non_json_content_types_are_a_415() {
     let app = spawn_app().await;
-    let body = json!({"user": {"username": "jake", "email": "jake@example.com", "password": "password123"}});
+    let body = json!({"user": {"username": "jake", "email": "jake@example.com", "password": "correct-horse-42"}});
     for content_type in ["text/plain", "application/x-www-form-urlencoded"] {
         let response = raw(
             &app,

@@ -89,7 +89,7 @@ async fn readiness_fails_when_postgres_goes_away() {
 }
 
 /// Every RealWorld route (method, path under /api/v1) and whether it needs a token.
-const API_ROUTES: [(&str, &str, Auth); 19] = [
+const API_ROUTES: [(&str, &str, Auth); 28] = [
     ("post", "/users/login", Auth::None),
     ("post", "/users", Auth::None),
     ("get", "/user", Auth::Required),
@@ -109,6 +109,15 @@ const API_ROUTES: [(&str, &str, Auth); 19] = [
     ("post", "/articles/{slug}/favorite", Auth::Required),
     ("delete", "/articles/{slug}/favorite", Auth::Required),
     ("get", "/tags", Auth::None),
+    ("post", "/sessions", Auth::None),
+    ("get", "/sessions", Auth::Required),
+    ("delete", "/sessions", Auth::Required),
+    ("delete", "/sessions/current", Auth::Required),
+    ("delete", "/sessions/{id}", Auth::Required),
+    ("put", "/admin/users/{username}/role", Auth::Required),
+    ("post", "/admin/users/{username}/suspension", Auth::Required),
+    ("delete", "/admin/users/{username}/suspension", Auth::Required),
+    ("get", "/admin/audit-events", Auth::Required),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -143,14 +143,14 @@ async fn registration_accepts_underscores_and_eight_character_passwords() {
     let app = spawn_app().await;
     let response = register_with(
         &app,
-        json!({"username": "first_last", "email": "first_last@example.co.uk", "password": "12345678"}),
+        json!({"username": "first_last", "email": "first_last@example.co.uk", "password": "k9#vQ2m!"}),
     )
     .await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
     assert_eq!(response.body["user"]["username"], "first_last");
     assert_eq!(response.body["user"]["email"], "first_last@example.co.uk");
 
-    let login = login_with(&app, "first_last@example.co.uk", "12345678").await;
+    let login = login_with(&app, "first_last@example.co.uk", "k9#vQ2m!").await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
 }
 
@@ -159,7 +159,7 @@ async fn registration_accepts_dots_and_dashes_and_trims_the_username() {
     let app = spawn_app().await;
     let response = register_with(
         &app,
-        json!({"username": "  j.a-ke  ", "email": " jake@example.com ", "password": "password123"}),
+        json!({"username": "  j.a-ke  ", "email": " jake@example.com ", "password": "correct-horse-42"}),
     )
     .await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
@@ -188,7 +188,7 @@ async fn a_seven_character_password_is_too_short() {
     // Nothing was created: the username is still free.
     let retry = register_with(
         &app,
-        json!({"username": "jake", "email": "jake@example.com", "password": "12345678"}),
+        json!({"username": "jake", "email": "jake@example.com", "password": "Tr0ub4dor"}),
     )
     .await;
     assert_eq!(retry.status, StatusCode::CREATED, "{}", retry.text);
@@ -218,7 +218,7 @@ async fn passwords_may_be_128_characters_but_not_129() {
 #[tokio::test]
 async fn blank_or_missing_fields_are_refused_field_by_field() {
     let app = spawn_app().await;
-    let valid = json!({"username": "jake", "email": "jake@example.com", "password": "password123"});
+    let valid = json!({"username": "jake", "email": "jake@example.com", "password": "correct-horse-42"});
     for field in ["username", "email", "password"] {
         for blank in [json!(""), json!("   "), Value::Null] {
             let mut user = valid.clone();
@@ -293,7 +293,7 @@ async fn malformed_emails_are_refused() {
     ] {
         let response = register_with(
             &app,
-            json!({"username": "jake", "email": email, "password": "password123"}),
+            json!({"username": "jake", "email": email, "password": "correct-horse-42"}),
         )
         .await;
         assert_invalid(&response, &["email"]);
@@ -301,7 +301,7 @@ async fn malformed_emails_are_refused() {
     let long = format!("{}@example.com", "a".repeat(250));
     let response = register_with(
         &app,
-        json!({"username": "jake", "email": long, "password": "password123"}),
+        json!({"username": "jake", "email": long, "password": "correct-horse-42"}),
     )
     .await;
     assert_invalid(&response, &["email"]);
@@ -320,7 +320,7 @@ async fn usernames_are_limited_to_40_url_safe_characters() {
     ] {
         let response = register_with(
             &app,
-            json!({"username": username, "email": "jake@example.com", "password": "password123"}),
+            json!({"username": username, "email": "jake@example.com", "password": "correct-horse-42"}),
         )
         .await;
         let errors = assert_invalid(&response, &["username"]);
@@ -331,7 +331,7 @@ async fn usernames_are_limited_to_40_url_safe_characters() {
     }
     let response = register_with(
         &app,
-        json!({"username": "a".repeat(41), "email": "jake@example.com", "password": "password123"}),
+        json!({"username": "a".repeat(41), "email": "jake@example.com", "password": "correct-horse-42"}),
     )
     .await;
     let errors = assert_invalid(&response, &["username"]);
@@ -342,7 +342,7 @@ async fn usernames_are_limited_to_40_url_safe_characters() {
 
     let response = register_with(
         &app,
-        json!({"username": "a".repeat(40), "email": "jake@example.com", "password": "password123"}),
+        json!({"username": "a".repeat(40), "email": "jake@example.com", "password": "correct-horse-42"}),
     )
     .await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
@@ -353,7 +353,7 @@ async fn fields_of_the_wrong_type_are_422() {
     let app = spawn_app().await;
     let response = register_with(
         &app,
-        json!({"username": 42, "email": "jake@example.com", "password": "password123"}),
+        json!({"username": 42, "email": "jake@example.com", "password": "correct-horse-42"}),
     )
     .await;
     response.assert_problem(422, "validation_failed");
@@ -367,14 +367,14 @@ async fn a_duplicate_username_is_taken_whatever_its_case() {
     for username in ["jake", "JAKE", "Jake"] {
         let response = register_with(
             &app,
-            json!({"username": username, "email": "other@example.com", "password": "password123"}),
+            json!({"username": username, "email": "other@example.com", "password": "correct-horse-42"}),
         )
         .await;
         let errors = assert_invalid(&response, &["username"]);
         assert_eq!(errors["username"], json!(["has already been taken"]));
     }
     // The other email was not claimed by the failed attempts.
-    let response = login_with(&app, "other@example.com", "password123").await;
+    let response = login_with(&app, "other@example.com", "correct-horse-42").await;
     assert_invalid_credentials(&response);
 }
 
@@ -385,7 +385,7 @@ async fn a_duplicate_email_is_taken_whatever_its_case() {
     for email in ["jake@example.com", "JAKE@EXAMPLE.COM", "Jake@Example.com"] {
         let response = register_with(
             &app,
-            json!({"username": "other", "email": email, "password": "password123"}),
+            json!({"username": "other", "email": email, "password": "correct-horse-42"}),
         )
         .await;
         let errors = assert_invalid(&response, &["email"]);
@@ -396,7 +396,7 @@ async fn a_duplicate_email_is_taken_whatever_its_case() {
         StatusCode::NOT_FOUND
     );
     // The original account is intact.
-    let login = login_with(&app, "jake@example.com", "password123").await;
+    let login = login_with(&app, "jake@example.com", "correct-horse-42").await;
     assert_eq!(login.status, StatusCode::OK, "{}", login.text);
     assert_eq!(login.body["user"]["username"], "jake");
 }
@@ -408,7 +408,7 @@ async fn a_body_without_the_user_wrapper_is_422() {
         .post(
             "/users",
             None,
-            json!({"username": "jake", "email": "jake@example.com", "password": "password123"}),
+            json!({"username": "jake", "email": "jake@example.com", "password": "correct-horse-42"}),
         )
         .await;
     response.assert_problem(422, "validation_failed");
@@ -422,7 +422,7 @@ async fn a_body_without_the_user_wrapper_is_422() {
         .post(
             "/users/login",
             None,
-            json!({"email": "jake@example.com", "password": "password123"}),
+            json!({"email": "jake@example.com", "password": "correct-horse-42"}),
         )
         .await;
     response.assert_problem(422, "validation_failed");
@@ -444,7 +444,7 @@ async fn a_body_without_the_user_wrapper_is_422() {
 async fn login_returns_the_user_with_a_fresh_token() {
     let app = spawn_app().await;
     let registered = app.register("jake").await;
-    let response = login_with(&app, "jake@example.com", "password123").await;
+    let response = login_with(&app, "jake@example.com", "correct-horse-42").await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
     let user = assert_user_shape(&response);
     assert_eq!(user["username"], "jake");
@@ -453,14 +453,14 @@ async fn login_returns_the_user_with_a_fresh_token() {
     assert_eq!(user["image"], Value::Null);
     assert_eq!(user["role"], "member");
     assert_ne!(user["token"], registered.as_str());
-    assert!(!response.text.contains("password123"));
+    assert!(!response.text.contains("correct-horse-42"));
 }
 
 #[tokio::test]
 async fn login_matches_the_email_case_insensitively() {
     let app = spawn_app().await;
     app.register("jake").await;
-    let response = login_with(&app, "JAKE@Example.COM", "password123").await;
+    let response = login_with(&app, "JAKE@Example.COM", "correct-horse-42").await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
     assert_eq!(response.body["user"]["username"], "jake");
     assert_eq!(
@@ -474,8 +474,8 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
     app.register("jake").await;
     let wrong_password = login_with(&app, "jake@example.com", "password124").await;
-    let unknown_email = login_with(&app, "nobody@example.com", "password123").await;
-    let malformed_email = login_with(&app, "not-an-email", "password123").await;
+    let unknown_email = login_with(&app, "nobody@example.com", "correct-horse-42").await;
+    let malformed_email = login_with(&app, "not-an-email", "correct-horse-42").await;
     for response in [&wrong_password, &unknown_email, &malformed_email] {
         assert_invalid_credentials(response);
     }
@@ -507,15 +507,15 @@ async fn passwords_are_compared_exactly() {
     app.register("jake").await;
     for password in [
         "PASSWORD123",
-        "password123 ",
-        " password123",
+        "correct-horse-42 ",
+        " correct-horse-42",
         "password12",
-        "password1234",
+        "correct-horse-424",
     ] {
         assert_invalid_credentials(&login_with(&app, "jake@example.com", password).await);
     }
     assert_eq!(
-        login_with(&app, "jake@example.com", "password123")
+        login_with(&app, "jake@example.com", "correct-horse-42")
             .await
             .status,
         StatusCode::OK
@@ -526,11 +526,11 @@ async fn passwords_are_compared_exactly() {
 async fn login_with_blank_fields_is_422_not_401() {
     let app = spawn_app().await;
     app.register("jake").await;
-    let response = login_with(&app, "", "password123").await;
+    let response = login_with(&app, "", "correct-horse-42").await;
     let errors = assert_invalid(&response, &["email"]);
     assert_eq!(errors["email"], json!(["can't be blank"]));
 
-    let response = login_with(&app, "   ", "password123").await;
+    let response = login_with(&app, "   ", "correct-horse-42").await;
     assert_invalid(&response, &["email"]);
 
     let response = login_with(&app, "jake@example.com", "").await;
@@ -600,7 +600,7 @@ async fn updating_only_the_bio_keeps_everything_else() {
     assert_eq!(profile.body["profile"]["bio"], "I work at statefarm");
     // The password did not change either.
     assert_eq!(
-        login_with(&app, "jake@example.com", "password123")
+        login_with(&app, "jake@example.com", "correct-horse-42")
             .await
             .status,
         StatusCode::OK
@@ -726,10 +726,10 @@ async fn changing_the_email_moves_the_login() {
     assert_eq!(response.body["user"]["email"], "jake@new.example.com");
     assert_eq!(response.body["user"]["username"], "jake");
 
-    let new = login_with(&app, "jake@new.example.com", "password123").await;
+    let new = login_with(&app, "jake@new.example.com", "correct-horse-42").await;
     assert_eq!(new.status, StatusCode::OK, "{}", new.text);
     assert_eq!(new.body["user"]["username"], "jake");
-    assert_invalid_credentials(&login_with(&app, "jake@example.com", "password123").await);
+    assert_invalid_credentials(&login_with(&app, "jake@example.com", "correct-horse-42").await);
     // The session survives the change.
     assert_eq!(
         app.get("/user", Some(&token)).await.body["user"]["email"],
@@ -738,7 +738,7 @@ async fn changing_the_email_moves_the_login() {
     // The old email is free again.
     let reuse = register_with(
         &app,
-        json!({"username": "other", "email": "jake@example.com", "password": "password123"}),
+        json!({"username": "other", "email": "jake@example.com", "password": "correct-horse-42"}),
     )
     .await;
     assert_eq!(reuse.status, StatusCode::CREATED, "{}", reuse.text);
@@ -760,7 +760,7 @@ async fn changing_the_username_moves_the_profile() {
     app.get("/profiles/jake", None)
         .await
         .assert_problem(404, "not_found");
-    let login = login_with(&app, "jake@example.com", "password123").await;
+    let login = login_with(&app, "jake@example.com", "correct-horse-42").await;
     assert_eq!(login.body["user"]["username"], "jacob");
     assert_eq!(
         app.get("/user", Some(&token)).await.body["user"]["username"],
@@ -787,7 +787,7 @@ async fn a_taken_username_or_email_cannot_be_claimed_by_an_update() {
     assert_eq!(me.body["user"]["username"], "jake");
     assert_eq!(me.body["user"]["email"], "jake@example.com");
     // jane is untouched.
-    let jane = login_with(&app, "jane@example.com", "password123").await;
+    let jane = login_with(&app, "jane@example.com", "correct-horse-42").await;
     assert_eq!(jane.body["user"]["username"], "jane");
 }
 
@@ -816,7 +816,7 @@ async fn a_failed_update_changes_nothing_at_all() {
     assert_eq!(me.body["user"]["username"], "jake");
     assert_eq!(me.body["user"]["email"], "jake@example.com");
     assert_eq!(
-        login_with(&app, "jake@example.com", "password123")
+        login_with(&app, "jake@example.com", "correct-horse-42")
             .await
             .status,
         StatusCode::OK
@@ -848,7 +848,7 @@ async fn setting_your_own_email_or_username_again_is_not_a_conflict() {
     assert_eq!(response.body["user"]["email"], "Jake@Example.com");
     assert_eq!(response.body["user"]["username"], "Jake");
     assert_eq!(
-        login_with(&app, "jake@example.com", "password123")
+        login_with(&app, "jake@example.com", "correct-horse-42")
             .await
             .status,
         StatusCode::OK
@@ -866,7 +866,7 @@ async fn changing_the_password_changes_the_login() {
 
     let new = login_with(&app, "jake@example.com", "new-password").await;
     assert_eq!(new.status, StatusCode::OK, "{}", new.text);
-    assert_invalid_credentials(&login_with(&app, "jake@example.com", "password123").await);
+    assert_invalid_credentials(&login_with(&app, "jake@example.com", "correct-horse-42").await);
 }
 
 #[tokio::test]
@@ -884,7 +884,7 @@ async fn an_invalid_new_password_is_refused_and_the_old_one_kept() {
     let response = update(&app, &token, json!({"password": "x".repeat(129)})).await;
     assert_invalid(&response, &["password"]);
     assert_eq!(
-        login_with(&app, "jake@example.com", "password123")
+        login_with(&app, "jake@example.com", "correct-horse-42")
             .await
             .status,
         StatusCode::OK

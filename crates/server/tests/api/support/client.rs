@@ -126,14 +126,14 @@ impl TestApp {
         self.send(Method::DELETE, path, token, None).await
     }
 
-    /// Registers `username` (email `username@example.com`, password `password123`)
+    /// Registers `username` (email `username@example.com`, password `correct-horse-42`)
     /// and returns the token.
     pub async fn register(&self, username: &str) -> String {
         let response = self
             .post(
                 "/users",
                 None,
-                json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": "password123"}}),
+                json!({"user": {"username": username, "email": format!("{username}@example.com"), "password": "correct-horse-42"}}),
             )
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
