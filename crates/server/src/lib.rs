@@ -7,4 +7,4 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;
-pub use startup::{Running, StartupError, migrate, start};
+pub use startup::{Running, StartupError, grant_role, migrate, start};

@@ -17,6 +17,15 @@ enum Command {
     Serve,
     /// Create the database if needed and apply pending migrations, then exit.
     Migrate,
+    /// Account administration from the command line.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Give a user a role (member, moderator, admin); how the first admin is made.
+    GrantRole { username: String, role: String },
 }
 
 #[tokio::main]
@@ -38,6 +47,11 @@ async fn run(command: Command) -> Result<(), folio_server::StartupError> {
         Command::Migrate => {
             let applied = folio_server::migrate(&config).await?;
             println!("applied {} migration(s)", applied.len());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::GrantRole { username, role }) => {
+            let role = folio_server::grant_role(&config, &username, &role).await?;
+            println!("{username} is now {role}");
             Ok(())
         }
         Command::Serve => {

@@ -1,7 +1,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use folio_application::Folio;
+use folio_application::{AppError, Folio};
 use folio_persistence::db::{ensure_database_exists, run_migrations};
 use folio_persistence::{Database, DatabaseError, PgPorts, RedisStore};
 
@@ -36,6 +36,34 @@ pub struct Running {
 pub async fn migrate(config: &Config) -> Result<Vec<String>, StartupError> {
     ensure_database_exists(&config.database.url).await?;
     Ok(run_migrations(&config.database.url).await?)
+}
+
+/// Grants `role` to `username` from the command line (how the first admin is
+/// made); returns the role the account now has.
+pub async fn grant_role(
+    config: &Config,
+    username: &str,
+    role: &str,
+) -> Result<String, StartupError> {
+    migrate(config).await?;
+    let database = Database::connect(&config.database).await?;
+    let folio = Folio::new(PgPorts::new(database), config.sessions);
+    let user = folio
+        .grant_role_as_operator(username, role)
+        .await
+        .map_err(|error| match error {
+            AppError::NotFound(_) => StartupError::Other(format!("no user named {username:?}")),
+            AppError::Invalid(errors) => StartupError::Other(
+                errors
+                    .fields()
+                    .iter()
+                    .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => StartupError::Other(other.to_string()),
+        })?;
+    Ok(user.role.as_str().to_owned())
 }
 
 /// Migrates, connects, wires the application and binds the listener. The returned

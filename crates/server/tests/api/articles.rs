@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{Response, TestApp, spawn_app};
+use crate::support::{Response, TestApp, spawn_app, unique_username};
 
 const ARTICLE_KEYS: [&str; 10] = [
     "author",
@@ -192,24 +192,6 @@ async fn article_count(app: &TestApp) -> Value {
     let response = app.get("/articles", None).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
     response.body["articlesCount"].clone()
-}
-
-/// A username no other test uses, so its database can be found by it.
-fn unique_username(prefix: &str) -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}_{}", &id[..20])
-}
-
-pub(crate) async fn promote_to_moderator(username: &str) {
-    let db = crate::auth::database_of(username).await;
-    let changed = db
-        .execute(
-            "UPDATE users SET role = 'moderator' WHERE username = $1",
-            &[&username],
-        )
-        .await
-        .expect("promote the user");
-    assert_eq!(changed, 1);
 }
 
 // ------------------------------------------------------------------ publishing
@@ -1101,7 +1083,7 @@ async fn a_moderator_may_delete_but_not_edit_someone_elses_article() {
     let jake = app.register("jake").await;
     let moderator_name = unique_username("mod");
     let moderator = app.register(&moderator_name).await;
-    promote_to_moderator(&moderator_name).await;
+    app.grant_role(&moderator_name, "moderator").await;
     let slug = app.publish(&jake, "Reported", &[]).await;
     edit(&app, Some(&moderator), &slug, json!({"body": "rewritten"}))
         .await

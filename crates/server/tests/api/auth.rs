@@ -3,60 +3,8 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use tokio_postgres::NoTls;
 
-use crate::support::{Response, TestApp, admin_database_url, spawn_app};
-
-/// A username no other test (in any process) uses, so its rows identify the
-/// database of this test's app.
-fn unique_username(prefix: &str) -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}_{}", &id[..20])
-}
-
-fn database_url(name: &str) -> String {
-    let admin = admin_database_url();
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
-    format!("{base}/{name}")
-}
-
-/// A direct connection to the database of the app where `username` is registered.
-///
-/// `TestApp` does not expose its database, so this looks through every per-test
-/// database for the (globally unique) username. Databases of other tests may be
-/// dropped while we look; those are skipped.
-pub async fn database_of(username: &str) -> tokio_postgres::Client {
-    let (admin, connection) = tokio_postgres::connect(&admin_database_url(), NoTls)
-        .await
-        .expect("connect to the admin database");
-    tokio::spawn(connection);
-    let names: Vec<String> = admin
-        .query(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'folio\\_test\\_%' AND NOT datistemplate",
-            &[],
-        )
-        .await
-        .expect("list test databases")
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    for name in names {
-        let Ok((client, connection)) = tokio_postgres::connect(&database_url(&name), NoTls).await
-        else {
-            continue;
-        };
-        tokio::spawn(connection);
-        let found = client
-            .query_opt("SELECT 1 FROM users WHERE username = $1", &[&username])
-            .await;
-        if matches!(found, Ok(Some(_))) {
-            return client;
-        }
-    }
-    panic!("no test database holds the user {username}");
-}
+use crate::support::{Response, TestApp, spawn_app, unique_username};
 
 /// Runs `statement` (with `$1` bound to the token) against the session of `token`
 /// and asserts it touched exactly that one session.
@@ -300,7 +248,7 @@ async fn sessions_store_only_the_sha256_of_the_token() {
     let app = spawn_app().await;
     let username = unique_username("hash");
     let token = app.register(&username).await;
-    let db = database_of(&username).await;
+    let db = app.database().await;
 
     let rows = db
         .query(
@@ -350,7 +298,10 @@ async fn sessions_store_only_the_sha256_of_the_token() {
         .await
         .expect("read the user")
         .get(0);
-    assert!(!password_hash.contains("correct-horse-42"), "{password_hash}");
+    assert!(
+        !password_hash.contains("correct-horse-42"),
+        "{password_hash}"
+    );
     assert!(password_hash.starts_with("$argon2"), "{password_hash}");
 }
 
@@ -372,7 +323,7 @@ async fn a_session_records_the_client_user_agent_and_address() {
         .expect("request reaches the server");
     let response = TestApp::read(response).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
-    let db = database_of(&username).await;
+    let db = app.database().await;
     let row = db
         .query_one(
             "SELECT s.user_agent, s.ip FROM sessions s JOIN users u ON u.id = s.user_id \
@@ -406,7 +357,7 @@ async fn each_login_opens_a_second_independent_session() {
         assert_eq!(response.body["user"]["token"], token.as_str());
     }
 
-    let db = database_of(&username).await;
+    let db = app.database().await;
     let sessions: i64 = db
         .query_one(
             "SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.username = $1",
@@ -432,7 +383,7 @@ async fn an_expired_session_is_refused() {
     let username = unique_username("expired");
     let token = app.register(&username).await;
     let other = login(&app, &username).await;
-    let db = database_of(&username).await;
+    let db = app.database().await;
     assert_eq!(app.get("/user", Some(&token)).await.status, StatusCode::OK);
 
     alter_session(&db, &token, "expires_at = now() - interval '1 second'").await;
@@ -452,7 +403,7 @@ async fn an_idle_session_is_refused() {
     let app = spawn_app().await;
     let username = unique_username("idle");
     let token = app.register(&username).await;
-    let db = database_of(&username).await;
+    let db = app.database().await;
 
     alter_session(&db, &token, "last_seen_at = now() - interval '15 days'").await;
     assert_expired(&app.get("/user", Some(&token)).await);
@@ -471,7 +422,7 @@ async fn a_recently_used_session_slides_its_idle_expiry() {
     let app = spawn_app().await;
     let username = unique_username("active");
     let token = app.register(&username).await;
-    let db = database_of(&username).await;
+    let db = app.database().await;
 
     // Last used 13 days ago: still within the 14-day idle window.
     alter_session(&db, &token, "last_seen_at = now() - interval '13 days'").await;
@@ -499,7 +450,7 @@ async fn a_revoked_session_is_refused() {
     let app = spawn_app().await;
     let username = unique_username("revoked");
     let token = app.register(&username).await;
-    let db = database_of(&username).await;
+    let db = app.database().await;
 
     alter_session(&db, &token, "revoked_at = now()").await;
     assert_unauthorized(&app.get("/user", Some(&token)).await);
@@ -518,7 +469,7 @@ async fn a_session_of_a_deleted_user_is_refused() {
     let app = spawn_app().await;
     let username = unique_username("gone");
     let token = app.register(&username).await;
-    let db = database_of(&username).await;
+    let db = app.database().await;
     // Sessions cascade with their user; simulate the account disappearing.
     let deleted = db
         .execute("DELETE FROM users WHERE username = $1", &[&username])

@@ -3,8 +3,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::articles::{assert_author, assert_timestamp, promote_to_moderator};
-use crate::support::{Response, TestApp, spawn_app};
+use crate::articles::{assert_author, assert_timestamp};
+use crate::support::{Response, TestApp, spawn_app, unique_username};
 
 const COMMENT_KEYS: [&str; 5] = ["author", "body", "createdAt", "id", "updatedAt"];
 
@@ -107,10 +107,6 @@ async fn remove(app: &TestApp, token: Option<&str>, slug: &str, id: &str) -> Res
 }
 
 /// A username no other test uses, so its database can be found by it.
-fn unique_username(prefix: &str) -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    format!("{prefix}_{}", &id[..20])
-}
 
 // ---------------------------------------------------------------------- adding
 
@@ -567,7 +563,7 @@ async fn a_moderator_may_delete_someone_elses_comment() {
     let jake = app.register("jake").await;
     let moderator_name = unique_username("mod");
     let moderator = app.register(&moderator_name).await;
-    promote_to_moderator(&moderator_name).await;
+    app.grant_role(&moderator_name, "moderator").await;
     let slug = app.publish(&jake, "Discuss", &[]).await;
     let id = comment(&app, &jake, &slug, "spam").await;
     let response = remove(&app, Some(&moderator), &slug, &id.to_string()).await;

@@ -116,7 +116,11 @@ const API_ROUTES: [(&str, &str, Auth); 28] = [
     ("delete", "/sessions/{id}", Auth::Required),
     ("put", "/admin/users/{username}/role", Auth::Required),
     ("post", "/admin/users/{username}/suspension", Auth::Required),
-    ("delete", "/admin/users/{username}/suspension", Auth::Required),
+    (
+        "delete",
+        "/admin/users/{username}/suspension",
+        Auth::Required,
+    ),
     ("get", "/admin/audit-events", Auth::Required),
 ];
 

@@ -218,7 +218,8 @@ async fn passwords_may_be_128_characters_but_not_129() {
 #[tokio::test]
 async fn blank_or_missing_fields_are_refused_field_by_field() {
     let app = spawn_app().await;
-    let valid = json!({"username": "jake", "email": "jake@example.com", "password": "correct-horse-42"});
+    let valid =
+        json!({"username": "jake", "email": "jake@example.com", "password": "correct-horse-42"});
     for field in ["username", "email", "password"] {
         for blank in [json!(""), json!("   "), Value::Null] {
             let mut user = valid.clone();

@@ -13,7 +13,7 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     stop: ServerHandle,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 #[derive(Debug)]
@@ -67,8 +67,33 @@ impl TestApp {
             address,
             client: reqwest::Client::new(),
             stop,
-            _database: database,
+            database,
         }
+    }
+
+    /// A direct connection to this app's own database, for arranging states the API
+    /// cannot reach (an expired session, a moderator) and for checking what was stored.
+    pub async fn database(&self) -> tokio_postgres::Client {
+        let (client, connection) =
+            tokio_postgres::connect(&self.database.url, tokio_postgres::NoTls)
+                .await
+                .expect("connect to the test database");
+        tokio::spawn(connection);
+        client
+    }
+
+    /// Gives `username` a role directly in the database, as an operator would.
+    pub async fn grant_role(&self, username: &str, role: &str) {
+        let changed = self
+            .database()
+            .await
+            .execute(
+                "UPDATE users SET role = $2 WHERE username = $1",
+                &[&username, &role],
+            )
+            .await
+            .expect("set the role");
+        assert_eq!(changed, 1, "{username} exists");
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -55,3 +55,9 @@ pub fn admin_database_url() -> String {
 pub fn redis_url() -> String {
     std::env::var("FOLIO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
 }
+
+/// A username no other test uses (some assertions look across databases).
+pub fn unique_username(prefix: &str) -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    format!("{prefix}_{}", &id[..20])
+}
