@@ -13,6 +13,7 @@ mod layering;
 mod listing;
 mod operations;
 mod profiles;
+mod sessions;
 mod smoke;
 mod startup;
 mod tags;
