@@ -78,6 +78,9 @@ pub enum AppError {
     AccountSuspended,
     #[error("not allowed")]
     Forbidden,
+    /// Too many attempts; the client may try again after this long.
+    #[error("rate limited")]
+    RateLimited { retry_after: std::time::Duration },
     #[error("{0} not found")]
     NotFound(Resource),
     #[error("a dependency is unavailable")]

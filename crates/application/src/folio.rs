@@ -2,7 +2,7 @@ use chrono::Duration;
 use folio_domain::Timestamp;
 
 use crate::Ports;
-use crate::ports::StoredSession;
+use crate::ports::{Bucket, StoredSession, Window};
 
 /// How long sessions live.
 #[derive(Debug, Clone, Copy)]
@@ -66,11 +66,51 @@ impl Default for PasswordRules {
     }
 }
 
+/// How much of what one client may do (see `use_cases::rate_limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    /// Off for load tests and conformance suites that come from one address.
+    pub enabled: bool,
+    /// Failed logins per (client address, email).
+    pub login_failures_per_account: Window,
+    /// Failed logins per client address, whatever the email.
+    pub login_failures_per_address: Window,
+    pub registrations_per_address: Window,
+    /// Every API request, per user (per address when anonymous).
+    pub requests: Bucket,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        let fifteen_minutes = std::time::Duration::from_secs(15 * 60);
+        Self {
+            enabled: true,
+            login_failures_per_account: Window {
+                max: 5,
+                length: fifteen_minutes,
+            },
+            login_failures_per_address: Window {
+                max: 50,
+                length: fifteen_minutes,
+            },
+            registrations_per_address: Window {
+                max: 10,
+                length: std::time::Duration::from_secs(3600),
+            },
+            requests: Bucket {
+                capacity: 300,
+                refill_every: std::time::Duration::from_millis(100),
+            },
+        }
+    }
+}
+
 /// The application: every use case is a method on this type (see `use_cases`).
 pub struct Folio<P: Ports> {
     pub(crate) ports: P,
     pub(crate) sessions: SessionPolicy,
     pub(crate) passwords: PasswordRules,
+    pub(crate) limits: RateLimits,
 }
 
 impl<P: Ports> Folio<P> {
@@ -79,7 +119,13 @@ impl<P: Ports> Folio<P> {
             ports,
             sessions,
             passwords: PasswordRules::default(),
+            limits: RateLimits::default(),
         }
+    }
+
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     pub fn with_password_rules(mut self, passwords: PasswordRules) -> Self {

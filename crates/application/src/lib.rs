@@ -19,5 +19,5 @@ mod test_support;
 
 pub use client::ClientInfo;
 pub use error::{AppError, FieldErrors, Resource};
-pub use folio::{Folio, PasswordRules, SessionPolicy};
+pub use folio::{Folio, PasswordRules, RateLimits, SessionPolicy};
 pub use ports::Ports;

@@ -15,11 +15,11 @@ use folio_domain::{
 use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, IssuedToken,
     MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
-    MockProfileRepository, MockSessionRepository, MockTokenIssuer, MockUserRepository, NewArticle,
-    PortError, Ports, StoredSession, TokenHash, ViewerFacts,
+    MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
+    MockUserRepository, NewArticle, PortError, Ports, StoredSession, TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
-use crate::{AppError, Folio, SessionPolicy};
+use crate::{AppError, Folio, RateLimits, SessionPolicy};
 
 /// One mock per port. Set expectations on the fields, then hand it to [`folio`].
 /// A call nobody expected panics, which is how tests say "and nothing else happens".
@@ -34,6 +34,7 @@ pub struct MockPorts {
     pub tokens: MockTokenIssuer,
     pub clock: MockClock,
     pub audit: RecordingAuditLog,
+    pub limiter: MockRateLimiter,
 }
 
 /// The audit log as a recorder rather than a mock: every use case that matters
@@ -84,6 +85,7 @@ impl Ports for MockPorts {
     type Tokens = MockTokenIssuer;
     type Clock = MockClock;
     type Audit = RecordingAuditLog;
+    type Limiter = MockRateLimiter;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -111,6 +113,9 @@ impl Ports for MockPorts {
     }
     fn audit(&self) -> &Self::Audit {
         &self.audit
+    }
+    fn limiter(&self) -> &Self::Limiter {
+        &self.limiter
     }
 }
 
@@ -165,14 +170,18 @@ impl MockPorts {
     }
 }
 
-/// The application on mocked ports, with the default session policy.
+/// The application on mocked ports, with the default session policy and rate
+/// limits off (the tests of limits turn them on).
 pub fn folio(ports: MockPorts) -> Folio<MockPorts> {
-    Folio::new(ports, SessionPolicy::default())
+    folio_with(ports, SessionPolicy::default())
 }
 
 /// The application on mocked ports, with a given session policy.
 pub fn folio_with(ports: MockPorts, policy: SessionPolicy) -> Folio<MockPorts> {
-    Folio::new(ports, policy)
+    Folio::new(ports, policy).with_rate_limits(RateLimits {
+        enabled: false,
+        ..RateLimits::default()
+    })
 }
 
 /// A list that a `withf`/`returning` closure can push the arguments it saw into.

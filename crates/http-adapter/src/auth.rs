@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
+use folio_application::ports::Usage;
+use folio_application::use_cases::rate_limits::RequestSubject;
 use folio_application::views::Authenticated;
 use folio_application::{AppError, ClientInfo, Folio, Ports};
 use folio_domain::Actor;
@@ -20,6 +22,7 @@ use crate::problem::ApiError;
 
 type BoxedAuth<'a> = Pin<Box<dyn Future<Output = Result<Authenticated, AppError>> + 'a>>;
 type BoxedUnit<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
+type BoxedUsage<'a> = Pin<Box<dyn Future<Output = Option<Usage>> + 'a>>;
 
 /// Type-erased session checks, so extractors need not be generic over the ports.
 pub trait SessionGate: 'static {
@@ -31,6 +34,7 @@ pub trait SessionGate: 'static {
         reason: &'static str,
         client: &'a ClientInfo,
     ) -> BoxedUnit<'a>;
+    fn admit<'a>(&'a self, subject: &'a RequestSubject) -> BoxedUsage<'a>;
 }
 
 impl<P: Ports> SessionGate for Folio<P> {
@@ -49,6 +53,10 @@ impl<P: Ports> SessionGate for Folio<P> {
         client: &'a ClientInfo,
     ) -> BoxedUnit<'a> {
         Box::pin(self.record_csrf_rejection(caller, reason, client))
+    }
+
+    fn admit<'a>(&'a self, subject: &'a RequestSubject) -> BoxedUsage<'a> {
+        Box::pin(self.admit_request(subject))
     }
 }
 
@@ -107,7 +115,22 @@ fn presented_token(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(token.to_owned()))
 }
 
-async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiError> {
+/// Who a request is from, resolved once per request (by the request-budget
+/// middleware, which needs to know whose budget to spend) and kept in its
+/// extensions for the extractors.
+#[derive(Clone)]
+pub(crate) struct Resolution(pub Result<Option<Caller>, ApiError>);
+
+/// The request's caller: from its extensions when already resolved, else now.
+async fn resolved(request: HttpRequest) -> Result<Option<Caller>, ApiError> {
+    let known = request.extensions().get::<Resolution>().cloned();
+    match known {
+        Some(Resolution(resolution)) => resolution,
+        None => resolve(request).await,
+    }
+}
+
+pub(crate) async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiError> {
     let Some(presented) = presented_credential(&request)? else {
         return Ok(None);
     };
@@ -137,6 +160,7 @@ async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiError> {
 }
 
 /// A handler argument that requires a valid session (401 otherwise).
+#[derive(Clone)]
 pub struct Caller {
     pub session: Authenticated,
     /// The token as presented.
@@ -162,7 +186,7 @@ impl FromRequest for Caller {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move { resolve(request).await?.ok_or_else(ApiError::unauthorized) })
+        Box::pin(async move { resolved(request).await?.ok_or_else(ApiError::unauthorized) })
     }
 }
 
@@ -177,7 +201,7 @@ impl FromRequest for Viewer {
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
         Box::pin(async move {
-            let caller = resolve(request).await?;
+            let caller = resolved(request).await?;
             Ok(Viewer(caller.map(|caller| caller.actor())))
         })
     }

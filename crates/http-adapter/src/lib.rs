@@ -13,6 +13,7 @@ mod csrf;
 mod dto;
 mod extract;
 mod handlers;
+mod limits;
 mod openapi;
 mod problem;
 mod routes;

@@ -37,6 +37,8 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     errors: Option<BTreeMap<String, Vec<String>>>,
+    /// Seconds to wait before retrying (`Retry-After`).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -52,6 +54,21 @@ impl ApiError {
             title,
             detail: detail.into(),
             errors: None,
+            retry_after: None,
+        }
+    }
+
+    /// Too many requests: 429 with `Retry-After` (whole seconds, at least one).
+    pub fn rate_limited(retry_after: std::time::Duration) -> Self {
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        Self {
+            retry_after: Some(seconds.max(1)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "Too many requests",
+                "too many requests; retry after the time in Retry-After",
+            )
         }
     }
 
@@ -172,6 +189,9 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Token")));
         }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds));
+        }
         response.json(self.to_problem())
     }
 }
@@ -207,6 +227,7 @@ impl From<AppError> for ApiError {
                 "Account suspended",
                 "this account is suspended",
             ),
+            AppError::RateLimited { retry_after } => ApiError::rate_limited(retry_after),
             AppError::Forbidden => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",

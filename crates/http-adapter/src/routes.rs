@@ -17,6 +17,7 @@ use crate::cors::cors;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
 use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
+use crate::limits::request_budget;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 
@@ -73,8 +74,16 @@ pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
         // Registered before the API scopes, which would otherwise claim its URL.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(resource("/docs").route(read().to(redirect_to_docs)))
-        .service(web::scope("/api/v1").configure(api::<P>))
-        .service(web::scope("/api").configure(api::<P>))
+        .service(
+            web::scope("/api/v1")
+                .wrap(from_fn(request_budget))
+                .configure(api::<P>),
+        )
+        .service(
+            web::scope("/api")
+                .wrap(from_fn(request_budget))
+                .configure(api::<P>),
+        )
         .default_service(web::to(not_found));
 }
 

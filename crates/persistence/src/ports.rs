@@ -4,9 +4,11 @@ use crate::db::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
     PgSessionRepository, PgUserRepository,
 };
-use crate::{Argon2Hasher, OpaqueTokens, SystemClock};
+use crate::redis_store::RedisRateLimiter;
+use crate::{Argon2Hasher, OpaqueTokens, RedisStore, SystemClock};
 
-/// The production adapters, bundled for `Folio`.
+/// The production adapters, bundled for `Folio`: PostgreSQL for what must last,
+/// Redis for shared counters.
 pub struct PgPorts {
     users: PgUserRepository,
     sessions: PgSessionRepository,
@@ -17,10 +19,11 @@ pub struct PgPorts {
     tokens: OpaqueTokens,
     clock: SystemClock,
     audit: PgAuditLog,
+    limiter: RedisRateLimiter,
 }
 
 impl PgPorts {
-    pub fn new(db: Database) -> Self {
+    pub fn new(db: Database, redis: RedisStore) -> Self {
         Self {
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
@@ -28,6 +31,7 @@ impl PgPorts {
             articles: PgArticleRepository::new(db.clone()),
             comments: PgCommentRepository::new(db.clone()),
             audit: PgAuditLog::new(db),
+            limiter: RedisRateLimiter::new(redis),
             hasher: Argon2Hasher::new(),
             tokens: OpaqueTokens,
             clock: SystemClock,
@@ -52,6 +56,7 @@ impl Ports for PgPorts {
     type Tokens = OpaqueTokens;
     type Clock = SystemClock;
     type Audit = PgAuditLog;
+    type Limiter = RedisRateLimiter;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -79,5 +84,8 @@ impl Ports for PgPorts {
     }
     fn audit(&self) -> &Self::Audit {
         &self.audit
+    }
+    fn limiter(&self) -> &Self::Limiter {
+        &self.limiter
     }
 }

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use folio_application::{PasswordRules, SessionPolicy};
+use folio_application::ports::{Bucket, Window};
+use folio_application::{PasswordRules, RateLimits, SessionPolicy};
 use folio_http::{CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies};
 use folio_persistence::{DatabaseSettings, RedisSettings};
 
@@ -17,6 +18,7 @@ pub struct Config {
     pub http: HttpSettings,
     pub sessions: SessionPolicy,
     pub passwords: PasswordRules,
+    pub rate_limits: RateLimits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,8 +117,36 @@ impl Config {
             passwords: PasswordRules {
                 reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
             },
+            rate_limits: rate_limits(&lookup)?,
         })
     }
+}
+
+fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
+    let count = |name, default| positive(lookup, name, default).map(|n| n as u32);
+    let seconds =
+        |name, default| positive(lookup, name, default).map(|n| Duration::from_secs(n as u64));
+    let login_window = seconds("FOLIO_LOGIN_WINDOW_SECONDS", 900)?;
+    let per_second = positive(lookup, "FOLIO_REQUESTS_PER_SECOND", 10)?;
+    Ok(RateLimits {
+        enabled: flag(lookup, "FOLIO_RATE_LIMITS", true)?,
+        login_failures_per_account: Window {
+            max: count("FOLIO_LOGIN_FAILURES_PER_ACCOUNT", 5)?,
+            length: login_window,
+        },
+        login_failures_per_address: Window {
+            max: count("FOLIO_LOGIN_FAILURES_PER_ADDRESS", 50)?,
+            length: login_window,
+        },
+        registrations_per_address: Window {
+            max: count("FOLIO_REGISTRATIONS_PER_ADDRESS", 10)?,
+            length: seconds("FOLIO_REGISTRATION_WINDOW_SECONDS", 3600)?,
+        },
+        requests: Bucket {
+            capacity: count("FOLIO_REQUEST_BURST", 300)?,
+            refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000) as u64),
+        },
+    })
 }
 
 fn number(

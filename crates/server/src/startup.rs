@@ -47,7 +47,8 @@ pub async fn grant_role(
 ) -> Result<String, StartupError> {
     migrate(config).await?;
     let database = Database::connect(&config.database).await?;
-    let folio = Folio::new(PgPorts::new(database), config.sessions);
+    let redis = RedisStore::connect_lazily(&config.redis)?;
+    let folio = Folio::new(PgPorts::new(database, redis), config.sessions);
     let user = folio
         .grant_role_as_operator(username, role)
         .await
@@ -76,12 +77,15 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let database = Database::connect(&config.database).await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
 
-    let ports = PgPorts::new(database.clone());
+    let ports = PgPorts::new(database.clone(), redis.clone());
     ports
         .warm_up()
         .await
         .map_err(|e| StartupError::Other(e.to_string()))?;
-    let folio = Arc::new(Folio::new(ports, config.sessions).with_password_rules(config.passwords));
+    let folio = Folio::new(ports, config.sessions)
+        .with_password_rules(config.passwords)
+        .with_rate_limits(config.rate_limits);
+    let folio = Arc::new(folio);
     let readiness = Arc::new(DependencyProbe { database, redis });
 
     let listener = TcpListener::bind(&config.bind).map_err(|reason| StartupError::Bind {

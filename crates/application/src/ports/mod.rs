@@ -6,6 +6,7 @@ mod audit;
 mod comments;
 mod error;
 mod profiles;
+mod rate_limits;
 mod security;
 mod sessions;
 mod users;
@@ -18,6 +19,7 @@ pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
 pub use comments::{CommentRepository, NewComment};
 pub use error::{Conflict, PortError};
 pub use profiles::ProfileRepository;
+pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{NewSession, SessionRecord, SessionRepository, StoredSession};
 pub use users::{NewUser, UserChanges, UserRepository};
@@ -25,12 +27,13 @@ pub use users::{NewUser, UserChanges, UserRepository};
 #[cfg(test)]
 pub use {
     articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
-    profiles::MockProfileRepository, security::MockClock, security::MockPasswordHasher,
-    security::MockTokenIssuer, sessions::MockSessionRepository, users::MockUserRepository,
+    profiles::MockProfileRepository, rate_limits::MockRateLimiter, security::MockClock,
+    security::MockPasswordHasher, security::MockTokenIssuer, sessions::MockSessionRepository,
+    users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
-/// stay generic over one parameter instead of nine.
+/// stay generic over one parameter instead of ten.
 pub trait Ports: Send + Sync + 'static {
     type Users: UserRepository;
     type Sessions: SessionRepository;
@@ -41,6 +44,7 @@ pub trait Ports: Send + Sync + 'static {
     type Tokens: TokenIssuer;
     type Clock: Clock;
     type Audit: AuditLog;
+    type Limiter: RateLimiter;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -51,4 +55,5 @@ pub trait Ports: Send + Sync + 'static {
     fn tokens(&self) -> &Self::Tokens;
     fn clock(&self) -> &Self::Clock;
     fn audit(&self) -> &Self::Audit;
+    fn limiter(&self) -> &Self::Limiter;
 }

@@ -73,6 +73,7 @@ impl<P: Ports> Folio<P> {
         registration: Registration,
         client: ClientInfo,
     ) -> Result<SignedIn, AppError> {
+        self.limit_registrations(&client).await?;
         let (username, email, password) = self
             .validate_registration(&registration)
             .map_err(AppError::Invalid)?;
@@ -110,6 +111,10 @@ impl<P: Ports> Folio<P> {
             errors.add("password", "can't be blank");
         }
         errors.into_result()?;
+        let attempted = credentials.email.trim().to_lowercase();
+        let keys = self.login_keys(&attempted, &client);
+        self.refuse_locked_out_login(&keys, &attempted, &client)
+            .await?;
 
         // A malformed email cannot match an account, but it gets the same treatment.
         let email = Email::parse(&credentials.email).ok();
@@ -128,7 +133,6 @@ impl<P: Ports> Folio<P> {
             .hasher()
             .verify(&password, account.as_ref().map(|(_, hash)| hash))
             .await?;
-        let attempted = credentials.email.trim().to_lowercase();
         let failure = |reason: &str| {
             self.event(AuditEventType::LoginFailed, &client)
                 .detail("email", attempted.clone())
@@ -140,6 +144,7 @@ impl<P: Ports> Folio<P> {
                 Err(AppError::AccountSuspended)
             }
             Some((user, _)) if matches => {
+                self.forget_login_failures(&keys).await;
                 let signed_in = self.open_session(user, &client).await?;
                 let event = self
                     .event(AuditEventType::LoginSucceeded, &client)
@@ -150,11 +155,13 @@ impl<P: Ports> Folio<P> {
                 Ok(signed_in)
             }
             Some((user, _)) => {
+                self.count_login_failure(&keys).await;
                 self.record(failure("wrong_password").subject(user.id))
                     .await;
                 Err(AppError::InvalidCredentials)
             }
             None => {
+                self.count_login_failure(&keys).await;
                 self.record(failure("unknown_email")).await;
                 Err(AppError::InvalidCredentials)
             }

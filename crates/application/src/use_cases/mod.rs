@@ -6,6 +6,7 @@ pub mod articles;
 pub mod audit;
 pub mod comments;
 pub mod profiles;
+pub mod rate_limits;
 pub mod sessions;
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod admin;
 mod articles;
 mod auth;
 mod comments;
@@ -13,6 +14,7 @@ mod layering;
 mod listing;
 mod operations;
 mod profiles;
+mod rate_limits;
 mod sessions;
 mod smoke;
 mod startup;

@@ -7,4 +7,5 @@ mod admin;
 mod articles;
 mod comments;
 mod profiles;
+mod rate_limits;
 mod sessions;

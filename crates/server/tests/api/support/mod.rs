@@ -24,6 +24,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("FOLIO_BIND".into(), "127.0.0.1:0".into()),
         ("FOLIO_WORKERS".into(), "2".into()),
         ("FOLIO_EXPOSE_QUERY_COUNT".into(), "true".into()),
+        // Every test comes from one address; the tests of limits turn them on.
+        ("FOLIO_RATE_LIMITS".into(), "off".into()),
         (
             "FOLIO_LOG".into(),
             std::env::var("FOLIO_TEST_LOG").unwrap_or_else(|_| "off".into()),

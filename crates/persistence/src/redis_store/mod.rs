@@ -1,0 +1,110 @@
+//! Redis: one shared connection, guarded by a circuit breaker, and the adapters
+//! built on it.
+
+mod breaker;
+mod rate_limiter;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use folio_application::ports::PortError;
+use redis::RedisError;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use sha2::{Digest, Sha256};
+
+use breaker::CircuitBreaker;
+pub use rate_limiter::RedisRateLimiter;
+
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: String,
+    /// Prepended to every key, so deployments (and test runs) can share one Redis.
+    pub key_prefix: String,
+    pub timeout: Duration,
+}
+
+/// One multiplexed, self-reconnecting Redis connection shared by the whole process.
+/// Created lazily: Folio starts (and serves from PostgreSQL) while Redis is down.
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    key_prefix: String,
+    breaker: Arc<CircuitBreaker>,
+}
+
+/// How long Redis is left alone after a connection failure or timeout.
+const COOLDOWN: Duration = Duration::from_secs(5);
+
+#[derive(Debug, thiserror::Error)]
+#[error("Redis is unavailable; not retrying for a few seconds")]
+struct CircuitOpen;
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid REDIS_URL: {0}")]
+pub struct InvalidRedisUrl(String);
+
+impl RedisStore {
+    pub fn connect_lazily(settings: &RedisSettings) -> Result<Self, InvalidRedisUrl> {
+        let client = redis::Client::open(settings.url.as_str())
+            .map_err(|e| InvalidRedisUrl(e.to_string()))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(settings.timeout))
+            .set_response_timeout(Some(settings.timeout))
+            .set_number_of_retries(1);
+        let connection = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| InvalidRedisUrl(e.to_string()))?;
+        Ok(Self {
+            connection,
+            key_prefix: settings.key_prefix.clone(),
+            breaker: Arc::new(CircuitBreaker::new(COOLDOWN)),
+        })
+    }
+
+    /// The connection to run a command on, unless Redis failed moments ago.
+    pub(crate) fn connection(&self) -> Result<ConnectionManager, PortError> {
+        if self.breaker.is_closed() {
+            Ok(self.connection.clone())
+        } else {
+            Err(PortError::unavailable(CircuitOpen))
+        }
+    }
+
+    /// Maps a command's result to a port result, tripping the breaker when Redis
+    /// could not be reached (as opposed to answering with an error).
+    pub(crate) fn outcome<T>(&self, result: Result<T, RedisError>) -> Result<T, PortError> {
+        result.map_err(|error| {
+            let unreachable = error.is_io_error()
+                || error.is_timeout()
+                || error.is_connection_refusal()
+                || error.is_connection_dropped();
+            if unreachable {
+                self.breaker.trip();
+                PortError::unavailable(error)
+            } else {
+                PortError::other(error)
+            }
+        })
+    }
+
+    /// A key for `subject` that does not store it in the clear.
+    pub(crate) fn hashed_key(&self, namespace: &str, subject: &str) -> String {
+        let digest = Sha256::digest(subject.as_bytes());
+        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        self.key(&format!("{namespace}:{hex}"))
+    }
+
+    /// The full key for a Folio-relative name.
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{}", self.key_prefix, name)
+    }
+
+    /// Readiness: asks Redis itself, past the breaker, so recovery is noticed.
+    pub async fn ping(&self) -> Result<(), PortError> {
+        let mut connection = self.connection.clone();
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .map(|_| ())
+            .map_err(PortError::unavailable)
+    }
+}

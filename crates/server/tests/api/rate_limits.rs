@@ -1,0 +1,286 @@
+//! Rate limits, shared through Redis: failed logins, registrations and the general
+//! request budget, and what happens when Redis is gone.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Response, TestApp, spawn_app_with};
+
+const PASSWORD: &str = "correct-horse-42";
+
+async fn login_as(app: &TestApp, email: &str, password: &str) -> Response {
+    app.post(
+        "/users/login",
+        None,
+        json!({"user": {"email": email, "password": password}}),
+    )
+    .await
+}
+
+#[track_caller]
+fn assert_rate_limited(response: &Response, at_most_seconds: u64) {
+    response.assert_problem(429, "rate_limited");
+    let retry: u64 = response
+        .header("retry-after")
+        .and_then(|value| value.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!(
+        (1..=at_most_seconds).contains(&retry),
+        "Retry-After {retry}"
+    );
+}
+
+async fn audit_count(app: &TestApp, event_type: &str) -> i64 {
+    app.database()
+        .await
+        .query_one(
+            "SELECT count(*) FROM audit_events WHERE event_type = $1",
+            &[&event_type],
+        )
+        .await
+        .expect("count audit events")
+        .get(0)
+}
+
+#[tokio::test]
+async fn the_sixth_failed_login_is_refused_with_retry_after_even_with_the_right_password() {
+    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on")]).await;
+    app.register("jake").await;
+
+    for attempt in 1..=5 {
+        let response = login_as(&app, "jake@example.com", "wrong guess").await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    let sixth = login_as(&app, "jake@example.com", PASSWORD).await;
+
+    assert_rate_limited(&sixth, 900);
+    assert_eq!(audit_count(&app, "rate_limited").await, 1);
+    assert_eq!(audit_count(&app, "login_failed").await, 5);
+}
+
+#[tokio::test]
+async fn a_correct_login_after_the_window_works() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_LOGIN_WINDOW_SECONDS", "2"),
+    ])
+    .await;
+    app.register("jake").await;
+    for _ in 0..5 {
+        login_as(&app, "jake@example.com", "wrong guess").await;
+    }
+    assert_rate_limited(&login_as(&app, "jake@example.com", PASSWORD).await, 2);
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let response = login_as(&app, "jake@example.com", PASSWORD).await;
+
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+}
+
+#[tokio::test]
+async fn a_successful_login_resets_the_count_for_that_account() {
+    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on")]).await;
+    app.register("jake").await;
+    for _ in 0..4 {
+        login_as(&app, "jake@example.com", "wrong guess").await;
+    }
+    assert_eq!(
+        login_as(&app, "jake@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+
+    for _ in 0..4 {
+        let response = login_as(&app, "jake@example.com", "wrong guess").await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            response.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn failures_across_many_emails_hit_the_per_address_limit() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_LOGIN_FAILURES_PER_ADDRESS", "3"),
+    ])
+    .await;
+    for n in 0..3 {
+        let response = login_as(&app, &format!("nobody{n}@example.com"), "guess").await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+
+    let fourth = login_as(&app, "someone-else@example.com", "guess").await;
+
+    assert_rate_limited(&fourth, 900);
+}
+
+#[tokio::test]
+async fn browser_sign_in_shares_the_login_limit() {
+    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on")]).await;
+    app.register("jake").await;
+    for _ in 0..5 {
+        login_as(&app, "jake@example.com", "wrong guess").await;
+    }
+
+    let response = app
+        .post(
+            "/sessions",
+            None,
+            json!({"user": {"email": "jake@example.com", "password": PASSWORD}}),
+        )
+        .await;
+
+    assert_rate_limited(&response, 900);
+}
+
+#[tokio::test]
+async fn registrations_beyond_the_limit_are_refused() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_REGISTRATIONS_PER_ADDRESS", "2"),
+    ])
+    .await;
+    app.register("one").await;
+    app.register("two").await;
+
+    let third = app
+        .post(
+            "/users",
+            None,
+            json!({"user": {"username": "three", "email": "three@example.com", "password": PASSWORD}}),
+        )
+        .await;
+
+    assert_rate_limited(&third, 3600);
+    let stored: i64 = app
+        .database()
+        .await
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .expect("count users")
+        .get(0);
+    assert_eq!(stored, 2);
+}
+
+#[tokio::test]
+async fn every_api_response_carries_the_rate_limit_headers() {
+    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on")]).await;
+
+    let first = app.get("/tags", None).await;
+    let second = app.get("/no-such-thing", None).await;
+
+    assert_eq!(first.header("ratelimit-limit"), Some("300"));
+    assert_eq!(first.header("ratelimit-remaining"), Some("299"));
+    assert!(first.header("ratelimit-reset").is_some());
+    assert_eq!(second.header("ratelimit-remaining"), Some("298"));
+}
+
+#[tokio::test]
+async fn a_spent_budget_is_refused_until_it_refills() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_REQUEST_BURST", "3"),
+        ("FOLIO_REQUESTS_PER_SECOND", "2"),
+    ])
+    .await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/tags", None).await.status, StatusCode::OK);
+    }
+
+    let refused = app.get("/tags", None).await;
+    assert_rate_limited(&refused, 1);
+    assert_eq!(refused.header("ratelimit-remaining"), Some("0"));
+    // Health probes are not API traffic and are never limited.
+    let health = app
+        .client
+        .get(app.url("/health/live"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), StatusCode::OK);
+
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(app.get("/tags", None).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn each_user_spends_their_own_budget() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_REQUEST_BURST", "3"),
+        ("FOLIO_REQUESTS_PER_SECOND", "1"),
+    ])
+    .await;
+    // Registering spends one request of the address's budget.
+    let token = app.register("jake").await;
+    app.get("/tags", None).await;
+    app.get("/tags", None).await;
+    assert_eq!(
+        app.get("/tags", None).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    let signed_in = app.get("/user", Some(&token)).await;
+
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+    assert_eq!(signed_in.header("ratelimit-remaining"), Some("2"));
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_does_not_buy_a_fresh_budget() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_REQUEST_BURST", "2"),
+        ("FOLIO_REQUESTS_PER_SECOND", "1"),
+    ])
+    .await;
+    let mut statuses = Vec::new();
+    for n in 1..=3 {
+        let response = app
+            .client
+            .get(app.url("/api/v1/tags"))
+            .header("X-Forwarded-For", format!("198.51.100.{n}"))
+            .send()
+            .await
+            .expect("request");
+        statuses.push(response.status().as_u16());
+    }
+
+    assert_eq!(statuses, [200, 200, 429]);
+}
+
+#[tokio::test]
+async fn without_redis_logins_and_reads_still_work_and_nothing_is_limited() {
+    // Nothing listens on port 1: every Redis call fails at once.
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("REDIS_URL", "redis://127.0.0.1:1"),
+        ("FOLIO_LOGIN_FAILURES_PER_ACCOUNT", "1"),
+    ])
+    .await;
+    let token = app.register("jake").await;
+    app.publish(&token, "Still here", &["up"]).await;
+
+    for _ in 0..3 {
+        let failed = login_as(&app, "jake@example.com", "wrong guess").await;
+        assert_eq!(failed.status, StatusCode::UNAUTHORIZED, "{}", failed.text);
+    }
+    let login = login_as(&app, "jake@example.com", PASSWORD).await;
+    let articles = app.get("/articles", None).await;
+    let user = app.get("/user", Some(&token)).await;
+
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    assert_eq!(articles.status, StatusCode::OK, "{}", articles.text);
+    assert_eq!(articles.body["articlesCount"], 1);
+    assert_eq!(user.status, StatusCode::OK, "{}", user.text);
+    assert_eq!(articles.header("ratelimit-limit"), None);
+}
