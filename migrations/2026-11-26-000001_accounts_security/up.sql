@@ -36,5 +36,5 @@ BEGIN
 END;
 $$;
 CREATE TRIGGER audit_events_append_only
-    BEFORE UPDATE OR DELETE ON audit_events
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_are_append_only();

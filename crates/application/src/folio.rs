@@ -13,6 +13,8 @@ pub struct SessionPolicy {
     pub absolute_lifetime: Duration,
     /// `last_seen_at` is written at most this often per session.
     pub touch_interval: Duration,
+    /// How long a session lookup may be served from the cache; zero turns it off.
+    pub cache_ttl: std::time::Duration,
 }
 
 impl Default for SessionPolicy {
@@ -21,6 +23,7 @@ impl Default for SessionPolicy {
             idle_timeout: Duration::days(14),
             absolute_lifetime: Duration::days(90),
             touch_interval: Duration::minutes(1),
+            cache_ttl: std::time::Duration::from_secs(60),
         }
     }
 }

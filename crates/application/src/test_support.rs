@@ -16,7 +16,8 @@ use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, IssuedToken,
     MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
     MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
-    MockUserRepository, NewArticle, PortError, Ports, StoredSession, TokenHash, ViewerFacts,
+    MockUserRepository, NewArticle, PortError, Ports, SessionCache, StoredSession, TokenHash,
+    ViewerFacts,
 };
 use crate::views::Authenticated;
 use crate::{AppError, Folio, RateLimits, SessionPolicy};
@@ -35,6 +36,53 @@ pub struct MockPorts {
     pub clock: MockClock,
     pub audit: RecordingAuditLog,
     pub limiter: MockRateLimiter,
+    pub session_cache: MemorySessionCache,
+}
+
+/// The session cache as a map, recording what was forgotten.
+#[derive(Default)]
+pub struct MemorySessionCache {
+    pub entries: Mutex<std::collections::HashMap<Vec<u8>, StoredSession>>,
+    pub forgotten: Captured<TokenHash>,
+    /// Every call fails, as with Redis down.
+    pub down: bool,
+}
+
+impl SessionCache for MemorySessionCache {
+    async fn get(&self, token_hash: &TokenHash) -> Result<Option<StoredSession>, PortError> {
+        if self.down {
+            return Err(unavailable());
+        }
+        Ok(self.entries.lock().unwrap().get(&token_hash.0).cloned())
+    }
+
+    async fn put(
+        &self,
+        token_hash: &TokenHash,
+        session: &StoredSession,
+        _ttl: std::time::Duration,
+    ) -> Result<(), PortError> {
+        if self.down {
+            return Err(unavailable());
+        }
+        self.entries
+            .lock()
+            .unwrap()
+            .insert(token_hash.0.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {
+        if self.down {
+            return Err(unavailable());
+        }
+        let mut entries = self.entries.lock().unwrap();
+        for hash in token_hashes {
+            entries.remove(&hash.0);
+            self.forgotten.lock().unwrap().push(hash.clone());
+        }
+        Ok(())
+    }
 }
 
 /// The audit log as a recorder rather than a mock: every use case that matters
@@ -86,6 +134,7 @@ impl Ports for MockPorts {
     type Clock = MockClock;
     type Audit = RecordingAuditLog;
     type Limiter = MockRateLimiter;
+    type SessionCache = MemorySessionCache;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -116,6 +165,9 @@ impl Ports for MockPorts {
     }
     fn limiter(&self) -> &Self::Limiter {
         &self.limiter
+    }
+    fn session_cache(&self) -> &Self::SessionCache {
+        &self.session_cache
     }
 }
 
@@ -170,14 +222,23 @@ impl MockPorts {
     }
 }
 
-/// The application on mocked ports, with the default session policy and rate
-/// limits off (the tests of limits turn them on).
+/// `n` distinct token hashes, as a revocation would return them.
+pub fn hashes(n: u8) -> Vec<TokenHash> {
+    (0..n).map(|i| TokenHash(vec![i; 32])).collect()
+}
+
+/// The application on mocked ports, with the default session policy, no session
+/// cache and rate limits off (the tests of those turn them on).
 pub fn folio(ports: MockPorts) -> Folio<MockPorts> {
     folio_with(ports, SessionPolicy::default())
 }
 
 /// The application on mocked ports, with a given session policy.
 pub fn folio_with(ports: MockPorts, policy: SessionPolicy) -> Folio<MockPorts> {
+    let policy = SessionPolicy {
+        cache_ttl: std::time::Duration::ZERO,
+        ..policy
+    };
     Folio::new(ports, policy).with_rate_limits(RateLimits {
         enabled: false,
         ..RateLimits::default()

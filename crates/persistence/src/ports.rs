@@ -4,11 +4,11 @@ use crate::db::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
     PgSessionRepository, PgUserRepository,
 };
-use crate::redis_store::RedisRateLimiter;
+use crate::redis_store::{RedisRateLimiter, RedisSessionCache};
 use crate::{Argon2Hasher, OpaqueTokens, RedisStore, SystemClock};
 
 /// The production adapters, bundled for `Folio`: PostgreSQL for what must last,
-/// Redis for shared counters.
+/// Redis for shared counters and the session cache.
 pub struct PgPorts {
     users: PgUserRepository,
     sessions: PgSessionRepository,
@@ -20,6 +20,7 @@ pub struct PgPorts {
     clock: SystemClock,
     audit: PgAuditLog,
     limiter: RedisRateLimiter,
+    session_cache: RedisSessionCache,
 }
 
 impl PgPorts {
@@ -31,7 +32,8 @@ impl PgPorts {
             articles: PgArticleRepository::new(db.clone()),
             comments: PgCommentRepository::new(db.clone()),
             audit: PgAuditLog::new(db),
-            limiter: RedisRateLimiter::new(redis),
+            limiter: RedisRateLimiter::new(redis.clone()),
+            session_cache: RedisSessionCache::new(redis),
             hasher: Argon2Hasher::new(),
             tokens: OpaqueTokens,
             clock: SystemClock,
@@ -57,6 +59,7 @@ impl Ports for PgPorts {
     type Clock = SystemClock;
     type Audit = PgAuditLog;
     type Limiter = RedisRateLimiter;
+    type SessionCache = RedisSessionCache;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -87,5 +90,8 @@ impl Ports for PgPorts {
     }
     fn limiter(&self) -> &Self::Limiter {
         &self.limiter
+    }
+    fn session_cache(&self) -> &Self::SessionCache {
+        &self.session_cache
     }
 }

@@ -80,6 +80,7 @@ impl Config {
                 "FOLIO_SESSION_LIFETIME_DAYS",
                 90,
             )? as i64),
+            cache_ttl: Duration::from_secs(number(&lookup, "FOLIO_SESSION_CACHE_SECONDS", 60)?),
             ..SessionPolicy::default()
         };
         let proxies = get("FOLIO_TRUSTED_PROXIES", "");

@@ -21,7 +21,7 @@ pub use error::{Conflict, PortError};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
-pub use sessions::{NewSession, SessionRecord, SessionRepository, StoredSession};
+pub use sessions::{NewSession, SessionCache, SessionRecord, SessionRepository, StoredSession};
 pub use users::{NewUser, UserChanges, UserRepository};
 
 #[cfg(test)]
@@ -33,7 +33,7 @@ pub use {
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
-/// stay generic over one parameter instead of ten.
+/// stay generic over one parameter instead of eleven.
 pub trait Ports: Send + Sync + 'static {
     type Users: UserRepository;
     type Sessions: SessionRepository;
@@ -45,6 +45,7 @@ pub trait Ports: Send + Sync + 'static {
     type Clock: Clock;
     type Audit: AuditLog;
     type Limiter: RateLimiter;
+    type SessionCache: SessionCache;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -56,4 +57,5 @@ pub trait Ports: Send + Sync + 'static {
     fn clock(&self) -> &Self::Clock;
     fn audit(&self) -> &Self::Audit;
     fn limiter(&self) -> &Self::Limiter;
+    fn session_cache(&self) -> &Self::SessionCache;
 }

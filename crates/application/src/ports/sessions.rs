@@ -60,19 +60,40 @@ pub trait SessionRepository: Send + Sync + 'static {
         idle_since: Timestamp,
     ) -> Result<Vec<SessionRecord>, PortError>;
 
-    /// Revokes `session` if it belongs to `user` and is not revoked yet; whether it did.
+    /// Revokes `session` if it belongs to `user` and is not revoked yet; the token
+    /// hash of the session it revoked.
     async fn revoke(
         &self,
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<bool, PortError>;
+    ) -> Result<Option<TokenHash>, PortError>;
 
-    /// Revokes every unrevoked session of `user` except `keep`; how many it revoked.
+    /// Revokes every unrevoked session of `user` except `keep`; the token hashes of
+    /// the sessions it revoked.
     async fn revoke_all(
         &self,
         user: UserId,
         keep: Option<SessionId>,
         now: Timestamp,
-    ) -> Result<u64, PortError>;
+    ) -> Result<Vec<TokenHash>, PortError>;
+
+    /// The token hashes of `user`'s unrevoked sessions.
+    async fn unrevoked_token_hashes(&self, user: UserId) -> Result<Vec<TokenHash>, PortError>;
+}
+
+/// A short-lived copy of session lookups (Redis), so that most requests do not read
+/// PostgreSQL to authenticate. Every change to a session or its user removes the
+/// affected entries; PostgreSQL stays the source of truth.
+pub trait SessionCache: Send + Sync + 'static {
+    async fn get(&self, token_hash: &TokenHash) -> Result<Option<StoredSession>, PortError>;
+
+    async fn put(
+        &self,
+        token_hash: &TokenHash,
+        session: &StoredSession,
+        ttl: std::time::Duration,
+    ) -> Result<(), PortError>;
+
+    async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError>;
 }

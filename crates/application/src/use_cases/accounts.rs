@@ -215,14 +215,17 @@ impl<P: Ports> Folio<P> {
                 .sessions()
                 .revoke_all(user.id, Some(caller.session_id), now)
                 .await?;
+            self.forget_sessions(&revoked).await;
             let event = self
                 .event(AuditEventType::PasswordChanged, &client)
                 .actor(user.id)
                 .subject(user.id)
                 .session(caller.session_id)
-                .detail("other_sessions_revoked", revoked.to_string());
+                .detail("other_sessions_revoked", revoked.len().to_string());
             self.record(event).await;
         }
+        // The cached sessions still hold the user as it was.
+        self.forget_sessions_of(user.id).await?;
         Ok(user)
     }
 

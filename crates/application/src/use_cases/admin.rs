@@ -74,12 +74,13 @@ impl<P: Ports> Folio<P> {
             .await
             .map_err(missing_account)?;
         let revoked = self.ports.sessions().revoke_all(user.id, None, now).await?;
+        self.forget_sessions(&revoked).await;
         let event = self
             .event(AuditEventType::UserSuspended, client)
             .actor(caller.user.id)
             .subject(user.id)
             .session(caller.session_id)
-            .detail("sessions_revoked", revoked.to_string());
+            .detail("sessions_revoked", revoked.len().to_string());
         self.record(event).await;
         Ok(user)
     }
@@ -142,11 +143,14 @@ impl<P: Ports> Folio<P> {
     }
 
     async fn store_role(&self, target: &User, role: Role) -> Result<User, AppError> {
-        self.ports
+        let user = self
+            .ports
             .users()
             .set_role(target.id, role)
             .await
-            .map_err(missing_account)
+            .map_err(missing_account)?;
+        self.forget_sessions_of(user.id).await?;
+        Ok(user)
     }
 }
 

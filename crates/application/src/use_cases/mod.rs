@@ -7,6 +7,7 @@ pub mod audit;
 pub mod comments;
 pub mod profiles;
 pub mod rate_limits;
+pub mod session_cache;
 pub mod sessions;
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ impl<P: Ports> Folio<P> {
     ) -> Result<Authenticated, AppError> {
         let now = self.ports.clock().now();
         let hash = self.ports.tokens().hash(token);
-        let Some(session) = self.ports.sessions().find_by_token(&hash).await? else {
+        let Some(mut session) = self.load_session(&hash).await? else {
             self.reject_token("unknown", None, client).await;
             return Err(AppError::Unauthenticated);
         };
@@ -38,8 +38,12 @@ impl<P: Ports> Folio<P> {
         }
         if now - session.last_seen_at >= self.sessions.touch_interval {
             // Losing one activity mark is harmless; failing the request for it is not.
-            if let Err(error) = self.ports.sessions().touch(session.id, now).await {
-                warn!(error = %error, "could not record session activity");
+            match self.ports.sessions().touch(session.id, now).await {
+                Ok(()) => {
+                    session.last_seen_at = now;
+                    self.remember_session(&hash, &session).await;
+                }
+                Err(error) => warn!(error = %error, "could not record session activity"),
             }
         }
         Ok(Authenticated {
@@ -95,10 +99,12 @@ impl<P: Ports> Folio<P> {
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let now = self.ports.clock().now();
-        self.ports
+        let revoked = self
+            .ports
             .sessions()
             .revoke(caller.user.id, caller.session_id, now)
             .await?;
+        self.forget_sessions(revoked.as_slice()).await;
         let event = self
             .event(AuditEventType::Logout, client)
             .actor(caller.user.id)
@@ -121,10 +127,9 @@ impl<P: Ports> Folio<P> {
             .ports
             .sessions()
             .revoke(caller.user.id, session, now)
-            .await?;
-        if !revoked {
-            return Err(AppError::NotFound(Resource::Session));
-        }
+            .await?
+            .ok_or(AppError::NotFound(Resource::Session))?;
+        self.forget_sessions(&[revoked]).await;
         let event = self
             .event(AuditEventType::SessionRevoked, client)
             .actor(caller.user.id)
@@ -146,14 +151,16 @@ impl<P: Ports> Folio<P> {
             .sessions()
             .revoke_all(caller.user.id, Some(caller.session_id), now)
             .await?;
+        self.forget_sessions(&revoked).await;
+        let count = revoked.len() as u64;
         let event = self
             .event(AuditEventType::SessionsRevokedAll, client)
             .actor(caller.user.id)
             .subject(caller.user.id)
             .session(caller.session_id)
-            .detail("revoked", revoked.to_string());
+            .detail("revoked", count.to_string());
         self.record(event).await;
-        Ok(revoked)
+        Ok(count)
     }
 
     /// The value a cookie-authenticated client must echo in `X-CSRF-Token`.

@@ -167,19 +167,21 @@ impl SessionRepository for PgSessionRepository {
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<bool, PortError> {
+    ) -> Result<Option<TokenHash>, PortError> {
         let mut conn = self.db.connection().await?;
-        let revoked = diesel::update(
+        let revoked: Option<Vec<u8>> = diesel::update(
             sessions::table
                 .filter(sessions::id.eq(session.as_uuid()))
                 .filter(sessions::user_id.eq(user.as_uuid()))
                 .filter(sessions::revoked_at.is_null()),
         )
         .set(sessions::revoked_at.eq(now))
-        .execute(&mut conn)
+        .returning(sessions::token_hash)
+        .get_result(&mut conn)
         .await
+        .optional()
         .map_err(query_error)?;
-        Ok(revoked == 1)
+        Ok(revoked.map(TokenHash))
     }
 
     async fn revoke_all(
@@ -187,26 +189,33 @@ impl SessionRepository for PgSessionRepository {
         user: UserId,
         keep: Option<SessionId>,
         now: Timestamp,
-    ) -> Result<u64, PortError> {
+    ) -> Result<Vec<TokenHash>, PortError> {
         let mut conn = self.db.connection().await?;
-        let unrevoked = sessions::table
-            .filter(sessions::user_id.eq(user.as_uuid()))
-            .filter(sessions::revoked_at.is_null());
-        let revoked = match keep {
-            Some(keep) => {
-                diesel::update(unrevoked.filter(sessions::id.ne(keep.as_uuid())))
-                    .set(sessions::revoked_at.eq(now))
-                    .execute(&mut conn)
-                    .await
-            }
-            None => {
-                diesel::update(unrevoked)
-                    .set(sessions::revoked_at.eq(now))
-                    .execute(&mut conn)
-                    .await
-            }
-        }
+        // `keep` as a nil id when there is nothing to keep: no session has it.
+        let keep = keep.map_or(Uuid::nil(), |id| id.as_uuid());
+        let revoked: Vec<Vec<u8>> = diesel::update(
+            sessions::table
+                .filter(sessions::user_id.eq(user.as_uuid()))
+                .filter(sessions::revoked_at.is_null())
+                .filter(sessions::id.ne(keep)),
+        )
+        .set(sessions::revoked_at.eq(now))
+        .returning(sessions::token_hash)
+        .get_results(&mut conn)
+        .await
         .map_err(query_error)?;
-        Ok(revoked as u64)
+        Ok(revoked.into_iter().map(TokenHash).collect())
+    }
+
+    async fn unrevoked_token_hashes(&self, user: UserId) -> Result<Vec<TokenHash>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let hashes: Vec<Vec<u8>> = sessions::table
+            .filter(sessions::user_id.eq(user.as_uuid()))
+            .filter(sessions::revoked_at.is_null())
+            .select(sessions::token_hash)
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(hashes.into_iter().map(TokenHash).collect())
     }
 }

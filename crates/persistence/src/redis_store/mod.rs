@@ -3,6 +3,7 @@
 
 mod breaker;
 mod rate_limiter;
+mod session_cache;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use breaker::CircuitBreaker;
 pub use rate_limiter::RedisRateLimiter;
+pub use session_cache::RedisSessionCache;
 
 #[derive(Debug, Clone)]
 pub struct RedisSettings {

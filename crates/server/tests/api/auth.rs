@@ -6,16 +6,20 @@ use serde_json::{Value, json};
 
 use crate::support::{Response, TestApp, spawn_app, unique_username};
 
-/// Runs `statement` (with `$1` bound to the token) against the session of `token`
-/// and asserts it touched exactly that one session.
-async fn alter_session(db: &tokio_postgres::Client, token: &str, set: &str) {
+/// Runs `statement` (with `$1` bound to the token) against the session of `token`,
+/// asserts it touched exactly that one session, and drops the cached lookups (the
+/// change bypassed the API, which would have dropped them itself).
+async fn alter_session(app: &TestApp, token: &str, set: &str) {
     let statement =
         format!("UPDATE sessions SET {set} WHERE token_hash = sha256(convert_to($1, 'UTF8'))");
-    let changed = db
+    let changed = app
+        .database()
+        .await
         .execute(&statement, &[&token])
         .await
         .expect("update the session");
     assert_eq!(changed, 1, "exactly one session has this token");
+    app.forget_cached_sessions().await;
 }
 
 /// GET /user with a raw `Authorization` header value (or none at all).
@@ -369,7 +373,7 @@ async fn each_login_opens_a_second_independent_session() {
     assert_eq!(sessions, 2);
 
     // Ending one session leaves the other alone.
-    alter_session(&db, &registered, "revoked_at = now()").await;
+    alter_session(&app, &registered, "revoked_at = now()").await;
     assert_unauthorized(&app.get("/user", Some(&registered)).await);
     assert_eq!(
         app.get("/user", Some(&logged_in)).await.status,
@@ -383,10 +387,9 @@ async fn an_expired_session_is_refused() {
     let username = unique_username("expired");
     let token = app.register(&username).await;
     let other = login(&app, &username).await;
-    let db = app.database().await;
     assert_eq!(app.get("/user", Some(&token)).await.status, StatusCode::OK);
 
-    alter_session(&db, &token, "expires_at = now() - interval '1 second'").await;
+    alter_session(&app, &token, "expires_at = now() - interval '1 second'").await;
     assert_expired(&app.get("/user", Some(&token)).await);
     // Optional-auth endpoints refuse it too, rather than treating the caller as anonymous.
     assert_expired(
@@ -403,9 +406,8 @@ async fn an_idle_session_is_refused() {
     let app = spawn_app().await;
     let username = unique_username("idle");
     let token = app.register(&username).await;
-    let db = app.database().await;
 
-    alter_session(&db, &token, "last_seen_at = now() - interval '15 days'").await;
+    alter_session(&app, &token, "last_seen_at = now() - interval '15 days'").await;
     assert_expired(&app.get("/user", Some(&token)).await);
     assert_expired(
         &app.put(
@@ -425,7 +427,7 @@ async fn a_recently_used_session_slides_its_idle_expiry() {
     let db = app.database().await;
 
     // Last used 13 days ago: still within the 14-day idle window.
-    alter_session(&db, &token, "last_seen_at = now() - interval '13 days'").await;
+    alter_session(&app, &token, "last_seen_at = now() - interval '13 days'").await;
     let response = app.get("/user", Some(&token)).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text);
 
@@ -450,9 +452,8 @@ async fn a_revoked_session_is_refused() {
     let app = spawn_app().await;
     let username = unique_username("revoked");
     let token = app.register(&username).await;
-    let db = app.database().await;
 
-    alter_session(&db, &token, "revoked_at = now()").await;
+    alter_session(&app, &token, "revoked_at = now()").await;
     assert_unauthorized(&app.get("/user", Some(&token)).await);
     assert_unauthorized(
         &app.post("/profiles/nobody/follow", Some(&token), json!({}))

@@ -9,8 +9,8 @@ use folio_domain::{
 use crate::error::AppError;
 use crate::ports::{Conflict, NewSession, PortError, TokenHash, UserChanges};
 use crate::test_support::{
-    MockPorts, authenticated, broken, captured, field_names, folio, folio_with, invalid_fields,
-    now, password_hash, taken, unavailable, user,
+    MockPorts, authenticated, broken, captured, field_names, folio, folio_with, hashes,
+    invalid_fields, now, password_hash, taken, unavailable, user,
 };
 use crate::use_cases::accounts::{Credentials, Registration, SettingsUpdate};
 use crate::{ClientInfo, FieldErrors, SessionPolicy};
@@ -45,6 +45,7 @@ fn policy() -> SessionPolicy {
         idle_timeout: Duration::days(3),
         absolute_lifetime: Duration::days(7),
         touch_interval: Duration::minutes(5),
+        cache_ttl: std::time::Duration::ZERO,
     }
 }
 
@@ -649,7 +650,7 @@ async fn update_settings_hashes_a_new_password() {
         .expect_revoke_all()
         .withf(|_, keep, at| keep.is_some() && *at == now())
         .times(1)
-        .returning(|_, _, _| Ok(2));
+        .returning(|_, _, _| Ok(hashes(2)));
 
     let changes = changes_for(
         ports,
@@ -1000,7 +1001,7 @@ async fn changing_the_password_revokes_the_other_sessions_and_is_audited() {
         .expect_revoke_all()
         .withf(move |user, keep, _| *user == jake.id && *keep == Some(current))
         .times(1)
-        .returning(|_, _, _| Ok(3));
+        .returning(|_, _, _| Ok(hashes(3)));
     let folio = folio(ports);
 
     folio

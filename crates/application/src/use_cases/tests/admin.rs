@@ -6,7 +6,7 @@ use folio_domain::{AuditEventType, AuditOutcome, Role, User};
 use crate::error::AppError;
 use crate::ports::{AuditEntry, AuditQuery};
 use crate::test_support::{
-    MockPorts, authenticated, field_names, folio, invalid_fields, now, user, user_with_role,
+    MockPorts, authenticated, field_names, folio, hashes, invalid_fields, now, user, user_with_role,
 };
 use crate::use_cases::audit::AuditFilter;
 use crate::{ClientInfo, Resource};
@@ -137,7 +137,7 @@ async fn suspending_revokes_every_session_of_the_account() {
         .expect_revoke_all()
         .withf(move |user, keep, _| *user == jake_id && keep.is_none())
         .times(1)
-        .returning(|_, _, _| Ok(2));
+        .returning(|_, _, _| Ok(hashes(2)));
     let folio = folio(ports);
 
     let user = folio

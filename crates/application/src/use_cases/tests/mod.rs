@@ -8,4 +8,5 @@ mod articles;
 mod comments;
 mod profiles;
 mod rate_limits;
+mod session_cache;
 mod sessions;

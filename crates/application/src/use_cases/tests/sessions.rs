@@ -7,7 +7,7 @@ use folio_domain::{AuditEventType, SessionId};
 use crate::error::AppError;
 use crate::ports::{SessionRecord, StoredSession, TokenHash};
 use crate::test_support::{
-    MockPorts, active_session, authenticated, folio, folio_with, now, unavailable, user,
+    MockPorts, active_session, authenticated, folio, folio_with, hashes, now, unavailable, user,
 };
 use crate::{ClientInfo, Resource, SessionPolicy};
 
@@ -24,6 +24,7 @@ fn policy() -> SessionPolicy {
         idle_timeout: Duration::days(3),
         absolute_lifetime: Duration::days(7),
         touch_interval: Duration::minutes(5),
+        cache_ttl: std::time::Duration::ZERO,
     }
 }
 
@@ -256,7 +257,7 @@ async fn logout_revokes_the_current_session_and_is_audited() {
         .expect_revoke()
         .withf(move |user, session, at| *user == jake.id && *session == current && *at == now())
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _| Ok(Some(TokenHash(b"current".to_vec()))));
     let folio = folio(ports);
 
     folio.logout(&caller, &client()).await.unwrap();
@@ -274,7 +275,7 @@ async fn revoking_a_session_that_is_not_yours_is_not_found() {
         .sessions
         .expect_revoke()
         .times(1)
-        .returning(|_, _, _| Ok(false));
+        .returning(|_, _, _| Ok(None));
     let folio = folio(ports);
 
     let result = folio
@@ -299,7 +300,7 @@ async fn revoking_one_of_your_sessions_is_audited() {
         .sessions
         .expect_revoke()
         .withf(move |_, session, _| *session == target)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _| Ok(Some(TokenHash(b"other".to_vec()))));
     let folio = folio(ports);
 
     folio
@@ -324,7 +325,7 @@ async fn signing_out_everywhere_else_keeps_the_current_session() {
         .expect_revoke_all()
         .withf(move |_, keep, _| *keep == Some(current))
         .times(1)
-        .returning(|_, _, _| Ok(4));
+        .returning(|_, _, _| Ok(hashes(4)));
     let folio = folio(ports);
 
     let revoked = folio

@@ -14,6 +14,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: ServerHandle,
     database: TestDatabase,
+    redis_prefix: String,
 }
 
 #[derive(Debug)]
@@ -62,12 +63,50 @@ impl Response {
 }
 
 impl TestApp {
-    pub(super) fn new(address: SocketAddr, database: TestDatabase, stop: ServerHandle) -> Self {
+    pub(super) fn new(
+        address: SocketAddr,
+        database: TestDatabase,
+        redis_prefix: String,
+        stop: ServerHandle,
+    ) -> Self {
         Self {
             address,
             client: reqwest::Client::new(),
             stop,
             database,
+            redis_prefix,
+        }
+    }
+
+    /// This app's own database (`DATABASE_URL`).
+    pub fn database_url(&self) -> &str {
+        &self.database.url
+    }
+
+    /// The prefix of this app's Redis keys (`FOLIO_REDIS_PREFIX`).
+    pub fn redis_prefix(&self) -> &str {
+        &self.redis_prefix
+    }
+
+    /// Drops this app's cached session lookups, as an operator must after changing
+    /// sessions or users in the database behind the API's back.
+    pub async fn forget_cached_sessions(&self) {
+        let client = redis::Client::open(super::redis_url()).expect("a Redis URL");
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect to Redis");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}session:*", self.redis_prefix))
+            .query_async(&mut connection)
+            .await
+            .expect("list cached sessions");
+        if !keys.is_empty() {
+            redis::cmd("DEL")
+                .arg(keys)
+                .query_async::<()>(&mut connection)
+                .await
+                .expect("drop cached sessions");
         }
     }
 
@@ -94,6 +133,7 @@ impl TestApp {
             .await
             .expect("set the role");
         assert_eq!(changed, 1, "{username} exists");
+        self.forget_cached_sessions().await;
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -17,6 +17,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let test_id = uuid::Uuid::new_v4().simple().to_string();
     let database = database::TestDatabase::create(&test_id).await;
     let prefix = format!("folio-test:{test_id}:");
+    let redis_prefix = prefix.clone();
     let mut settings: Vec<(String, String)> = vec![
         ("DATABASE_URL".into(), database.url.clone()),
         ("REDIS_URL".into(), redis_url()),
@@ -46,7 +47,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let running = folio_server::start(config).await.expect("Folio starts");
     let stop = running.server.handle();
     tokio::spawn(running.server);
-    TestApp::new(running.address, database, stop)
+    TestApp::new(running.address, database, redis_prefix, stop)
 }
 
 pub fn admin_database_url() -> String {

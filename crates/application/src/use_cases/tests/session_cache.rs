@@ -1,0 +1,196 @@
+//! Session lookups through the cache, and invalidation on every change.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Duration;
+use folio_domain::Role;
+
+use crate::ports::TokenHash;
+use crate::test_support::{
+    MockPorts, active_session, authenticated, hashes, now, taken, user, user_with_role,
+};
+use crate::{ClientInfo, Folio, RateLimits, SessionPolicy};
+
+fn cached(ports: MockPorts) -> Folio<MockPorts> {
+    Folio::new(ports, SessionPolicy::default()).with_rate_limits(RateLimits {
+        enabled: false,
+        ..RateLimits::default()
+    })
+}
+
+fn digest() -> TokenHash {
+    TokenHash(b"digest".to_vec())
+}
+
+fn hashing_to_digest(ports: &mut MockPorts) {
+    ports.clock_at(now());
+    ports.tokens.expect_hash().return_const(digest());
+}
+
+#[tokio::test]
+async fn a_cached_session_authenticates_without_reading_postgres() {
+    let jake = user("jake");
+    let session = active_session(&jake, now() - Duration::seconds(10));
+    let mut ports = MockPorts::new();
+    hashing_to_digest(&mut ports);
+    ports
+        .session_cache
+        .entries
+        .lock()
+        .unwrap()
+        .insert(digest().0, session.clone());
+    ports.sessions.expect_find_by_token().never();
+    let folio = cached(ports);
+
+    let caller = folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+
+    assert_eq!(caller.session_id, session.id);
+}
+
+#[tokio::test]
+async fn a_miss_reads_postgres_once_and_fills_the_cache() {
+    let jake = user("jake");
+    let session = active_session(&jake, now() - Duration::seconds(10));
+    let stored = session.clone();
+    let mut ports = MockPorts::new();
+    hashing_to_digest(&mut ports);
+    ports
+        .sessions
+        .expect_find_by_token()
+        .times(1)
+        .returning(move |_| Ok(Some(stored.clone())));
+    let folio = cached(ports);
+
+    folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+    folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+
+    let entries = folio.ports().session_cache.entries.lock().unwrap();
+    assert_eq!(entries.get(&digest().0).map(|s| s.id), Some(session.id));
+}
+
+#[tokio::test]
+async fn a_broken_cache_falls_through_to_postgres() {
+    let jake = user("jake");
+    let session = active_session(&jake, now() - Duration::seconds(10));
+    let mut ports = MockPorts::new();
+    hashing_to_digest(&mut ports);
+    ports.session_cache.down = true;
+    ports
+        .sessions
+        .expect_find_by_token()
+        .times(1)
+        .returning(move |_| Ok(Some(session.clone())));
+    let folio = cached(ports);
+
+    let caller = folio.authenticate("token", &ClientInfo::default()).await;
+
+    assert!(caller.is_ok(), "{caller:?}");
+}
+
+#[tokio::test]
+async fn recording_activity_refreshes_the_cached_copy() {
+    let jake = user("jake");
+    let session = active_session(&jake, now() - Duration::minutes(5));
+    let mut ports = MockPorts::new();
+    hashing_to_digest(&mut ports);
+    ports
+        .session_cache
+        .entries
+        .lock()
+        .unwrap()
+        .insert(digest().0, session);
+    ports
+        .sessions
+        .expect_touch()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let folio = cached(ports);
+
+    folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+    // Seen just now according to the cache: no second write.
+    folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+
+    let entries = folio.ports().session_cache.entries.lock().unwrap();
+    assert_eq!(entries[&digest().0].last_seen_at, now());
+}
+
+#[tokio::test]
+async fn logout_and_revocations_drop_the_revoked_entries() {
+    let jake = user("jake");
+    let caller = authenticated(&jake);
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .sessions
+        .expect_revoke()
+        .returning(|_, _, _| Ok(Some(TokenHash(b"current".to_vec()))));
+    ports
+        .sessions
+        .expect_revoke_all()
+        .returning(|_, _, _| Ok(hashes(2)));
+    let folio = cached(ports);
+
+    folio.logout(&caller, &ClientInfo::default()).await.unwrap();
+    folio
+        .revoke_other_sessions(&caller, &ClientInfo::default())
+        .await
+        .unwrap();
+
+    let forgotten = taken(&folio.ports().session_cache.forgotten);
+    let mut expected = vec![TokenHash(b"current".to_vec())];
+    expected.extend(hashes(2));
+    assert_eq!(forgotten, expected);
+}
+
+#[tokio::test]
+async fn a_role_change_drops_every_cached_session_of_that_user() {
+    let admin = user_with_role("root", Role::Admin);
+    let jake = user("jake");
+    let jake_id = jake.id;
+    let found = jake.clone();
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .users
+        .expect_find_by_username()
+        .returning(move |_| Ok(Some(found.clone())));
+    let mut promoted = jake.clone();
+    promoted.role = Role::Moderator;
+    ports
+        .users
+        .expect_set_role()
+        .returning(move |_, _| Ok(promoted.clone()));
+    ports
+        .sessions
+        .expect_unrevoked_token_hashes()
+        .withf(move |user| *user == jake_id)
+        .times(1)
+        .returning(|_| Ok(hashes(3)));
+    let folio = cached(ports);
+
+    folio
+        .change_role(
+            &authenticated(&admin),
+            "jake",
+            "moderator",
+            &ClientInfo::default(),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(taken(&folio.ports().session_cache.forgotten), hashes(3));
+}
