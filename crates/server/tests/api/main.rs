@@ -15,6 +15,7 @@ mod listing;
 mod operations;
 mod profiles;
 mod rate_limits;
+mod session_cache;
 mod sessions;
 mod smoke;
 mod startup;
