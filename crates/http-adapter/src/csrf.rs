@@ -44,11 +44,29 @@ pub fn check(
         return Err(CsrfFailure::WrongToken);
     }
     let origin = request_origin(request).ok_or(CsrfFailure::MissingOrigin)?;
+    origin_allowed(request, &origin, allowed_origins)
+}
+
+/// Signing in has no session to derive a token from. A browser always sends
+/// `Origin` on a cross-site POST, so a foreign one is refused (login CSRF: signing
+/// the victim into the attacker's account); clients that send none are not browsers.
+pub fn check_sign_in(request: &HttpRequest, allowed_origins: &[String]) -> Result<(), CsrfFailure> {
+    match request_origin(request) {
+        Some(origin) => origin_allowed(request, &origin, allowed_origins),
+        None => Ok(()),
+    }
+}
+
+fn origin_allowed(
+    request: &HttpRequest,
+    origin: &str,
+    allowed_origins: &[String],
+) -> Result<(), CsrfFailure> {
     let own_host = request.connection_info().host().to_ascii_lowercase();
-    let same_origin = authority_of(&origin).is_some_and(|authority| authority == own_host);
+    let same_origin = authority_of(origin).is_some_and(|authority| authority == own_host);
     let listed = allowed_origins
         .iter()
-        .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(&origin));
+        .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin));
     if same_origin || listed {
         Ok(())
     } else {
@@ -145,6 +163,22 @@ mod tests {
         assert_eq!(
             check(&request(&[token]), "abc", ALLOWED),
             Err(CsrfFailure::MissingOrigin)
+        );
+    }
+
+    #[test]
+    fn signing_in_refuses_only_a_foreign_origin() {
+        assert_eq!(check_sign_in(&request(&[]), ALLOWED), Ok(()));
+        assert_eq!(
+            check_sign_in(
+                &request(&[("origin", "http://folio.example:8080")]),
+                ALLOWED
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_sign_in(&request(&[("origin", "https://evil.example")]), ALLOWED),
+            Err(CsrfFailure::ForeignOrigin)
         );
     }
 

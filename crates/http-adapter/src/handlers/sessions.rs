@@ -2,9 +2,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use folio_application::{Folio, Ports};
 use folio_domain::SessionId;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, CsrfOrigins};
 use crate::client::client_info;
 use crate::cookies::CookieSettings;
+use crate::csrf;
 use crate::dto::sessions::{RevokedResponse, SessionBody, SessionsResponse};
 use crate::dto::users::{LoginRequest, UserResponse};
 use crate::extract::validate;
@@ -18,16 +19,19 @@ use crate::problem::{ApiError, Problem};
     responses(
         (status = 201, description = "Signed in; session and CSRF cookies set", body = UserResponse),
         (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Correct password, suspended account", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Correct password, suspended account; or a foreign Origin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn create_session<P: Ports>(
     app: web::Data<Folio<P>>,
     cookies: web::Data<CookieSettings>,
+    origins: web::Data<CsrfOrigins>,
     request: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    csrf::check_sign_in(&request, &origins.0).map_err(|_| ApiError::csrf_failed())?;
     let credentials = body.into_inner().user;
     validate(&credentials)?;
     let signed_in = app.login(credentials.into(), client_info(&request)).await?;

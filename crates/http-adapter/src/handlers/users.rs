@@ -15,6 +15,7 @@ use crate::problem::{ApiError, Problem};
     responses(
         (status = 201, description = "Registered and signed in", body = UserResponse),
         (status = 422, description = "Invalid or taken username/email", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn register<P: Ports>(
@@ -41,6 +42,7 @@ pub async fn register<P: Ports>(
         (status = 200, description = "Signed in", body = UserResponse),
         (status = 401, description = "Unknown email or wrong password (one answer for both)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn login<P: Ports>(

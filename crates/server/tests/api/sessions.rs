@@ -178,6 +178,31 @@ async fn a_browser_sign_in_sets_an_http_only_session_cookie_and_a_readable_csrf_
     assert!(!browser.csrf.is_empty() && browser.csrf != browser.session);
 }
 
+async fn sign_in_from(app: &TestApp, origin: &str) -> Response {
+    let response = app
+        .client
+        .post(app.url("/api/v1/sessions"))
+        .header("Origin", origin)
+        .json(&json!({"user": {"email": "jake@example.com", "password": PASSWORD}}))
+        .send()
+        .await
+        .expect("request reaches the server");
+    TestApp::read(response).await
+}
+
+#[tokio::test]
+async fn a_foreign_page_cannot_sign_a_browser_in() {
+    let app = spawn_app().await;
+    app.register("jake").await;
+
+    let foreign = sign_in_from(&app, "https://evil.example").await;
+    let own = sign_in_from(&app, &own_origin(&app)).await;
+
+    foreign.assert_problem(403, "csrf_failed");
+    assert!(set_cookies(&foreign).is_empty());
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.text);
+}
+
 #[tokio::test]
 async fn plain_http_development_can_drop_the_secure_attribute() {
     let app = spawn_app_with(&[("FOLIO_COOKIE_SECURE", "false")]).await;
