@@ -1,11 +1,13 @@
 //! Folio's HTTP adapter: translates HTTP to use cases and back. Routing under
 //! `/api/v1` (and the `/api` alias RealWorld clients expect), DTOs, extractors,
 //! RFC 9457 problem responses, request context, CORS, cookie sessions with CSRF
-//! protection, and the OpenAPI document.
+//! protection, rate-limit headers, HTTP caching (ETags, 304s), compression and the
+//! OpenAPI document.
 //! No SQL and no business rules live here.
 
 mod auth;
 mod client;
+mod compression;
 mod context;
 mod cookies;
 mod cors;
@@ -13,6 +15,7 @@ mod csrf;
 mod dto;
 mod extract;
 mod handlers;
+mod http_caching;
 mod limits;
 mod openapi;
 mod problem;
@@ -21,6 +24,7 @@ mod time;
 
 pub use auth::SessionGate;
 pub use client::TrustedProxies;
+pub use compression::CompressionSettings;
 pub use context::{RequestContextSettings, request_context};
 pub use cookies::CookieSettings;
 pub use handlers::health::{Readiness, ReadinessReport};

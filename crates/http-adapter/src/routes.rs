@@ -11,12 +11,14 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{CsrfOrigins, session_gate_data};
 use crate::client::TrustedProxies;
+use crate::compression::{CompressionSettings, compress};
 use crate::context::{RequestContextSettings, request_context};
 use crate::cookies::CookieSettings;
 use crate::cors::cors;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
 use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
+use crate::http_caching::http_caching;
 use crate::limits::request_budget;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
@@ -30,6 +32,7 @@ pub struct HttpSettings {
     pub workers: Option<usize>,
     pub trusted_proxies: TrustedProxies,
     pub cookies: CookieSettings,
+    pub compression: CompressionSettings,
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works for tests).
@@ -49,9 +52,11 @@ pub fn serve<P: Ports>(
             .app_data(web::Data::new(settings.trusted_proxies.clone()))
             .app_data(web::Data::new(settings.cookies))
             .app_data(web::Data::new(csrf_origins))
+            .app_data(web::Data::new(settings.compression))
             .wrap(cors(settings.cors_origins.as_deref()))
             .wrap(from_fn(request_context))
             .wrap(security_headers())
+            .wrap(from_fn(compress))
             .configure(|cfg| configure(cfg, folio.clone()))
     })
     .listen(listener)?;
@@ -76,11 +81,13 @@ pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
         .service(resource("/docs").route(read().to(redirect_to_docs)))
         .service(
             web::scope("/api/v1")
+                .wrap(from_fn(http_caching))
                 .wrap(from_fn(request_budget))
                 .configure(api::<P>),
         )
         .service(
             web::scope("/api")
+                .wrap(from_fn(http_caching))
                 .wrap(from_fn(request_budget))
                 .configure(api::<P>),
         )

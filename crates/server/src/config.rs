@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use folio_application::ports::{Bucket, Window};
 use folio_application::{PasswordRules, RateLimits, SessionPolicy};
-use folio_http::{CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies};
+use folio_http::{
+    CompressionSettings, CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies,
+};
 use folio_persistence::{DatabaseSettings, RedisSettings};
 
 #[derive(Debug, Clone)]
@@ -112,6 +114,9 @@ impl Config {
                 trusted_proxies,
                 cookies: CookieSettings {
                     secure: flag(&lookup, "FOLIO_COOKIE_SECURE", true)?,
+                },
+                compression: CompressionSettings {
+                    min_bytes: number(&lookup, "FOLIO_COMPRESSION_MIN_BYTES", 1024)? as usize,
                 },
             },
             sessions,

@@ -10,6 +10,7 @@ mod articles;
 mod auth;
 mod comments;
 mod errors;
+mod http_caching;
 mod layering;
 mod listing;
 mod operations;
