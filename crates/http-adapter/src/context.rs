@@ -70,6 +70,7 @@ pub async fn request_context(
         user_id = field::Empty,
     );
     let started = Instant::now();
+    let in_flight = InFlight::enter();
 
     let handled = REQUEST_ID.scope(
         request_id.clone(),
@@ -94,6 +95,14 @@ pub async fn request_context(
     span.record("status", status.as_u16());
     span.record("latency_ms", latency_ms);
     span.record("queries", queries);
+    drop(in_flight);
+    record_metrics(
+        response.request().method().as_str(),
+        &route,
+        status.as_u16(),
+        started,
+        queries,
+    );
 
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -111,6 +120,36 @@ pub async fn request_context(
         }
     });
     Ok(response)
+}
+
+/// Counts a request as in flight until dropped (also when the handler fails).
+struct InFlight;
+
+impl InFlight {
+    fn enter() -> Self {
+        metrics::gauge!("http_requests_in_flight").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        metrics::gauge!("http_requests_in_flight").decrement(1.0);
+    }
+}
+
+/// Per route template (never the raw path, whose slugs would explode the series).
+fn record_metrics(method: &str, route: &str, status: u16, started: Instant, queries: u32) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route.to_owned()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("db_queries_per_request", "route" => route.to_owned())
+        .record(f64::from(queries));
 }
 
 /// Every error response is problem+json, including those made by the framework or

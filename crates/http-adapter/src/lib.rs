@@ -28,5 +28,6 @@ pub use compression::CompressionSettings;
 pub use context::{RequestContextSettings, request_context};
 pub use cookies::CookieSettings;
 pub use handlers::health::{Readiness, ReadinessReport};
+pub use handlers::metrics::MetricsSource;
 pub use openapi::openapi_json;
-pub use routes::{HttpSettings, configure, serve};
+pub use routes::{HttpSettings, Operations, configure, serve};

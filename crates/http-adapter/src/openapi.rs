@@ -45,6 +45,7 @@ use crate::problem::Problem;
         handlers::admin::audit_events,
         handlers::health::live,
         handlers::health::ready,
+        handlers::metrics::metrics,
     ),
     components(schemas(
         Problem,
@@ -70,7 +71,7 @@ use crate::problem::Problem;
         (name = "tags", description = "Tags in use"),
         (name = "sessions", description = "Browser sign-in with cookies, and the user's sessions"),
         (name = "admin", description = "Roles, suspensions and the audit log (admins only)"),
-        (name = "operations", description = "Liveness and readiness probes"),
+        (name = "operations", description = "Liveness and readiness probes, metrics"),
     )
 )]
 pub struct ApiDoc;

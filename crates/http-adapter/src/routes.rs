@@ -17,6 +17,7 @@ use crate::cookies::CookieSettings;
 use crate::cors::cors;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
+use crate::handlers::metrics::{self, MetricsSource};
 use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
 use crate::http_caching::http_caching;
 use crate::limits::request_budget;
@@ -36,19 +37,27 @@ pub struct HttpSettings {
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works for tests).
+/// What the operations endpoints report on.
+#[derive(Clone)]
+pub struct Operations {
+    pub readiness: Arc<dyn Readiness + Send + Sync>,
+    pub metrics: Arc<dyn MetricsSource + Send + Sync>,
+}
+
 pub fn serve<P: Ports>(
     listener: TcpListener,
     folio: Arc<Folio<P>>,
-    readiness: Arc<dyn Readiness + Send + Sync>,
+    operations: Operations,
     settings: HttpSettings,
 ) -> std::io::Result<Server> {
     let workers = settings.workers;
     let server = HttpServer::new(move || {
-        let readiness: Arc<dyn Readiness> = readiness.clone();
+        let readiness: Arc<dyn Readiness> = operations.readiness.clone();
         let csrf_origins = CsrfOrigins(settings.cors_origins.clone().unwrap_or_default());
         App::new()
             .app_data(web::Data::new(settings.context))
             .app_data(web::Data::from(readiness))
+            .app_data(metrics::source_data(operations.metrics.clone()))
             .app_data(web::Data::new(settings.trusted_proxies.clone()))
             .app_data(web::Data::new(settings.cookies))
             .app_data(web::Data::new(csrf_origins))
@@ -76,6 +85,7 @@ pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
         .app_data(path_config())
         .service(resource("/health/live").route(read().to(health::live)))
         .service(resource("/health/ready").route(read().to(health::ready)))
+        .service(resource("/metrics").route(read().to(metrics::metrics)))
         // Registered before the API scopes, which would otherwise claim its URL.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(resource("/docs").route(read().to(redirect_to_docs)))

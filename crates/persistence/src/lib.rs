@@ -8,7 +8,7 @@ pub mod redis_store;
 pub mod security;
 
 pub use clock::SystemClock;
-pub use db::{Database, DatabaseError, DatabaseSettings};
+pub use db::{Database, DatabaseError, DatabaseSettings, PoolStatus};
 pub use ports::PgPorts;
 pub use redis_store::{RedisSettings, RedisStore};
 pub use security::{Argon2Hasher, OpaqueTokens};

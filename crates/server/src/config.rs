@@ -97,6 +97,7 @@ impl Config {
                 url: get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/folio"),
                 pool_size: positive(&lookup, "FOLIO_DB_POOL_SIZE", 16)?,
                 timeout,
+                slow_query: Duration::from_millis(number(&lookup, "FOLIO_SLOW_QUERY_MS", 100)?),
             },
             redis: RedisSettings {
                 url: get("REDIS_URL", "redis://127.0.0.1:6379"),

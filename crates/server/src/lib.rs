@@ -2,6 +2,7 @@
 //! the application, runs migrations and serves HTTP until told to stop.
 
 pub mod config;
+mod metrics;
 mod readiness;
 pub mod startup;
 pub mod telemetry;

@@ -6,7 +6,9 @@ use folio_persistence::db::{ensure_database_exists, run_migrations};
 use folio_persistence::{Database, DatabaseError, PgPorts, RedisStore};
 
 use crate::config::Config;
+use crate::metrics::PrometheusMetrics;
 use crate::readiness::DependencyProbe;
+use folio_http::Operations;
 
 /// Why the server could not start; printed as one line before exiting non-zero.
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +88,10 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         .with_password_rules(config.passwords)
         .with_rate_limits(config.rate_limits);
     let folio = Arc::new(folio);
-    let readiness = Arc::new(DependencyProbe { database, redis });
+    let operations = Operations {
+        metrics: Arc::new(PrometheusMetrics::install(database.clone())),
+        readiness: Arc::new(DependencyProbe { database, redis }),
+    };
 
     let listener = TcpListener::bind(&config.bind).map_err(|reason| StartupError::Bind {
         address: config.bind.clone(),
@@ -97,7 +102,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         reason,
     })?;
     let server =
-        folio_http::serve(listener, folio, readiness, config.http.clone()).map_err(|reason| {
+        folio_http::serve(listener, folio, operations, config.http.clone()).map_err(|reason| {
             StartupError::Bind {
                 address: config.bind.clone(),
                 reason,

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod articles;
 pub mod comments;
 pub mod health;
+pub mod metrics;
 pub mod profiles;
 pub mod sessions;
 pub mod tags;

@@ -18,7 +18,7 @@ pub use audit::PgAuditLog;
 pub use comments::PgCommentRepository;
 pub use errors::DatabaseError;
 pub use migrations::{MIGRATIONS, ensure_database_exists, revert_all_migrations, run_migrations};
-pub use pool::{Database, DatabaseSettings};
+pub use pool::{Database, DatabaseSettings, PoolStatus};
 pub use profiles::PgProfileRepository;
 pub use sessions::PgSessionRepository;
 pub use users::PgUserRepository;

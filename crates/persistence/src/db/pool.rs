@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use folio_application::ports::PortError;
 
 use super::errors::{DatabaseError, pool_error};
-use super::instrumentation::QueryCounting;
+use super::instrumentation::QueryInstrumentation;
 
 pub(crate) type PgPool = Pool<AsyncPgConnection>;
 pub(crate) type PooledConnection = Object<AsyncPgConnection>;
@@ -19,6 +19,17 @@ pub struct DatabaseSettings {
     pub pool_size: usize,
     /// Bound on connecting and on waiting for a free pooled connection.
     pub timeout: Duration,
+    /// Statements slower than this are logged (with their SQL, not their values).
+    pub slow_query: Duration,
+}
+
+/// How full the pool is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    pub max_size: usize,
+    pub size: usize,
+    pub available: usize,
+    pub waiting: usize,
 }
 
 /// The connection pool every repository shares.
@@ -35,10 +46,11 @@ impl Database {
         // Checking out a connection must not cost a round trip; a connection that died
         // is detected by `is_broken` and replaced.
         config.recycling_method = RecyclingMethod::Fast;
-        config.custom_setup = Box::new(|url| {
+        let slow = settings.slow_query;
+        config.custom_setup = Box::new(move |url| {
             Box::pin(async move {
                 let mut connection = AsyncPgConnection::establish(url).await?;
-                connection.set_instrumentation(QueryCounting);
+                connection.set_instrumentation(QueryInstrumentation::new(slow));
                 Ok(connection)
             })
         });
@@ -67,7 +79,10 @@ impl Database {
     }
 
     pub(crate) async fn connection(&self) -> Result<PooledConnection, PortError> {
-        self.pool.get().await.map_err(pool_error)
+        let started = std::time::Instant::now();
+        let connection = self.pool.get().await.map_err(pool_error);
+        metrics::histogram!("db_pool_acquire_seconds").record(started.elapsed().as_secs_f64());
+        connection
     }
 
     /// Whether a connection can be had and PostgreSQL answers a trivial query.
@@ -81,8 +96,13 @@ impl Database {
     }
 
     /// Pool occupancy, for metrics and diagnostics.
-    pub fn pool_status(&self) -> (usize, usize) {
+    pub fn pool_status(&self) -> PoolStatus {
         let status = self.pool.status();
-        (status.size, status.available)
+        PoolStatus {
+            max_size: status.max_size,
+            size: status.size,
+            available: status.available,
+            waiting: status.waiting,
+        }
     }
 }

@@ -6,7 +6,7 @@ mod rate_limiter;
 mod session_cache;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use folio_application::ports::PortError;
 use redis::RedisError;
@@ -71,10 +71,18 @@ impl RedisStore {
         }
     }
 
-    /// Maps a command's result to a port result, tripping the breaker when Redis
-    /// could not be reached (as opposed to answering with an error).
-    pub(crate) fn outcome<T>(&self, result: Result<T, RedisError>) -> Result<T, PortError> {
+    /// Maps the result of a command started at `started` to a port result, records
+    /// its latency, and trips the breaker when Redis could not be reached (as opposed
+    /// to answering with an error).
+    pub(crate) fn outcome<T>(
+        &self,
+        started: Instant,
+        result: Result<T, RedisError>,
+    ) -> Result<T, PortError> {
+        metrics::histogram!("redis_command_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
         result.map_err(|error| {
+            metrics::counter!("redis_errors_total").increment(1);
             let unreachable = error.is_io_error()
                 || error.is_timeout()
                 || error.is_connection_refusal()

@@ -1,5 +1,5 @@
 use std::sync::LazyLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use folio_application::ports::{Bucket, PortError, RateKey, RateLimiter, Usage, Window};
 use redis::Script;
@@ -109,43 +109,47 @@ fn window_usage(window: Window, count: u64, ttl_ms: i64, counted: bool) -> Usage
 impl RateLimiter for RedisRateLimiter {
     async fn peek(&self, key: &RateKey, window: Window) -> Result<Usage, PortError> {
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = PEEK
             .key(self.key(key))
             .invoke_async::<(u64, i64)>(&mut connection)
             .await;
-        let (count, ttl) = self.store.outcome(result)?;
+        let (count, ttl) = self.store.outcome(started, result)?;
         Ok(window_usage(window, count, ttl, false))
     }
 
     async fn record(&self, key: &RateKey, window: Window) -> Result<Usage, PortError> {
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = RECORD
             .key(self.key(key))
             .arg(millis(window.length).max(1))
             .invoke_async::<(u64, i64)>(&mut connection)
             .await;
-        let (count, ttl) = self.store.outcome(result)?;
+        let (count, ttl) = self.store.outcome(started, result)?;
         Ok(window_usage(window, count, ttl, true))
     }
 
     async fn clear(&self, key: &RateKey) -> Result<(), PortError> {
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = redis::cmd("DEL")
             .arg(self.key(key))
             .query_async::<u64>(&mut connection)
             .await;
-        self.store.outcome(result).map(|_| ())
+        self.store.outcome(started, result).map(|_| ())
     }
 
     async fn take(&self, key: &RateKey, bucket: Bucket) -> Result<Usage, PortError> {
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = TAKE
             .key(self.key(key))
             .arg(bucket.capacity.max(1))
             .arg(millis(bucket.refill_every).max(1))
             .invoke_async::<(u8, u64, u64, u64)>(&mut connection)
             .await;
-        let (allowed, tokens, next_token, full) = self.store.outcome(result)?;
+        let (allowed, tokens, next_token, full) = self.store.outcome(started, result)?;
         let allowed = allowed == 1;
         Ok(Usage {
             allowed,

@@ -1,4 +1,4 @@
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use folio_application::ports::{PortError, SessionCache, StoredSession, TokenHash};
@@ -117,11 +117,20 @@ impl CachedSession {
 impl SessionCache for RedisSessionCache {
     async fn get(&self, token_hash: &TokenHash) -> Result<Option<StoredSession>, PortError> {
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = redis::cmd("GET")
             .arg(self.key(token_hash))
             .query_async::<Option<String>>(&mut connection)
             .await;
-        let Some(json) = self.store.outcome(result)? else {
+        let found = self.store.outcome(started, result);
+        let outcome = match &found {
+            Ok(Some(_)) => "hit",
+            Ok(None) => "miss",
+            Err(_) => "error",
+        };
+        metrics::counter!("cache_requests_total", "cache" => "sessions", "outcome" => outcome)
+            .increment(1);
+        let Some(json) = found? else {
             return Ok(None);
         };
         let cached: CachedSession = serde_json::from_str(&json)
@@ -138,6 +147,7 @@ impl SessionCache for RedisSessionCache {
         let json = serde_json::to_string(&CachedSession::from_session(session))
             .map_err(|error| PortError::other(Unreadable(error.to_string())))?;
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = redis::cmd("SET")
             .arg(self.key(token_hash))
             .arg(json)
@@ -145,7 +155,7 @@ impl SessionCache for RedisSessionCache {
             .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
             .query_async::<()>(&mut connection)
             .await;
-        self.store.outcome(result)
+        self.store.outcome(started, result)
     }
 
     async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {
@@ -154,11 +164,12 @@ impl SessionCache for RedisSessionCache {
         }
         let keys: Vec<String> = token_hashes.iter().map(|hash| self.key(hash)).collect();
         let mut connection = self.store.connection()?;
+        let started = Instant::now();
         let result = redis::cmd("DEL")
             .arg(keys)
             .query_async::<u64>(&mut connection)
             .await;
-        self.store.outcome(result).map(|_| ())
+        self.store.outcome(started, result).map(|_| ())
     }
 }
 

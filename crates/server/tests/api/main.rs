@@ -13,6 +13,7 @@ mod errors;
 mod http_caching;
 mod layering;
 mod listing;
+mod metrics;
 mod operations;
 mod profiles;
 mod rate_limits;

@@ -204,7 +204,7 @@ async fn the_openapi_document_describes_every_route() {
             );
         }
     }
-    for path in ["/health/live", "/health/ready"] {
+    for path in ["/health/live", "/health/ready", "/metrics"] {
         let operation = operation(&document, path, "get");
         assert!(documented_statuses(operation).contains(&200), "{path}");
     }
@@ -224,6 +224,7 @@ async fn the_openapi_document_describes_every_route() {
                 continue;
             }
             let known = path.starts_with("/health/")
+                || path == "/metrics"
                 || API_ROUTES
                     .iter()
                     .any(|(m, p, _)| m == method && path == &format!("/api/v1{p}"));
