@@ -30,3 +30,7 @@ fmt:
 	$(CARGO) fmt --all --check
 
 test: unit-and-integration layering lint fmt
+
+# Release build, fresh database, seeded dataset, wrk per scenario (see bench/).
+bench: services
+	bench/run.sh

@@ -32,7 +32,10 @@ fn handle() -> Option<&'static PrometheusHandle> {
                     )
                 });
             match builder.map(PrometheusBuilder::install_recorder) {
-                Ok(Ok(handle)) => Some(handle),
+                Ok(Ok(handle)) => {
+                    spawn_upkeep(handle.clone());
+                    Some(handle)
+                }
                 Ok(Err(error)) => {
                     tracing::warn!(%error, "metrics recorder not installed");
                     None
@@ -45,6 +48,24 @@ fn handle() -> Option<&'static PrometheusHandle> {
         })
         .as_ref()
 }
+
+/// Histogram samples wait in buffers until upkeep folds them into their buckets;
+/// without it they would pile up between scrapes (or forever, if nobody scrapes).
+fn spawn_upkeep(handle: PrometheusHandle) {
+    let upkeep = std::thread::Builder::new()
+        .name("metrics-upkeep".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_INTERVAL);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(error) = upkeep {
+        tracing::warn!(%error, "metrics upkeep not started");
+    }
+}
+
+const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct PrometheusMetrics {
     database: Database,

@@ -3,16 +3,30 @@ use std::sync::{Arc, OnceLock};
 use argon2::{Argon2, PasswordHasher as _, PasswordVerifier as _};
 use folio_application::ports::{PasswordHasher, PortError};
 use folio_domain::{Password, PasswordHash};
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 /// argon2id with the OWASP-recommended defaults (19 MiB, 2 passes, 1 lane) and a
 /// fresh random salt per password. Runs on tokio's blocking pool: one hash costs
 /// tens of milliseconds of CPU, which must not stall the request workers.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Argon2Hasher {
     /// A real hash of a random password, verified against when an account does not
     /// exist so that the response takes as long as for a wrong password.
     decoy: Arc<OnceLock<String>>,
+    /// At most one hash per core at a time. More would not finish sooner, and each
+    /// holds 19 MiB: a burst of logins must queue, not exhaust memory.
+    permits: Arc<Semaphore>,
+}
+
+impl Default for Argon2Hasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Self {
+            decoy: Arc::default(),
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
 }
 
 impl Argon2Hasher {
@@ -20,11 +34,23 @@ impl Argon2Hasher {
         Self::default()
     }
 
+    async fn off_the_workers<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, PortError> + Send + 'static,
+    ) -> Result<T, PortError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|error| PortError::other(HashingError(error.to_string())))?;
+        off_the_workers(work).await
+    }
+
     /// Computes the decoy hash now, so that the first login attempt for an unknown
     /// account costs one hash like every other, not two.
     pub async fn warm_up(&self) -> Result<(), PortError> {
         let decoy = Arc::clone(&self.decoy);
-        off_the_workers(move || {
+        self.off_the_workers(move || {
             if decoy.get().is_none() {
                 let _ = decoy.set(hash_now(DECOY_PASSWORD)?);
             }
@@ -60,7 +86,7 @@ fn hash_now(password: &[u8]) -> Result<String, PortError> {
 impl PasswordHasher for Argon2Hasher {
     async fn hash(&self, password: &Password) -> Result<PasswordHash, PortError> {
         let password = password.expose().as_bytes().to_vec();
-        let encoded = off_the_workers(move || hash_now(&password)).await?;
+        let encoded = self.off_the_workers(move || hash_now(&password)).await?;
         Ok(PasswordHash::from_encoded(encoded))
     }
 
@@ -72,7 +98,7 @@ impl PasswordHasher for Argon2Hasher {
         let password = password.expose().as_bytes().to_vec();
         let stored = hash.map(|h| h.as_str().to_owned());
         let decoy = Arc::clone(&self.decoy);
-        off_the_workers(move || {
+        self.off_the_workers(move || {
             let (encoded, real) = match &stored {
                 Some(encoded) => (encoded.as_str(), true),
                 None => {

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmarks a release build of Folio on a fresh database: seeds a realistic dataset
+# through the public API, then measures each scenario with wrk (see scenarios.py).
+# Usage: make bench   (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS to tune;
+# BENCH_KEEP=1 keeps the seeded database)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/ensure-services.sh
+if ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else
+    echo "bench: wrk is required (apt-get install wrk)" >&2
+    exit 1
+  fi
+fi
+
+cargo build --release -p folio
+BINARY="${CARGO_TARGET_DIR:-target}/release/folio"
+PORT=${BENCH_PORT:-8181}
+DATABASE=folio_bench
+PREFIX="folio-bench:$$:"
+ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
+psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null
+
+start_server() {
+  env DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DATABASE" \
+    REDIS_URL=redis://127.0.0.1:6379 FOLIO_REDIS_PREFIX="$PREFIX" \
+    FOLIO_BIND="127.0.0.1:$PORT" FOLIO_LOG=warn FOLIO_RATE_LIMITS=off \
+    "$@" "$BINARY" serve &
+  SERVER=$!
+  for _ in $(seq 1 100); do
+    curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "bench: the server did not start" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$SERVER" 2>/dev/null || true
+  wait "$SERVER" 2>/dev/null || true
+}
+
+# BENCH_KEEP=1 keeps the seeded database, e.g. to EXPLAIN the list queries.
+cleanup() {
+  stop_server
+  redis-cli --scan --pattern "${PREFIX}*" | xargs -r redis-cli del >/dev/null
+  if [ -z "${BENCH_KEEP:-}" ]; then
+    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null
+  fi
+}
+trap cleanup EXIT
+
+start_server
+echo "seeding (100 users, 5000 articles, follows, favorites, comments)..."
+SEED=$(python3 bench/seed.py "http://127.0.0.1:$PORT/api/v1")
+echo "$SEED"
+psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "VACUUM ANALYZE" >/dev/null
+
+python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "Folio $(git rev-parse --short HEAD), $(nproc) cores"
+echo
+echo "peak server memory (VmHWM): $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
