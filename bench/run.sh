@@ -59,6 +59,13 @@ SEED=$(python3 bench/seed.py "http://127.0.0.1:$PORT/api/v1")
 echo "$SEED"
 psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "VACUUM ANALYZE" >/dev/null
 
-python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "Folio $(git rev-parse --short HEAD), $(nproc) cores"
+LABEL="Folio $(git rev-parse --short HEAD), $(nproc) cores"
+python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "$LABEL, cache on"
 echo
-echo "peak server memory (VmHWM): $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
+echo "peak server memory (VmHWM), cache on: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
+
+stop_server
+start_server FOLIO_CACHE=off
+python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "$LABEL, cache off"
+echo
+echo "peak server memory (VmHWM), cache off: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"

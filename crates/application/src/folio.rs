@@ -1,8 +1,10 @@
 use chrono::Duration;
-use folio_domain::Timestamp;
+use folio_domain::{Article, Profile, Slug, TagName, Timestamp};
 
 use crate::Ports;
-use crate::ports::{Bucket, StoredSession, Window};
+
+use crate::ports::{ArticlePage, Bucket, ListKey, StoredSession, Window};
+use crate::single_flight::SingleFlight;
 
 /// How long sessions live.
 #[derive(Debug, Clone, Copy)]
@@ -108,12 +110,35 @@ impl Default for RateLimits {
     }
 }
 
+/// Whether reads go through the content cache (`FOLIO_CACHE`).
+#[derive(Debug, Clone, Copy)]
+pub struct ContentCachePolicy {
+    pub enabled: bool,
+}
+
+impl Default for ContentCachePolicy {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// One load at a time per key for each cached kind of content.
+#[derive(Default)]
+pub(crate) struct Flights {
+    pub articles: SingleFlight<Slug, Option<Article>>,
+    pub profiles: SingleFlight<String, Option<Profile>>,
+    pub tags: SingleFlight<(), Vec<TagName>>,
+    pub lists: SingleFlight<ListKey, ArticlePage>,
+}
+
 /// The application: every use case is a method on this type (see `use_cases`).
 pub struct Folio<P: Ports> {
     pub(crate) ports: P,
     pub(crate) sessions: SessionPolicy,
     pub(crate) passwords: PasswordRules,
     pub(crate) limits: RateLimits,
+    pub(crate) content_cache: ContentCachePolicy,
+    pub(crate) flights: Flights,
 }
 
 impl<P: Ports> Folio<P> {
@@ -123,7 +148,14 @@ impl<P: Ports> Folio<P> {
             sessions,
             passwords: PasswordRules::default(),
             limits: RateLimits::default(),
+            content_cache: ContentCachePolicy::default(),
+            flights: Flights::default(),
         }
+    }
+
+    pub fn with_content_cache(mut self, policy: ContentCachePolicy) -> Self {
+        self.content_cache = policy;
+        self
     }
 
     pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod folio;
 pub mod ports;
 pub mod query_count;
+mod single_flight;
 pub mod use_cases;
 pub mod views;
 
@@ -19,5 +20,5 @@ mod test_support;
 
 pub use client::ClientInfo;
 pub use error::{AppError, FieldErrors, Resource};
-pub use folio::{Folio, PasswordRules, RateLimits, SessionPolicy};
+pub use folio::{ContentCachePolicy, Folio, PasswordRules, RateLimits, SessionPolicy};
 pub use ports::Ports;

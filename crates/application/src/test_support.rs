@@ -14,13 +14,13 @@ use folio_domain::{
 
 use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, IssuedToken,
-    MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
+    MockArticleRepository, MockClock, MockCommentRepository, MockContentCache, MockPasswordHasher,
     MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
     MockUserRepository, NewArticle, PortError, Ports, SessionCache, StoredSession, TokenHash,
     ViewerFacts,
 };
 use crate::views::Authenticated;
-use crate::{AppError, Folio, RateLimits, SessionPolicy};
+use crate::{AppError, ContentCachePolicy, Folio, RateLimits, SessionPolicy};
 
 /// One mock per port. Set expectations on the fields, then hand it to [`folio`].
 /// A call nobody expected panics, which is how tests say "and nothing else happens".
@@ -37,6 +37,7 @@ pub struct MockPorts {
     pub audit: RecordingAuditLog,
     pub limiter: MockRateLimiter,
     pub session_cache: MemorySessionCache,
+    pub content_cache: MockContentCache,
 }
 
 /// The session cache as a map, recording what was forgotten.
@@ -135,6 +136,7 @@ impl Ports for MockPorts {
     type Audit = RecordingAuditLog;
     type Limiter = MockRateLimiter;
     type SessionCache = MemorySessionCache;
+    type ContentCache = MockContentCache;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -168,6 +170,9 @@ impl Ports for MockPorts {
     }
     fn session_cache(&self) -> &Self::SessionCache {
         &self.session_cache
+    }
+    fn content_cache(&self) -> &Self::ContentCache {
+        &self.content_cache
     }
 }
 
@@ -227,8 +232,8 @@ pub fn hashes(n: u8) -> Vec<TokenHash> {
     (0..n).map(|i| TokenHash(vec![i; 32])).collect()
 }
 
-/// The application on mocked ports, with the default session policy, no session
-/// cache and rate limits off (the tests of those turn them on).
+/// The application on mocked ports, with the default session policy, no session or
+/// content cache and rate limits off (the tests of those turn them on).
 pub fn folio(ports: MockPorts) -> Folio<MockPorts> {
     folio_with(ports, SessionPolicy::default())
 }
@@ -239,10 +244,12 @@ pub fn folio_with(ports: MockPorts, policy: SessionPolicy) -> Folio<MockPorts> {
         cache_ttl: std::time::Duration::ZERO,
         ..policy
     };
-    Folio::new(ports, policy).with_rate_limits(RateLimits {
-        enabled: false,
-        ..RateLimits::default()
-    })
+    Folio::new(ports, policy)
+        .with_rate_limits(RateLimits {
+            enabled: false,
+            ..RateLimits::default()
+        })
+        .with_content_cache(ContentCachePolicy { enabled: false })
 }
 
 /// A list that a `withf`/`returning` closure can push the arguments it saw into.

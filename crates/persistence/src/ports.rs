@@ -4,11 +4,11 @@ use crate::db::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
     PgSessionRepository, PgUserRepository,
 };
-use crate::redis_store::{RedisRateLimiter, RedisSessionCache};
+use crate::redis_store::{RedisContentCache, RedisRateLimiter, RedisSessionCache};
 use crate::{Argon2Hasher, OpaqueTokens, RedisStore, SystemClock};
 
 /// The production adapters, bundled for `Folio`: PostgreSQL for what must last,
-/// Redis for shared counters and the session cache.
+/// Redis for shared counters and the caches.
 pub struct PgPorts {
     users: PgUserRepository,
     sessions: PgSessionRepository,
@@ -21,6 +21,7 @@ pub struct PgPorts {
     audit: PgAuditLog,
     limiter: RedisRateLimiter,
     session_cache: RedisSessionCache,
+    content_cache: RedisContentCache,
 }
 
 impl PgPorts {
@@ -33,7 +34,8 @@ impl PgPorts {
             comments: PgCommentRepository::new(db.clone()),
             audit: PgAuditLog::new(db),
             limiter: RedisRateLimiter::new(redis.clone()),
-            session_cache: RedisSessionCache::new(redis),
+            session_cache: RedisSessionCache::new(redis.clone()),
+            content_cache: RedisContentCache::new(redis),
             hasher: Argon2Hasher::new(),
             tokens: OpaqueTokens,
             clock: SystemClock,
@@ -60,6 +62,7 @@ impl Ports for PgPorts {
     type Audit = PgAuditLog;
     type Limiter = RedisRateLimiter;
     type SessionCache = RedisSessionCache;
+    type ContentCache = RedisContentCache;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -93,5 +96,8 @@ impl Ports for PgPorts {
     }
     fn session_cache(&self) -> &Self::SessionCache {
         &self.session_cache
+    }
+    fn content_cache(&self) -> &Self::ContentCache {
+        &self.content_cache
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use folio_application::ports::{Bucket, Window};
-use folio_application::{PasswordRules, RateLimits, SessionPolicy};
+use folio_application::{ContentCachePolicy, PasswordRules, RateLimits, SessionPolicy};
 use folio_http::{
     CompressionSettings, CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies,
 };
@@ -21,6 +21,7 @@ pub struct Config {
     pub sessions: SessionPolicy,
     pub passwords: PasswordRules,
     pub rate_limits: RateLimits,
+    pub content_cache: ContentCachePolicy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +126,9 @@ impl Config {
                 reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
             },
             rate_limits: rate_limits(&lookup)?,
+            content_cache: ContentCachePolicy {
+                enabled: flag(&lookup, "FOLIO_CACHE", true)?,
+            },
         })
     }
 }

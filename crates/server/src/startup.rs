@@ -86,7 +86,8 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         .map_err(|e| StartupError::Other(e.to_string()))?;
     let folio = Folio::new(ports, config.sessions)
         .with_password_rules(config.passwords)
-        .with_rate_limits(config.rate_limits);
+        .with_rate_limits(config.rate_limits)
+        .with_content_cache(config.content_cache);
     let folio = Arc::new(folio);
     let operations = Operations {
         metrics: Arc::new(PrometheusMetrics::install(database.clone())),

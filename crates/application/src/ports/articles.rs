@@ -94,6 +94,9 @@ pub trait ArticleRepository: Send + Sync + 'static {
         authors: &[UserId],
     ) -> Result<ViewerFacts, PortError>;
 
+    /// The slugs of every article by `author` (to refresh copies that embed them).
+    async fn slugs_by_author(&self, author: UserId) -> Result<Vec<Slug>, PortError>;
+
     /// Tags in use, most used first (ties alphabetical), at most `limit`.
     async fn popular_tags(&self, limit: u32) -> Result<Vec<TagName>, PortError>;
 }

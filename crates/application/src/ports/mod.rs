@@ -4,6 +4,7 @@
 mod articles;
 mod audit;
 mod comments;
+mod content_cache;
 mod error;
 mod profiles;
 mod rate_limits;
@@ -17,6 +18,7 @@ pub use articles::{
 };
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
 pub use comments::{CommentRepository, NewComment};
+pub use content_cache::{ContentCache, ListKey, Lookup};
 pub use error::{Conflict, PortError};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
@@ -27,13 +29,13 @@ pub use users::{NewUser, UserChanges, UserRepository};
 #[cfg(test)]
 pub use {
     articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
-    profiles::MockProfileRepository, rate_limits::MockRateLimiter, security::MockClock,
-    security::MockPasswordHasher, security::MockTokenIssuer, sessions::MockSessionRepository,
-    users::MockUserRepository,
+    content_cache::MockContentCache, profiles::MockProfileRepository, rate_limits::MockRateLimiter,
+    security::MockClock, security::MockPasswordHasher, security::MockTokenIssuer,
+    sessions::MockSessionRepository, users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
-/// stay generic over one parameter instead of eleven.
+/// stay generic over one parameter instead of twelve.
 pub trait Ports: Send + Sync + 'static {
     type Users: UserRepository;
     type Sessions: SessionRepository;
@@ -46,6 +48,7 @@ pub trait Ports: Send + Sync + 'static {
     type Audit: AuditLog;
     type Limiter: RateLimiter;
     type SessionCache: SessionCache;
+    type ContentCache: ContentCache;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -58,4 +61,5 @@ pub trait Ports: Send + Sync + 'static {
     fn audit(&self) -> &Self::Audit;
     fn limiter(&self) -> &Self::Limiter;
     fn session_cache(&self) -> &Self::SessionCache;
+    fn content_cache(&self) -> &Self::ContentCache;
 }

@@ -196,6 +196,8 @@ impl<P: Ports> Folio<P> {
         errors.into_result()?;
 
         let password_changed = password.is_some();
+        let profile_changed =
+            changes.username.is_some() || changes.bio.is_some() || changes.image.is_some();
         if let Some(password) = password {
             changes.password_hash = Some(self.ports.hasher().hash(&password).await?);
         }
@@ -224,8 +226,12 @@ impl<P: Ports> Folio<P> {
                 .detail("other_sessions_revoked", revoked.len().to_string());
             self.record(event).await;
         }
-        // The cached sessions still hold the user as it was.
+        // The cached sessions, profile and articles still hold the user as it was.
         self.forget_sessions_of(user.id).await?;
+        if profile_changed {
+            let names = [caller.user.username.clone(), user.username.clone()];
+            self.profile_changed(&names, user.id).await?;
+        }
         Ok(user)
     }
 

@@ -97,7 +97,10 @@ impl<P: Ports> Folio<P> {
         viewer: Option<Actor>,
         slug: &str,
     ) -> Result<ArticleView, AppError> {
-        let article = self.find_article(slug).await?;
+        let article = self
+            .read_article(&Slug::from_trusted(slug.to_owned()))
+            .await?
+            .ok_or(AppError::NotFound(Resource::Article))?;
         self.view_one(viewer, article).await
     }
 
@@ -122,7 +125,10 @@ impl<P: Ports> Folio<P> {
                 created_at,
             };
             match self.ports.articles().insert(new_article).await {
-                Ok(article) => return self.view_one(Some(actor), article).await,
+                Ok(article) => {
+                    self.article_changed(&[], true).await;
+                    return self.view_one(Some(actor), article).await;
+                }
                 Err(PortError::Conflict(Conflict::Slug)) => continue,
                 Err(other) => return Err(other.into()),
             }
@@ -165,8 +171,11 @@ impl<P: Ports> Folio<P> {
             .title
             .clone()
             .filter(|title| *title != article.title);
+        let tags_changed = changes.tags.is_some();
         let Some(new_title) = new_title else {
             let updated = self.ports.articles().update(article.id, changes).await;
+            self.article_changed(std::slice::from_ref(&article.slug), tags_changed)
+                .await;
             return self
                 .view_one(Some(actor), updated.map_err(article_gone)?)
                 .await;
@@ -177,7 +186,11 @@ impl<P: Ports> Folio<P> {
                 ..changes.clone()
             };
             match self.ports.articles().update(article.id, attempt).await {
-                Ok(updated) => return self.view_one(Some(actor), updated).await,
+                Ok(updated) => {
+                    let slugs = [article.slug.clone(), updated.slug.clone()];
+                    self.article_changed(&slugs, tags_changed).await;
+                    return self.view_one(Some(actor), updated).await;
+                }
                 Err(PortError::Conflict(Conflict::Slug)) => continue,
                 Err(other) => return Err(article_gone(other)),
             }
@@ -196,7 +209,9 @@ impl<P: Ports> Folio<P> {
             .articles()
             .delete(article.id)
             .await
-            .map_err(article_gone)
+            .map_err(article_gone)?;
+        self.article_changed(&[article.slug], true).await;
+        Ok(())
     }
 
     pub async fn favorite(&self, actor: Actor, slug: &str) -> Result<ArticleView, AppError> {
@@ -206,6 +221,8 @@ impl<P: Ports> Folio<P> {
             .favorite(actor.user_id, article.id)
             .await
             .map_err(article_gone)?;
+        self.article_changed(std::slice::from_ref(&article.slug), false)
+            .await;
         self.article(Some(actor), article.slug.as_str()).await
     }
 
@@ -216,13 +233,16 @@ impl<P: Ports> Folio<P> {
             .unfavorite(actor.user_id, article.id)
             .await
             .map_err(article_gone)?;
+        self.article_changed(std::slice::from_ref(&article.slug), false)
+            .await;
         self.article(Some(actor), article.slug.as_str()).await
     }
 
     pub async fn popular_tags(&self) -> Result<Vec<TagName>, AppError> {
-        Ok(self.ports.articles().popular_tags(MAX_TAGS_LISTED).await?)
+        self.read_tags(MAX_TAGS_LISTED).await
     }
 
+    /// The article as stored right now (writes decide on this, never on a cached copy).
     pub(crate) async fn find_article(&self, slug: &str) -> Result<Article, AppError> {
         self.ports
             .articles()
@@ -236,7 +256,7 @@ impl<P: Ports> Folio<P> {
         viewer: Option<Actor>,
         query: ArticleQuery,
     ) -> Result<ArticleListView, AppError> {
-        let page = self.ports.articles().list(query).await?;
+        let page = self.read_page(query).await?;
         let articles = self.with_viewer_facts(viewer, page.articles).await?;
         Ok(ArticleListView {
             articles,

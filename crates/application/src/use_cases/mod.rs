@@ -5,6 +5,7 @@ pub mod admin;
 pub mod articles;
 pub mod audit;
 pub mod comments;
+pub mod content_cache;
 pub mod profiles;
 pub mod rate_limits;
 pub mod session_cache;

@@ -60,9 +60,7 @@ impl<P: Ports> Folio<P> {
         // A string that is not a valid username cannot name anyone.
         let username =
             Username::parse(username).map_err(|_| AppError::NotFound(Resource::Profile))?;
-        self.ports
-            .profiles()
-            .find_by_username(&username)
+        self.read_profile(&username)
             .await?
             .ok_or(AppError::NotFound(Resource::Profile))
     }

@@ -402,6 +402,17 @@ impl ArticleRepository for PgArticleRepository {
         Ok(result)
     }
 
+    async fn slugs_by_author(&self, author: UserId) -> Result<Vec<Slug>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let slugs: Vec<String> = articles::table
+            .filter(articles::author_id.eq(author.as_uuid()))
+            .select(articles::slug)
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(slugs.into_iter().map(Slug::from_trusted).collect())
+    }
+
     async fn popular_tags(&self, limit: u32) -> Result<Vec<TagName>, PortError> {
         let mut conn = self.db.connection().await?;
         let names: Vec<String> = article_tags::table

@@ -2,6 +2,8 @@
 //! built on it.
 
 mod breaker;
+mod cached_content;
+mod content_cache;
 mod rate_limiter;
 mod session_cache;
 
@@ -14,6 +16,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::{Digest, Sha256};
 
 use breaker::CircuitBreaker;
+pub use content_cache::RedisContentCache;
 pub use rate_limiter::RedisRateLimiter;
 pub use session_cache::RedisSessionCache;
 

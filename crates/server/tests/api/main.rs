@@ -9,6 +9,7 @@ mod admin;
 mod articles;
 mod auth;
 mod comments;
+mod content_cache;
 mod errors;
 mod http_caching;
 mod layering;

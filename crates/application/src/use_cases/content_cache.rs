@@ -1,0 +1,175 @@
+//! Reads through the content cache and the invalidations that keep it exact. The
+//! cache is an optimisation only: when it fails, PostgreSQL answers and the failure
+//! is logged.
+
+use folio_domain::{Article, Profile, Slug, TagName, Username};
+use tracing::warn;
+
+use crate::ports::{
+    ArticlePage, ArticleQuery, ArticleRepository, ContentCache, ListKey, PortError,
+    ProfileRepository,
+};
+use crate::{AppError, Folio, Ports};
+
+/// What a failed cache call costs: a log line, never the request.
+fn logged<T>(what: &str, result: Result<T, PortError>) -> Option<T> {
+    result
+        .map_err(|error| warn!(error = %error, what, "content cache unavailable"))
+        .ok()
+}
+
+impl<P: Ports> Folio<P> {
+    fn content_caching(&self) -> bool {
+        self.content_cache.enabled
+    }
+
+    /// The article with this slug, from the cache when it is there.
+    pub(crate) async fn read_article(&self, slug: &Slug) -> Result<Option<Article>, AppError> {
+        let cache = self.ports.content_cache();
+        let lookup = if self.content_caching() {
+            logged("article", cache.article(slug).await)
+        } else {
+            None
+        };
+        let Some(lookup) = lookup else {
+            return Ok(self.ports.articles().find_by_slug(slug).await?);
+        };
+        if let Some(article) = lookup.value {
+            return Ok(Some(article));
+        }
+        let load = || async {
+            let article = self.ports.articles().find_by_slug(slug).await?;
+            if let Some(article) = &article {
+                logged(
+                    "store article",
+                    cache.store_article(lookup.version, article).await,
+                );
+            }
+            Ok::<_, PortError>(article)
+        };
+        Ok(self.flights.articles.run(slug.clone(), load).await?)
+    }
+
+    pub(crate) async fn read_profile(
+        &self,
+        username: &Username,
+    ) -> Result<Option<Profile>, AppError> {
+        let cache = self.ports.content_cache();
+        let lookup = if self.content_caching() {
+            logged("profile", cache.profile(username).await)
+        } else {
+            None
+        };
+        let Some(lookup) = lookup else {
+            return Ok(self.ports.profiles().find_by_username(username).await?);
+        };
+        if let Some(profile) = lookup.value {
+            return Ok(Some(profile));
+        }
+        let load = || async {
+            let profile = self.ports.profiles().find_by_username(username).await?;
+            if let Some(profile) = &profile {
+                logged(
+                    "store profile",
+                    cache.store_profile(lookup.version, profile).await,
+                );
+            }
+            Ok::<_, PortError>(profile)
+        };
+        let key = username.as_str().to_lowercase();
+        Ok(self.flights.profiles.run(key, load).await?)
+    }
+
+    pub(crate) async fn read_tags(&self, limit: u32) -> Result<Vec<TagName>, AppError> {
+        let cache = self.ports.content_cache();
+        let lookup = if self.content_caching() {
+            logged("tags", cache.tags().await)
+        } else {
+            None
+        };
+        let Some(lookup) = lookup else {
+            return Ok(self.ports.articles().popular_tags(limit).await?);
+        };
+        if let Some(tags) = lookup.value {
+            return Ok(tags);
+        }
+        let load = || async {
+            let tags = self.ports.articles().popular_tags(limit).await?;
+            logged("store tags", cache.store_tags(lookup.version, &tags).await);
+            Ok::<_, PortError>(tags)
+        };
+        Ok(self.flights.tags.run((), load).await?)
+    }
+
+    /// A page of the public list; first pages without a `favorited` filter are
+    /// shared through the cache (they are the ones most readers ask for).
+    pub(crate) async fn read_page(&self, query: ArticleQuery) -> Result<ArticlePage, AppError> {
+        let shareable =
+            query.offset == 0 && query.followed_by.is_none() && query.filter.favorited_by.is_none();
+        let key = ListKey {
+            tag: query.filter.tag.clone(),
+            author: query.filter.author.as_ref().map(|a| a.to_lowercase()),
+            limit: query.limit,
+        };
+        let cache = self.ports.content_cache();
+        let lookup = if self.content_caching() && shareable {
+            logged("list", cache.list_page(&key).await)
+        } else {
+            None
+        };
+        let Some(lookup) = lookup else {
+            return Ok(self.ports.articles().list(query).await?);
+        };
+        if let Some(page) = lookup.value {
+            return Ok(page);
+        }
+        let load = || async {
+            let page = self.ports.articles().list(query.clone()).await?;
+            logged(
+                "store list",
+                cache.store_list_page(&key, lookup.version, &page).await,
+            );
+            Ok::<_, PortError>(page)
+        };
+        Ok(self.flights.lists.run(key.clone(), load).await?)
+    }
+
+    /// After an article was published, edited or deleted: its cached copies (under
+    /// every slug it had), the lists and, when `tags_changed`, the tag list.
+    pub(crate) async fn article_changed(&self, slugs: &[Slug], tags_changed: bool) {
+        if !self.content_caching() {
+            return;
+        }
+        let cache = self.ports.content_cache();
+        if !slugs.is_empty() {
+            logged(
+                "invalidate articles",
+                cache.invalidate_articles(slugs).await,
+            );
+        }
+        logged("invalidate lists", cache.invalidate_lists().await);
+        if tags_changed {
+            logged("invalidate tags", cache.invalidate_tags().await);
+        }
+    }
+
+    /// After a profile's public part changed: the profile under its old and new
+    /// names, and every article that embeds it.
+    pub(crate) async fn profile_changed(
+        &self,
+        usernames: &[Username],
+        author: folio_domain::UserId,
+    ) -> Result<(), AppError> {
+        if !self.content_caching() {
+            return Ok(());
+        }
+        let cache = self.ports.content_cache();
+        logged(
+            "invalidate profiles",
+            cache.invalidate_profiles(usernames).await,
+        );
+        let slugs = self.ports.articles().slugs_by_author(author).await?;
+        self.article_changed(&slugs, false).await;
+        Ok(())
+    }
+}

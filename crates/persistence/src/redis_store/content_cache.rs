@@ -1,0 +1,279 @@
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use folio_application::ports::{ArticlePage, ContentCache, ListKey, Lookup, PortError};
+use folio_domain::{Article, Profile, Slug, TagName, Username};
+use redis::Script;
+use serde::Serialize;
+
+use super::RedisStore;
+use super::cached_content::{CachedArticle, CachedPage, CachedProfile, decode, encode};
+
+/// How long an entry lives, before jitter; writes invalidate sooner.
+const TTL: Duration = Duration::from_secs(60);
+/// Version keys outlive every entry stored under them, so a version never restarts
+/// at a number an entry still uses.
+const VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
+
+/// Content entries in Redis under versioned keys: `<entry>:v<n>`, with `n` read from
+/// `<entry>:version` in the same script call. Invalidating increments the version;
+/// stale entries are never read again and expire on their own.
+#[derive(Clone)]
+pub struct RedisContentCache {
+    store: RedisStore,
+}
+
+/// Reads the version and the entry stored under it. Returns {version, value|nil}.
+static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local version = tonumber(redis.call('GET', KEYS[1]) or '0')
+        return {version, redis.call('GET', ARGV[1] .. ':v' .. version)}
+        ",
+    )
+});
+
+/// Which cache an entry belongs to, for the hit/miss metrics.
+#[derive(Clone, Copy)]
+enum Kind {
+    Articles,
+    Profiles,
+    Tags,
+    Lists,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Articles => "articles",
+            Kind::Profiles => "profiles",
+            Kind::Tags => "tags",
+            Kind::Lists => "lists",
+        }
+    }
+}
+
+impl RedisContentCache {
+    pub fn new(store: RedisStore) -> Self {
+        Self { store }
+    }
+
+    fn article_key(&self, slug: &Slug) -> String {
+        self.store
+            .key(&format!("content:article:{}", slug.as_str()))
+    }
+
+    fn profile_key(&self, username: &Username) -> String {
+        let name = username.as_str().to_lowercase();
+        self.store.key(&format!("content:profile:{name}"))
+    }
+
+    fn tags_key(&self) -> String {
+        self.store.key("content:tags")
+    }
+
+    /// All list pages share the version of `content:lists`.
+    fn lists_version_key(&self) -> String {
+        self.store.key("content:lists:version")
+    }
+
+    fn list_key(&self, key: &ListKey) -> String {
+        let subject = format!(
+            "tag={:?}|author={:?}|limit={}",
+            key.tag, key.author, key.limit
+        );
+        self.store.hashed_key("content:list", &subject)
+    }
+
+    async fn lookup(
+        &self,
+        kind: Kind,
+        version_key: String,
+        entry: &str,
+    ) -> Result<(u64, Option<String>), PortError> {
+        let mut connection = self.store.connection()?;
+        let started = Instant::now();
+        let result = LOOKUP
+            .key(version_key)
+            .arg(entry)
+            .invoke_async::<(u64, Option<String>)>(&mut connection)
+            .await;
+        let found = self.store.outcome(started, result);
+        let outcome = match &found {
+            Ok((_, Some(_))) => "hit",
+            Ok((_, None)) => "miss",
+            Err(_) => "error",
+        };
+        metrics::counter!("cache_requests_total", "cache" => kind.name(), "outcome" => outcome)
+            .increment(1);
+        found
+    }
+
+    async fn store_entry(
+        &self,
+        entry: &str,
+        version: u64,
+        value: &impl Serialize,
+    ) -> Result<(), PortError> {
+        let json = encode(value)?;
+        let mut connection = self.store.connection()?;
+        let started = Instant::now();
+        let result = redis::cmd("SET")
+            .arg(format!("{entry}:v{version}"))
+            .arg(json)
+            .arg("PX")
+            .arg(jittered_ttl_ms())
+            .query_async::<()>(&mut connection)
+            .await;
+        self.store.outcome(started, result)
+    }
+
+    async fn bump(&self, version_keys: Vec<String>) -> Result<(), PortError> {
+        if version_keys.is_empty() {
+            return Ok(());
+        }
+        let mut pipeline = redis::pipe();
+        for key in &version_keys {
+            pipeline
+                .cmd("INCR")
+                .arg(key)
+                .ignore()
+                .cmd("EXPIRE")
+                .arg(key)
+                .arg(VERSION_TTL_SECONDS)
+                .ignore();
+        }
+        let mut connection = self.store.connection()?;
+        let started = Instant::now();
+        let result = pipeline.query_async::<()>(&mut connection).await;
+        self.store.outcome(started, result)
+    }
+}
+
+/// Spreads expiries over ±10% so entries filled together do not all expire together.
+fn jittered_ttl_ms() -> u64 {
+    let base = u64::try_from(TTL.as_millis()).unwrap_or(60_000);
+    let mut bytes = [0u8; 2];
+    let spread = match getrandom::fill(&mut bytes) {
+        Ok(()) => u64::from(u16::from_le_bytes(bytes)) % (base / 5 + 1),
+        Err(_) => base / 10,
+    };
+    base - base / 10 + spread
+}
+
+fn version_key(entry: &str) -> String {
+    format!("{entry}:version")
+}
+
+impl ContentCache for RedisContentCache {
+    async fn article(&self, slug: &Slug) -> Result<Lookup<Article>, PortError> {
+        let entry = self.article_key(slug);
+        let (version, json) = self
+            .lookup(Kind::Articles, version_key(&entry), &entry)
+            .await?;
+        let value = json
+            .map(|json| decode::<CachedArticle>(&json)?.into_article())
+            .transpose()?;
+        Ok(Lookup { version, value })
+    }
+
+    async fn store_article(&self, version: u64, article: &Article) -> Result<(), PortError> {
+        let entry = self.article_key(&article.slug);
+        self.store_entry(&entry, version, &CachedArticle::from_article(article))
+            .await
+    }
+
+    async fn invalidate_articles(&self, slugs: &[Slug]) -> Result<(), PortError> {
+        let keys = slugs
+            .iter()
+            .map(|slug| version_key(&self.article_key(slug)))
+            .collect();
+        self.bump(keys).await
+    }
+
+    async fn profile(&self, username: &Username) -> Result<Lookup<Profile>, PortError> {
+        let entry = self.profile_key(username);
+        let (version, json) = self
+            .lookup(Kind::Profiles, version_key(&entry), &entry)
+            .await?;
+        let value = json
+            .map(|json| decode::<CachedProfile>(&json)?.into_profile())
+            .transpose()?;
+        Ok(Lookup { version, value })
+    }
+
+    async fn store_profile(&self, version: u64, profile: &Profile) -> Result<(), PortError> {
+        let entry = self.profile_key(&profile.username);
+        self.store_entry(&entry, version, &CachedProfile::from_profile(profile))
+            .await
+    }
+
+    async fn invalidate_profiles(&self, usernames: &[Username]) -> Result<(), PortError> {
+        let keys = usernames
+            .iter()
+            .map(|name| version_key(&self.profile_key(name)))
+            .collect();
+        self.bump(keys).await
+    }
+
+    async fn tags(&self) -> Result<Lookup<Vec<TagName>>, PortError> {
+        let entry = self.tags_key();
+        let (version, json) = self.lookup(Kind::Tags, version_key(&entry), &entry).await?;
+        let value = json
+            .map(|json| decode::<Vec<String>>(&json))
+            .transpose()?
+            .map(|names| names.into_iter().map(TagName::from_trusted).collect());
+        Ok(Lookup { version, value })
+    }
+
+    async fn store_tags(&self, version: u64, tags: &[TagName]) -> Result<(), PortError> {
+        let names: Vec<&str> = tags.iter().map(TagName::as_str).collect();
+        self.store_entry(&self.tags_key(), version, &names).await
+    }
+
+    async fn invalidate_tags(&self) -> Result<(), PortError> {
+        self.bump(vec![version_key(&self.tags_key())]).await
+    }
+
+    async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError> {
+        let entry = self.list_key(key);
+        let (version, json) = self
+            .lookup(Kind::Lists, self.lists_version_key(), &entry)
+            .await?;
+        let value = json
+            .map(|json| decode::<CachedPage>(&json)?.into_page())
+            .transpose()?;
+        Ok(Lookup { version, value })
+    }
+
+    async fn store_list_page(
+        &self,
+        key: &ListKey,
+        version: u64,
+        page: &ArticlePage,
+    ) -> Result<(), PortError> {
+        let entry = self.list_key(key);
+        self.store_entry(&entry, version, &CachedPage::from_page(page))
+            .await
+    }
+
+    async fn invalidate_lists(&self) -> Result<(), PortError> {
+        self.bump(vec![self.lists_version_key()]).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_spread_around_a_minute() {
+        let ttls: Vec<u64> = (0..200).map(|_| jittered_ttl_ms()).collect();
+        assert!(
+            ttls.iter().all(|ttl| (54_000..=66_000).contains(ttl)),
+            "{ttls:?}"
+        );
+        let distinct: std::collections::HashSet<_> = ttls.iter().collect();
+        assert!(distinct.len() > 50, "jitter varies");
+    }
+}
