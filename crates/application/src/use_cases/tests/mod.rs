@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod articles;
 mod comments;
+mod content_cache;
 mod profiles;
 mod rate_limits;
 mod session_cache;
