@@ -72,6 +72,17 @@ impl ApiError {
         }
     }
 
+    /// A 422 with the given field messages.
+    pub fn validation_map(errors: BTreeMap<String, Vec<String>>) -> Self {
+        let mut field_errors = FieldErrors::new();
+        for (field, messages) in errors {
+            for message in messages {
+                field_errors.add(&field, message);
+            }
+        }
+        Self::validation(&field_errors)
+    }
+
     pub fn validation(errors: &FieldErrors) -> Self {
         let count = errors.len();
         let detail = if count == 1 {

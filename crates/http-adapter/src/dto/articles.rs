@@ -81,6 +81,8 @@ pub struct ListArticlesQuery {
     pub limit: Option<i64>,
     /// Number of articles to skip, default 0.
     pub offset: Option<i64>,
+    /// Only these fields of each article, e.g. `slug,title,author.username`.
+    pub fields: Option<String>,
 }
 
 impl ListArticlesQuery {
@@ -108,6 +110,16 @@ pub struct PageQuery {
     pub limit: Option<i64>,
     /// Number of articles to skip, default 0.
     pub offset: Option<i64>,
+    /// Only these fields of each article, e.g. `slug,title,author.username`.
+    pub fields: Option<String>,
+}
+
+/// `?fields=` on a single article.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsQuery {
+    /// Only these fields of the article, e.g. `slug,title,author.username`.
+    pub fields: Option<String>,
 }
 
 impl From<PageQuery> for PageRequest {

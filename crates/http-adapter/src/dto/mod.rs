@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod articles;
 pub mod comments;
+pub mod fields;
 pub mod profiles;
 pub mod sessions;
 pub mod tags;

@@ -1,12 +1,15 @@
 use actix_web::{HttpResponse, web};
 use folio_application::use_cases::articles::ArticleDraft;
+use folio_application::views::ArticleListView;
 use folio_application::{Folio, Ports};
+use serde_json::json;
 
 use crate::auth::{Caller, Viewer};
 use crate::dto::articles::{
-    ArticleResponse, ArticlesResponse, ListArticlesQuery, NewArticleRequest, PageQuery,
-    UpdateArticleRequest,
+    ArticleResponse, ArticlesResponse, FieldsQuery, ListArticlesQuery, NewArticleRequest,
+    PageQuery, UpdateArticleRequest,
 };
+use crate::dto::fields::FieldSet;
 use crate::extract::validate_with;
 use crate::problem::{ApiError, Problem};
 
@@ -19,7 +22,7 @@ use crate::problem::{ApiError, Problem};
         (status = 200, description = "A page of articles (without bodies) and the total count", body = ArticlesResponse),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Unparseable query string", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "limit < 1 or offset < 0", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit < 1, offset < 0, or unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_articles<P: Ports>(
@@ -27,9 +30,11 @@ pub async fn list_articles<P: Ports>(
     viewer: Viewer,
     query: web::Query<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (filter, page) = query.into_inner().into_parts();
+    let query = query.into_inner();
+    let fields = selected(query.fields.as_deref())?;
+    let (filter, page) = query.into_parts();
     let list = app.list_articles(viewer.0, filter, page).await?;
-    Ok(HttpResponse::Ok().json(ArticlesResponse::from(list)))
+    Ok(articles_response(list, fields.as_ref()))
 }
 
 /// Articles by the authors the caller follows, newest first.
@@ -39,7 +44,9 @@ pub async fn list_articles<P: Ports>(
     security(("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "A page of the feed and its total count", body = ArticlesResponse),
+        (status = 400, description = "Unparseable query string", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit < 1, offset < 0, or unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn feed<P: Ports>(
@@ -47,17 +54,20 @@ pub async fn feed<P: Ports>(
     caller: Caller,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let list = app.feed(caller.actor(), query.into_inner().into()).await?;
-    Ok(HttpResponse::Ok().json(ArticlesResponse::from(list)))
+    let query = query.into_inner();
+    let fields = selected(query.fields.as_deref())?;
+    let list = app.feed(caller.actor(), query.into()).await?;
+    Ok(articles_response(list, fields.as_ref()))
 }
 
 /// One article, with its body.
 #[utoipa::path(
     get, path = "/api/v1/articles/{slug}", tag = "articles",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), FieldsQuery),
     security((), ("token" = []), ("cookie" = [])),
     responses(
         (status = 200, description = "The article", body = ArticleResponse),
+        (status = 422, description = "Unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
     )
@@ -66,9 +76,33 @@ pub async fn get_article<P: Ports>(
     app: web::Data<Folio<P>>,
     viewer: Viewer,
     slug: web::Path<String>,
+    query: web::Query<FieldsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let fields = selected(query.fields.as_deref())?;
     let view = app.article(viewer.0, &slug).await?;
-    Ok(HttpResponse::Ok().json(ArticleResponse::from(view)))
+    let response = ArticleResponse::from(view);
+    Ok(match fields {
+        None => HttpResponse::Ok().json(response),
+        Some(fields) => {
+            HttpResponse::Ok().json(json!({"article": fields.select(&response.article)}))
+        }
+    })
+}
+
+fn selected(fields: Option<&str>) -> Result<Option<FieldSet>, ApiError> {
+    fields.map(FieldSet::parse).transpose()
+}
+
+fn articles_response(list: ArticleListView, fields: Option<&FieldSet>) -> HttpResponse {
+    let response = ArticlesResponse::from(list);
+    match fields {
+        None => HttpResponse::Ok().json(response),
+        Some(fields) => {
+            let articles: Vec<_> = response.articles.iter().map(|a| fields.select(a)).collect();
+            HttpResponse::Ok()
+                .json(json!({"articles": articles, "articlesCount": response.articles_count}))
+        }
+    }
 }
 
 /// Publish an article.

@@ -273,3 +273,57 @@ async fn a_compressed_answer_has_its_own_tag_which_revalidates() {
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(brotli_tag.as_str()));
 }
+
+// ------------------------------------------------------- sparse fieldsets
+
+#[tokio::test]
+async fn fields_trim_lists_single_articles_and_the_feed() {
+    let (app, token, slug) = app_with_articles(2).await;
+    let reader = app.register("reader").await;
+    app.post("/profiles/jake/follow", Some(&reader), json!({}))
+        .await;
+
+    let list = app
+        .get("/articles?fields=slug,title,author.username", None)
+        .await;
+    let single = app
+        .get(
+            &format!("/articles/{slug}?fields=body,favoritesCount"),
+            Some(&token),
+        )
+        .await;
+    let feed = app
+        .get("/articles/feed?fields=slug&limit=1", Some(&reader))
+        .await;
+
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(list.body["articlesCount"], 2);
+    assert_eq!(
+        list.body["articles"][0],
+        json!({"slug": slug, "title": "Article number 1", "author": {"username": "jake"}})
+    );
+    assert_eq!(
+        single.body,
+        json!({"article": {"body": "the body", "favoritesCount": 0}})
+    );
+    assert_eq!(
+        feed.body,
+        json!({"articles": [{"slug": slug}], "articlesCount": 2})
+    );
+}
+
+#[tokio::test]
+async fn unknown_fields_are_refused_with_the_valid_names() {
+    let (app, _, slug) = app_with_articles(1).await;
+
+    for path in [
+        "/articles?fields=slug,password".to_owned(),
+        format!("/articles/{slug}?fields=author.email"),
+        "/articles?fields=".to_owned(),
+    ] {
+        let response = app.get(&path, None).await;
+        let body = response.assert_problem(422, "validation_failed");
+        let message = body["errors"]["fields"][0].as_str().expect("message");
+        assert!(message.contains("author.username"), "{path}: {message}");
+    }
+}
