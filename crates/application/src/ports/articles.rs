@@ -27,6 +27,8 @@ pub struct ArticleQuery {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticlePage {
+    /// Listed articles carry an empty body: list responses never show it, and leaving it
+    /// out keeps list queries and cached pages small.
     pub articles: Vec<Article>,
     /// Matches ignoring limit and offset.
     pub total: u64,

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::Database;
 use super::errors::query_error;
-use super::rows::{ArticleRow, ProfileRow, lower};
+use super::rows::{ArticleRow, ArticleSummaryRow, ProfileRow, lower};
 use super::schema::{article_tags, articles, favorites, follows, tags, users};
 
 type DieselResult<T> = Result<T, diesel::result::Error>;
@@ -221,8 +221,8 @@ impl ArticleRepository for PgArticleRepository {
             .get_result(&mut conn)
             .await
             .map_err(query_error)?;
-        let rows: Vec<(ArticleRow, ProfileRow)> = matching(&query)
-            .select((ArticleRow::as_select(), ProfileRow::as_select()))
+        let rows: Vec<(ArticleSummaryRow, ProfileRow)> = matching(&query)
+            .select((ArticleSummaryRow::as_select(), ProfileRow::as_select()))
             .order((articles::created_at.desc(), articles::id.desc()))
             .limit(i64::from(query.limit))
             .offset(i64::try_from(query.offset).unwrap_or(i64::MAX))
@@ -235,7 +235,7 @@ impl ArticleRepository for PgArticleRepository {
             .into_iter()
             .map(|(article, author)| {
                 let article_tags = tags.remove(&article.id).unwrap_or_default();
-                article.into_domain(author, article_tags)
+                ArticleRow::from(article).into_domain(author, article_tags)
             })
             .collect();
         Ok(ArticlePage {

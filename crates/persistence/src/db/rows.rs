@@ -102,6 +102,35 @@ impl ArticleRow {
     }
 }
 
+/// An article as list pages load it: without the body, which is most of a row's bytes
+/// and which list responses never carry.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = articles, check_for_backend(diesel::pg::Pg))]
+pub(crate) struct ArticleSummaryRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub favorites_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ArticleSummaryRow> for ArticleRow {
+    fn from(summary: ArticleSummaryRow) -> Self {
+        ArticleRow {
+            id: summary.id,
+            slug: summary.slug,
+            title: summary.title,
+            description: summary.description,
+            body: String::new(),
+            favorites_count: summary.favorites_count,
+            created_at: summary.created_at,
+            updated_at: summary.updated_at,
+        }
+    }
+}
+
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
 pub(crate) struct CommentRow {

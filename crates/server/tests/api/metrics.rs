@@ -111,3 +111,28 @@ async fn session_cache_hits_and_misses_and_redis_latency_are_reported() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn content_cache_hits_and_misses_are_reported_per_cache() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let slug = app.publish(&token, "Counted", &["ops"]).await;
+    for _ in 0..3 {
+        app.get(&format!("/articles/{slug}"), None).await;
+    }
+    app.get("/tags", None).await;
+    app.get("/tags", None).await;
+
+    let metrics = scrape(&app).await;
+
+    let article_misses = r#"cache_requests_total{cache="articles",outcome="miss"}"#;
+    let article_hits = r#"cache_requests_total{cache="articles",outcome="hit"}"#;
+    assert_eq!(sample(&metrics, article_misses), Some(1.0), "{metrics}");
+    assert_eq!(sample(&metrics, article_hits), Some(2.0), "{metrics}");
+    let tag_misses = r#"cache_requests_total{cache="tags",outcome="miss"}"#;
+    let tag_hits = r#"cache_requests_total{cache="tags",outcome="hit"}"#;
+    assert_eq!(sample(&metrics, tag_misses), Some(1.0), "{metrics}");
+    assert_eq!(sample(&metrics, tag_hits), Some(1.0), "{metrics}");
+    let errors = r#"cache_requests_total{cache="articles",outcome="error"}"#;
+    assert_eq!(sample(&metrics, errors), None, "{metrics}");
+}
