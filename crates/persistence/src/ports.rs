@@ -44,8 +44,10 @@ impl PgPorts {
 }
 
 impl PgPorts {
-    /// One-off preparation before serving (see [`Argon2Hasher::warm_up`]).
+    /// One-off preparation before serving (see [`Argon2Hasher::warm_up`]), and the
+    /// start of background work that serving relies on.
     pub async fn warm_up(&self) -> Result<(), folio_application::ports::PortError> {
+        self.content_cache.follow_invalidations();
         self.hasher.warm_up().await
     }
 }

@@ -1,4 +1,4 @@
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use folio_application::ports::{ArticlePage, ContentCache, ListKey, Lookup, PortError};
@@ -8,6 +8,9 @@ use serde::Serialize;
 
 use super::RedisStore;
 use super::cached_content::{CachedArticle, CachedPage, CachedProfile, decode, encode};
+use super::invalidations;
+use super::near_cache::NearCache;
+use super::version_board::VersionBoard;
 
 /// How long an entry lives, before jitter; writes invalidate sooner.
 const TTL: Duration = Duration::from_secs(60);
@@ -18,9 +21,35 @@ const VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
 /// Content entries in Redis under versioned keys: `<entry>:v<n>`, with `n` read from
 /// `<entry>:version` in the same script call. Invalidating increments the version;
 /// stale entries are never read again and expire on their own.
+///
+/// In front of Redis, each process keeps the entries it read last ([`NearCache`]) and
+/// serves them without a round trip while their version is the newest it knows of.
+/// Every bump is published; each process follows the channel and, while it cannot,
+/// serves nothing locally.
 #[derive(Clone)]
 pub struct RedisContentCache {
     store: RedisStore,
+    board: Arc<VersionBoard>,
+    near: Arc<NearCopies>,
+}
+
+/// One local cache per kind of entry, sized for the hot set of each.
+struct NearCopies {
+    articles: NearCache<Article>,
+    profiles: NearCache<Profile>,
+    tags: NearCache<Vec<TagName>>,
+    lists: NearCache<ArticlePage>,
+}
+
+impl NearCopies {
+    fn new() -> Self {
+        Self {
+            articles: NearCache::new(2_000),
+            profiles: NearCache::new(5_000),
+            tags: NearCache::new(1),
+            lists: NearCache::new(500),
+        }
+    }
 }
 
 /// Reads the version and the entry stored under it. Returns {version, value|nil}.
@@ -29,6 +58,23 @@ static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
         r"
         local version = tonumber(redis.call('GET', KEYS[1]) or '0')
         return {version, redis.call('GET', ARGV[1] .. ':v' .. version)}
+        ",
+    )
+});
+
+/// Increments each version key, renews its TTL and announces the new version.
+/// ARGV: the TTL in seconds, the channel. Returns the new versions in key order.
+static BUMP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local versions = {}
+        for i, key in ipairs(KEYS) do
+            local version = redis.call('INCR', key)
+            redis.call('EXPIRE', key, ARGV[1])
+            redis.call('PUBLISH', ARGV[2], version .. ' ' .. key)
+            versions[i] = version
+        end
+        return versions
         ",
     )
 });
@@ -55,7 +101,25 @@ impl Kind {
 
 impl RedisContentCache {
     pub fn new(store: RedisStore) -> Self {
-        Self { store }
+        Self {
+            store,
+            board: Arc::new(VersionBoard::default()),
+            near: Arc::new(NearCopies::new()),
+        }
+    }
+
+    /// Starts following the invalidations other processes publish; until this runs
+    /// (and whenever the subscription is down) every read goes to Redis.
+    pub fn follow_invalidations(&self) {
+        invalidations::follow(
+            self.store.clone(),
+            self.invalidations_channel(),
+            Arc::clone(&self.board),
+        );
+    }
+
+    fn invalidations_channel(&self) -> String {
+        self.store.key("content:invalidations")
     }
 
     fn article_key(&self, slug: &Slug) -> String {
@@ -109,6 +173,38 @@ impl RedisContentCache {
         found
     }
 
+    /// Reads `entry` from the local copy when it is at the newest known version,
+    /// else from Redis, keeping what Redis returned locally when that is the newest.
+    async fn read<T: Clone>(
+        &self,
+        kind: Kind,
+        near: &NearCache<T>,
+        version_key: String,
+        entry: String,
+        decode: impl FnOnce(&str) -> Result<T, PortError>,
+    ) -> Result<Lookup<T>, PortError> {
+        if let Some(version) = self.board.latest(&version_key)
+            && let Some(value) = near.get(&entry, version)
+        {
+            metrics::counter!("cache_requests_total", "cache" => kind.name(), "outcome" => "hit")
+                .increment(1);
+            metrics::counter!("cache_local_hits_total", "cache" => kind.name()).increment(1);
+            return Ok(Lookup {
+                version,
+                value: Some(value),
+            });
+        }
+        let epoch = self.board.listening_epoch();
+        let (version, json) = self.lookup(kind, version_key.clone(), &entry).await?;
+        let value = json.map(|json| decode(&json)).transpose()?;
+        if let (Some(epoch), Some(value)) = (epoch, &value)
+            && self.board.observe(epoch, &version_key, version)
+        {
+            near.put(entry, version, value.clone());
+        }
+        Ok(Lookup { version, value })
+    }
+
     async fn store_entry(
         &self,
         entry: &str,
@@ -132,21 +228,26 @@ impl RedisContentCache {
         if version_keys.is_empty() {
             return Ok(());
         }
-        let mut pipeline = redis::pipe();
+        let epoch = self.board.listening_epoch();
+        let mut invocation = BUMP.prepare_invoke();
         for key in &version_keys {
-            pipeline
-                .cmd("INCR")
-                .arg(key)
-                .ignore()
-                .cmd("EXPIRE")
-                .arg(key)
-                .arg(VERSION_TTL_SECONDS)
-                .ignore();
+            invocation.key(key);
         }
+        invocation
+            .arg(VERSION_TTL_SECONDS)
+            .arg(self.invalidations_channel());
         let mut connection = self.store.connection()?;
         let started = Instant::now();
-        let result = pipeline.query_async::<()>(&mut connection).await;
-        self.store.outcome(started, result)
+        let result = invocation.invoke_async::<Vec<u64>>(&mut connection).await;
+        let versions = self.store.outcome(started, result)?;
+        // This process must not wait for its own announcement: a read that follows
+        // the write here has to see it.
+        if let Some(epoch) = epoch {
+            for (key, version) in version_keys.iter().zip(versions) {
+                self.board.observe(epoch, key, version);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -168,13 +269,14 @@ fn version_key(entry: &str) -> String {
 impl ContentCache for RedisContentCache {
     async fn article(&self, slug: &Slug) -> Result<Lookup<Article>, PortError> {
         let entry = self.article_key(slug);
-        let (version, json) = self
-            .lookup(Kind::Articles, version_key(&entry), &entry)
-            .await?;
-        let value = json
-            .map(|json| decode::<CachedArticle>(&json)?.into_article())
-            .transpose()?;
-        Ok(Lookup { version, value })
+        self.read(
+            Kind::Articles,
+            &self.near.articles,
+            version_key(&entry),
+            entry,
+            |json| decode::<CachedArticle>(json)?.into_article(),
+        )
+        .await
     }
 
     async fn store_article(&self, version: u64, article: &Article) -> Result<(), PortError> {
@@ -193,13 +295,14 @@ impl ContentCache for RedisContentCache {
 
     async fn profile(&self, username: &Username) -> Result<Lookup<Profile>, PortError> {
         let entry = self.profile_key(username);
-        let (version, json) = self
-            .lookup(Kind::Profiles, version_key(&entry), &entry)
-            .await?;
-        let value = json
-            .map(|json| decode::<CachedProfile>(&json)?.into_profile())
-            .transpose()?;
-        Ok(Lookup { version, value })
+        self.read(
+            Kind::Profiles,
+            &self.near.profiles,
+            version_key(&entry),
+            entry,
+            |json| decode::<CachedProfile>(json)?.into_profile(),
+        )
+        .await
     }
 
     async fn store_profile(&self, version: u64, profile: &Profile) -> Result<(), PortError> {
@@ -218,12 +321,17 @@ impl ContentCache for RedisContentCache {
 
     async fn tags(&self) -> Result<Lookup<Vec<TagName>>, PortError> {
         let entry = self.tags_key();
-        let (version, json) = self.lookup(Kind::Tags, version_key(&entry), &entry).await?;
-        let value = json
-            .map(|json| decode::<Vec<String>>(&json))
-            .transpose()?
-            .map(|names| names.into_iter().map(TagName::from_trusted).collect());
-        Ok(Lookup { version, value })
+        self.read(
+            Kind::Tags,
+            &self.near.tags,
+            version_key(&entry),
+            entry,
+            |json| {
+                let names = decode::<Vec<String>>(json)?;
+                Ok(names.into_iter().map(TagName::from_trusted).collect())
+            },
+        )
+        .await
     }
 
     async fn store_tags(&self, version: u64, tags: &[TagName]) -> Result<(), PortError> {
@@ -237,13 +345,11 @@ impl ContentCache for RedisContentCache {
 
     async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError> {
         let entry = self.list_key(key);
-        let (version, json) = self
-            .lookup(Kind::Lists, self.lists_version_key(), &entry)
-            .await?;
-        let value = json
-            .map(|json| decode::<CachedPage>(&json)?.into_page())
-            .transpose()?;
-        Ok(Lookup { version, value })
+        let version_key = self.lists_version_key();
+        self.read(Kind::Lists, &self.near.lists, version_key, entry, |json| {
+            decode::<CachedPage>(json)?.into_page()
+        })
+        .await
     }
 
     async fn store_list_page(

@@ -4,8 +4,11 @@
 mod breaker;
 mod cached_content;
 mod content_cache;
+mod invalidations;
+mod near_cache;
 mod rate_limiter;
 mod session_cache;
+mod version_board;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,6 +35,8 @@ pub struct RedisSettings {
 /// Created lazily: Folio starts (and serves from PostgreSQL) while Redis is down.
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
+    timeout: Duration,
     connection: ConnectionManager,
     key_prefix: String,
     breaker: Arc<CircuitBreaker>,
@@ -56,9 +61,11 @@ impl RedisStore {
             .set_connection_timeout(Some(settings.timeout))
             .set_response_timeout(Some(settings.timeout))
             .set_number_of_retries(1);
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .map_err(|e| InvalidRedisUrl(e.to_string()))?;
         Ok(Self {
+            client,
+            timeout: settings.timeout,
             connection,
             key_prefix: settings.key_prefix.clone(),
             breaker: Arc::new(CircuitBreaker::new(COOLDOWN)),
@@ -72,6 +79,23 @@ impl RedisStore {
         } else {
             Err(PortError::unavailable(CircuitOpen))
         }
+    }
+
+    /// A dedicated connection subscribed to `channel` (subscriptions cannot share the
+    /// multiplexed one).
+    pub(crate) async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, RedisError> {
+        let subscribing = async {
+            let mut pubsub = self.client.get_async_pubsub().await?;
+            pubsub.subscribe(channel).await?;
+            Ok(pubsub)
+        };
+        tokio::time::timeout(self.timeout, subscribing)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RedisError::from(std::io::Error::from(
+                    std::io::ErrorKind::TimedOut,
+                )))
+            })
     }
 
     /// Maps the result of a command started at `started` to a port result, records

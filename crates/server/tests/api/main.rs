@@ -14,6 +14,7 @@ mod errors;
 mod http_caching;
 mod layering;
 mod listing;
+mod local_cache;
 mod metrics;
 mod operations;
 mod profiles;
