@@ -1,4 +1,4 @@
-use folio_domain::{Article, Profile, Slug, TagName, Username};
+use folio_domain::{Article, Profile, Slug, TagName, UserId, Username};
 
 use super::{ArticlePage, PortError};
 
@@ -11,12 +11,15 @@ pub struct Lookup<T> {
     pub value: Option<T>,
 }
 
-/// The shareable part of a first page of the public article list.
+/// The shareable part of a first page of the public article list, or of one
+/// reader's feed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListKey {
     pub tag: Option<String>,
     /// Lower-cased: author filters ignore case.
     pub author: Option<String>,
+    /// The reader whose feed this is; `None` for the public list.
+    pub feed_of: Option<UserId>,
     pub limit: u32,
 }
 
@@ -37,7 +40,8 @@ pub trait ContentCache: Send + Sync + 'static {
     async fn store_tags(&self, version: u64, tags: &[TagName]) -> Result<(), PortError>;
     async fn invalidate_tags(&self) -> Result<(), PortError>;
 
-    /// Every list page shares one version: any change to articles bumps it.
+    /// Every public list page shares one version, and every feed page another: any
+    /// change to articles bumps both, a change of follows only the second.
     async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError>;
     async fn store_list_page(
         &self,
@@ -45,5 +49,8 @@ pub trait ContentCache: Send + Sync + 'static {
         version: u64,
         page: &ArticlePage,
     ) -> Result<(), PortError>;
+    /// After any change to articles: every list page and every feed page.
     async fn invalidate_lists(&self) -> Result<(), PortError>;
+    /// After a change of follows: every feed page.
+    async fn invalidate_feeds(&self) -> Result<(), PortError>;
 }

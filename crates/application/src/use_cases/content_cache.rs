@@ -101,14 +101,15 @@ impl<P: Ports> Folio<P> {
         Ok(self.flights.tags.run((), load).await?)
     }
 
-    /// A page of the public list; first pages without a `favorited` filter are
-    /// shared through the cache (they are the ones most readers ask for).
+    /// A page of the public list or of a feed; first pages without a `favorited`
+    /// filter go through the cache (they are the ones readers ask for again and
+    /// again).
     pub(crate) async fn read_page(&self, query: ArticleQuery) -> Result<ArticlePage, AppError> {
-        let shareable =
-            query.offset == 0 && query.followed_by.is_none() && query.filter.favorited_by.is_none();
+        let shareable = query.offset == 0 && query.filter.favorited_by.is_none();
         let key = ListKey {
             tag: query.filter.tag.clone(),
             author: query.filter.author.as_ref().map(|a| a.to_lowercase()),
+            feed_of: query.followed_by,
             limit: query.limit,
         };
         let cache = self.ports.content_cache();
@@ -151,6 +152,15 @@ impl<P: Ports> Folio<P> {
         if tags_changed {
             logged("invalidate tags", cache.invalidate_tags().await);
         }
+    }
+
+    /// After the caller followed or unfollowed someone: their feed.
+    pub(crate) async fn follows_changed(&self) {
+        if !self.content_caching() {
+            return;
+        }
+        let cache = self.ports.content_cache();
+        logged("invalidate feeds", cache.invalidate_feeds().await);
     }
 
     /// After a profile's public part changed: the profile under its old and new

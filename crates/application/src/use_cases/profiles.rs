@@ -38,6 +38,7 @@ impl<P: Ports> Folio<P> {
             .profiles()
             .follow(actor.user_id, profile.user_id)
             .await?;
+        self.follows_changed().await;
         Ok(ProfileView {
             profile,
             following: true,
@@ -50,6 +51,7 @@ impl<P: Ports> Folio<P> {
             .profiles()
             .unfollow(actor.user_id, profile.user_id)
             .await?;
+        self.follows_changed().await;
         Ok(ProfileView {
             profile,
             following: false,

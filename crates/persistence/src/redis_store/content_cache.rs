@@ -47,7 +47,7 @@ impl NearCopies {
             articles: NearCache::new(2_000),
             profiles: NearCache::new(5_000),
             tags: NearCache::new(1),
-            lists: NearCache::new(500),
+            lists: NearCache::new(1_000),
         }
     }
 }
@@ -86,6 +86,7 @@ enum Kind {
     Profiles,
     Tags,
     Lists,
+    Feeds,
 }
 
 impl Kind {
@@ -95,6 +96,7 @@ impl Kind {
             Kind::Profiles => "profiles",
             Kind::Tags => "tags",
             Kind::Lists => "lists",
+            Kind::Feeds => "feeds",
         }
     }
 }
@@ -136,15 +138,20 @@ impl RedisContentCache {
         self.store.key("content:tags")
     }
 
-    /// All list pages share the version of `content:lists`.
+    /// All public list pages share the version of `content:lists`.
     fn lists_version_key(&self) -> String {
         self.store.key("content:lists:version")
     }
 
+    /// All feed pages share the version of `content:feeds`.
+    fn feeds_version_key(&self) -> String {
+        self.store.key("content:feeds:version")
+    }
+
     fn list_key(&self, key: &ListKey) -> String {
         let subject = format!(
-            "tag={:?}|author={:?}|limit={}",
-            key.tag, key.author, key.limit
+            "tag={:?}|author={:?}|feed={:?}|limit={}",
+            key.tag, key.author, key.feed_of, key.limit
         );
         self.store.hashed_key("content:list", &subject)
     }
@@ -345,8 +352,11 @@ impl ContentCache for RedisContentCache {
 
     async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError> {
         let entry = self.list_key(key);
-        let version_key = self.lists_version_key();
-        self.read(Kind::Lists, &self.near.lists, version_key, entry, |json| {
+        let (kind, version_key) = match key.feed_of {
+            Some(_) => (Kind::Feeds, self.feeds_version_key()),
+            None => (Kind::Lists, self.lists_version_key()),
+        };
+        self.read(kind, &self.near.lists, version_key, entry, |json| {
             decode::<CachedPage>(json)?.into_page()
         })
         .await
@@ -364,7 +374,12 @@ impl ContentCache for RedisContentCache {
     }
 
     async fn invalidate_lists(&self) -> Result<(), PortError> {
-        self.bump(vec![self.lists_version_key()]).await
+        self.bump(vec![self.lists_version_key(), self.feeds_version_key()])
+            .await
+    }
+
+    async fn invalidate_feeds(&self) -> Result<(), PortError> {
+        self.bump(vec![self.feeds_version_key()]).await
     }
 }
 

@@ -236,6 +236,79 @@ async fn signed_in_readers_share_the_cached_page_and_add_only_their_own_facts() 
     assert_eq!(signed_in.query_count(), 1, "one batched viewer-facts query");
 }
 
+/// The feed's slugs as `reader` sees them, and the queries it took.
+async fn feed_of(app: &TestApp, reader: &str) -> (Vec<String>, u32) {
+    let feed = app.get("/articles/feed", Some(reader)).await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.text);
+    let slugs = feed.body["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .map(|article| article["slug"].as_str().expect("slug").to_owned())
+        .collect();
+    (slugs, feed.query_count())
+}
+
+#[tokio::test]
+async fn a_repeated_feed_read_adds_only_the_readers_own_facts() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let reader = app.register("reader").await;
+    app.post("/profiles/jake/follow", Some(&reader), json!({}))
+        .await;
+    let slug = app.publish(&jake, "Followed", &[]).await;
+    app.get("/user", Some(&reader)).await;
+
+    let (first, _) = feed_of(&app, &reader).await;
+    let (second, queries) = feed_of(&app, &reader).await;
+
+    assert_eq!(first, std::slice::from_ref(&slug));
+    assert_eq!(second, [slug]);
+    assert_eq!(queries, 1, "one batched viewer-facts query");
+}
+
+#[tokio::test]
+async fn a_feed_shows_at_once_follows_unfollows_and_new_articles() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let reader = app.register("reader").await;
+    let other_reader = app.register("other").await;
+    let first = app.publish(&jake, "First", &[]).await;
+    feed_of(&app, &reader).await;
+    assert_eq!(feed_of(&app, &reader).await.0, Vec::<String>::new());
+
+    app.post("/profiles/jake/follow", Some(&reader), json!({}))
+        .await;
+    assert_eq!(feed_of(&app, &reader).await.0, std::slice::from_ref(&first));
+    assert_eq!(
+        feed_of(&app, &other_reader).await.0,
+        Vec::<String>::new(),
+        "feeds are per reader"
+    );
+
+    let second = app.publish(&jake, "Second", &[]).await;
+    assert_eq!(
+        feed_of(&app, &reader).await.0,
+        [second.clone(), first.clone()]
+    );
+
+    app.post(
+        &format!("/articles/{first}/favorite"),
+        Some(&other_reader),
+        json!({}),
+    )
+    .await;
+    let feed = app.get("/articles/feed", Some(&reader)).await;
+    assert_eq!(feed.body["articles"][1]["favoritesCount"], 1);
+
+    app.delete(&format!("/articles/{second}"), Some(&jake))
+        .await;
+    assert_eq!(feed_of(&app, &reader).await.0, [first]);
+
+    app.delete("/profiles/jake/follow", Some(&reader)).await;
+    assert_eq!(feed_of(&app, &reader).await.0, Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn with_redis_unreachable_reads_and_writes_still_work() {
     let app = spawn_app_with(&[("REDIS_URL", "redis://127.0.0.1:1")]).await;

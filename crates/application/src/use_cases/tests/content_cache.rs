@@ -133,6 +133,7 @@ async fn a_first_page_is_keyed_by_tag_author_in_lower_case_and_limit() {
             *key == ListKey {
                 tag: Some("rust".to_owned()),
                 author: Some("jake".to_owned()),
+                feed_of: None,
                 limit: 20,
             }
         })
@@ -241,4 +242,97 @@ async fn a_failed_invalidation_does_not_fail_the_write() {
     let folio = cached(ports);
 
     assert!(folio.delete_article(actor, "gone-soon").await.is_ok());
+}
+
+#[tokio::test]
+async fn a_first_feed_page_is_cached_per_reader() {
+    let jake = profile("jake");
+    let reader = Actor::new(profile("reader").user_id, Role::Member);
+    let cached_page = ArticlePage {
+        articles: vec![article_by(&jake, "Followed")],
+        total: 4,
+    };
+    let mut ports = MockPorts::new();
+    ports
+        .content_cache
+        .expect_list_page()
+        .withf(move |key| {
+            *key == ListKey {
+                tag: None,
+                author: None,
+                feed_of: Some(reader.user_id),
+                limit: 20,
+            }
+        })
+        .times(1)
+        .returning(move |_| {
+            Ok(Lookup {
+                version: 2,
+                value: Some(cached_page.clone()),
+            })
+        });
+    ports.articles.expect_list().never();
+    ports.no_viewer_facts(1);
+    let folio = cached(ports);
+
+    let feed = folio.feed(reader, PageRequest::default()).await.unwrap();
+
+    assert_eq!(feed.total, 4);
+    assert_eq!(feed.articles[0].article.title.as_str(), "Followed");
+}
+
+#[tokio::test]
+async fn later_feed_pages_are_not_cached() {
+    let jake = profile("jake");
+    let mut ports = MockPorts::new();
+    ports.content_cache.expect_list_page().never();
+    ports.articles.expect_list().times(1).returning(|_| {
+        Ok(ArticlePage {
+            articles: vec![],
+            total: 0,
+        })
+    });
+    let folio = cached(ports);
+
+    let later = PageRequest {
+        limit: None,
+        offset: Some(20),
+    };
+    let reader = Actor::new(jake.user_id, Role::Member);
+    folio.feed(reader, later).await.unwrap();
+}
+
+#[tokio::test]
+async fn following_and_unfollowing_invalidate_the_feeds_but_not_the_lists() {
+    let fan = profile("fan");
+    let celeb = profile("celeb");
+    let found = celeb.clone();
+    let mut ports = MockPorts::new();
+    ports.content_cache.expect_profile().returning(move |_| {
+        Ok(Lookup {
+            version: 1,
+            value: Some(found.clone()),
+        })
+    });
+    ports
+        .profiles
+        .expect_follow()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    ports
+        .profiles
+        .expect_unfollow()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    ports
+        .content_cache
+        .expect_invalidate_feeds()
+        .times(2)
+        .returning(|| Ok(()));
+    ports.content_cache.expect_invalidate_lists().never();
+    let folio = cached(ports);
+    let actor = Actor::new(fan.user_id, Role::Member);
+
+    folio.follow(actor, "celeb").await.unwrap();
+    folio.unfollow(actor, "celeb").await.unwrap();
 }
