@@ -122,13 +122,15 @@ impl Default for ContentCachePolicy {
     }
 }
 
-/// One load at a time per key for each cached kind of content.
+/// One load at a time per key and cache version for each cached kind of content.
+/// The version is part of the key: a reader that saw a newer version must not
+/// wait for (and receive) a load that started before the change behind it.
 #[derive(Default)]
 pub(crate) struct Flights {
-    pub articles: SingleFlight<Slug, Option<Article>>,
-    pub profiles: SingleFlight<String, Option<Profile>>,
-    pub tags: SingleFlight<(), Vec<TagName>>,
-    pub lists: SingleFlight<ListKey, ArticlePage>,
+    pub articles: SingleFlight<(Slug, u64), Option<Article>>,
+    pub profiles: SingleFlight<(String, u64), Option<Profile>>,
+    pub tags: SingleFlight<u64, Vec<TagName>>,
+    pub lists: SingleFlight<(ListKey, u64), ArticlePage>,
 }
 
 /// The application: every use case is a method on this type (see `use_cases`).

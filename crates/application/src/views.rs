@@ -21,6 +21,10 @@ pub struct ArticleView {
 pub struct ArticleListView {
     pub articles: Vec<ArticleView>,
     pub total: u64,
+    /// For an anonymous page read through the content cache: the cache version it
+    /// was read at. Answers to the same request at the same revision are
+    /// interchangeable, so an adapter may reuse what it rendered for one of them.
+    pub revision: Option<u64>,
 }
 
 /// A comment as seen by one viewer.

@@ -19,6 +19,7 @@ mod http_caching;
 mod limits;
 mod openapi;
 mod problem;
+mod rendered;
 mod routes;
 mod time;
 

@@ -1,3 +1,4 @@
+use crate::rendered::RenderedPages;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -80,6 +81,7 @@ pub fn serve<P: Ports>(
 pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
     cfg.app_data(session_gate_data(folio.clone()))
         .app_data(web::Data::from(folio))
+        .app_data(web::Data::new(RenderedPages::default()))
         .app_data(json_config())
         .app_data(query_config())
         .app_data(path_config())

@@ -256,11 +256,13 @@ impl<P: Ports> Folio<P> {
         viewer: Option<Actor>,
         query: ArticleQuery,
     ) -> Result<ArticleListView, AppError> {
-        let page = self.read_page(query).await?;
+        let (page, version) = self.read_page(query).await?;
+        let revision = if viewer.is_none() { version } else { None };
         let articles = self.with_viewer_facts(viewer, page.articles).await?;
         Ok(ArticleListView {
             articles,
             total: page.total,
+            revision,
         })
     }
 

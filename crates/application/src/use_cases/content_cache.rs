@@ -47,7 +47,11 @@ impl<P: Ports> Folio<P> {
             }
             Ok::<_, PortError>(article)
         };
-        Ok(self.flights.articles.run(slug.clone(), load).await?)
+        Ok(self
+            .flights
+            .articles
+            .run((slug.clone(), lookup.version), load)
+            .await?)
     }
 
     pub(crate) async fn read_profile(
@@ -77,7 +81,11 @@ impl<P: Ports> Folio<P> {
             Ok::<_, PortError>(profile)
         };
         let key = username.as_str().to_lowercase();
-        Ok(self.flights.profiles.run(key, load).await?)
+        Ok(self
+            .flights
+            .profiles
+            .run((key, lookup.version), load)
+            .await?)
     }
 
     pub(crate) async fn read_tags(&self, limit: u32) -> Result<Vec<TagName>, AppError> {
@@ -98,13 +106,16 @@ impl<P: Ports> Folio<P> {
             logged("store tags", cache.store_tags(lookup.version, &tags).await);
             Ok::<_, PortError>(tags)
         };
-        Ok(self.flights.tags.run((), load).await?)
+        Ok(self.flights.tags.run(lookup.version, load).await?)
     }
 
-    /// A page of the public list or of a feed; first pages without a `favorited`
-    /// filter go through the cache (they are the ones readers ask for again and
-    /// again).
-    pub(crate) async fn read_page(&self, query: ArticleQuery) -> Result<ArticlePage, AppError> {
+    /// A page of the public list or of a feed, and the cache version it was read
+    /// at when it went through the cache. First pages without a `favorited`
+    /// filter do (they are the ones readers ask for again and again).
+    pub(crate) async fn read_page(
+        &self,
+        query: ArticleQuery,
+    ) -> Result<(ArticlePage, Option<u64>), AppError> {
         let shareable = query.offset == 0 && query.filter.favorited_by.is_none();
         let key = ListKey {
             tag: query.filter.tag.clone(),
@@ -119,10 +130,10 @@ impl<P: Ports> Folio<P> {
             None
         };
         let Some(lookup) = lookup else {
-            return Ok(self.ports.articles().list(query).await?);
+            return Ok((self.ports.articles().list(query).await?, None));
         };
         if let Some(page) = lookup.value {
-            return Ok(page);
+            return Ok((page, Some(lookup.version)));
         }
         let load = || async {
             let page = self.ports.articles().list(query.clone()).await?;
@@ -132,7 +143,12 @@ impl<P: Ports> Folio<P> {
             );
             Ok::<_, PortError>(page)
         };
-        Ok(self.flights.lists.run(key.clone(), load).await?)
+        let page = self
+            .flights
+            .lists
+            .run((key.clone(), lookup.version), load)
+            .await?;
+        Ok((page, Some(lookup.version)))
     }
 
     /// After an article was published, edited or deleted: its cached copies (under

@@ -1,4 +1,6 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::ContentType;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
 use folio_application::use_cases::articles::ArticleDraft;
 use folio_application::views::ArticleListView;
 use folio_application::{Folio, Ports};
@@ -12,6 +14,7 @@ use crate::dto::articles::{
 use crate::dto::fields::FieldSet;
 use crate::extract::validate_with;
 use crate::problem::{ApiError, Problem};
+use crate::rendered::RenderedPages;
 
 /// Articles, newest first, filtered by tag, author and/or favoriting user.
 #[utoipa::path(
@@ -27,6 +30,8 @@ use crate::problem::{ApiError, Problem};
 )]
 pub async fn list_articles<P: Ports>(
     app: web::Data<Folio<P>>,
+    rendered: web::Data<RenderedPages>,
+    request: HttpRequest,
     viewer: Viewer,
     query: web::Query<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
@@ -34,7 +39,16 @@ pub async fn list_articles<P: Ports>(
     let fields = selected(query.fields.as_deref())?;
     let (filter, page) = query.into_parts();
     let list = app.list_articles(viewer.0, filter, page).await?;
-    Ok(articles_response(list, fields.as_ref()))
+    let Some(revision) = list.revision else {
+        return articles_response(list, fields.as_ref());
+    };
+    let uri = request.uri().to_string();
+    if let Some(json) = rendered.get(&uri, revision) {
+        return Ok(json_response(json));
+    }
+    let json = render_articles(list, fields.as_ref())?;
+    rendered.put(uri, revision, json.clone());
+    Ok(json_response(json))
 }
 
 /// Articles by the authors the caller follows, newest first.
@@ -57,7 +71,7 @@ pub async fn feed<P: Ports>(
     let query = query.into_inner();
     let fields = selected(query.fields.as_deref())?;
     let list = app.feed(caller.actor(), query.into()).await?;
-    Ok(articles_response(list, fields.as_ref()))
+    articles_response(list, fields.as_ref())
 }
 
 /// One article, with its body.
@@ -93,16 +107,34 @@ fn selected(fields: Option<&str>) -> Result<Option<FieldSet>, ApiError> {
     fields.map(FieldSet::parse).transpose()
 }
 
-fn articles_response(list: ArticleListView, fields: Option<&FieldSet>) -> HttpResponse {
+fn articles_response(
+    list: ArticleListView,
+    fields: Option<&FieldSet>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(json_response(render_articles(list, fields)?))
+}
+
+fn render_articles(list: ArticleListView, fields: Option<&FieldSet>) -> Result<Bytes, ApiError> {
     let response = ArticlesResponse::from(list);
-    match fields {
-        None => HttpResponse::Ok().json(response),
+    let json = match fields {
+        None => serde_json::to_vec(&response),
         Some(fields) => {
             let articles: Vec<_> = response.articles.iter().map(|a| fields.select(a)).collect();
-            HttpResponse::Ok()
-                .json(json!({"articles": articles, "articlesCount": response.articles_count}))
+            serde_json::to_vec(
+                &json!({"articles": articles, "articlesCount": response.articles_count}),
+            )
         }
-    }
+    };
+    json.map(Bytes::from).map_err(|error| {
+        tracing::error!(%error, "cannot serialize an article list");
+        ApiError::internal()
+    })
+}
+
+fn json_response(json: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(json)
 }
 
 /// Publish an article.

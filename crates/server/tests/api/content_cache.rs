@@ -236,6 +236,50 @@ async fn signed_in_readers_share_the_cached_page_and_add_only_their_own_facts() 
     assert_eq!(signed_in.query_count(), 1, "one batched viewer-facts query");
 }
 
+#[tokio::test]
+async fn a_reused_rendering_matches_the_request_it_answers() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let slug = app.publish(&token, "Rendered", &["r"]).await;
+    app.post(
+        &format!("/articles/{slug}/favorite"),
+        Some(&token),
+        json!({}),
+    )
+    .await;
+    for _ in 0..3 {
+        app.get("/articles", None).await;
+    }
+
+    let trimmed = app.get("/articles?fields=slug", None).await;
+    assert_eq!(
+        trimmed.body,
+        json!({"articles": [{"slug": slug}], "articlesCount": 1})
+    );
+    let other_limit = app.get("/articles?limit=1", None).await;
+    assert_eq!(other_limit.body["articles"][0]["slug"], slug.as_str());
+    let as_author = app.get("/articles", Some(&token)).await;
+    assert_eq!(as_author.body["articles"][0]["favorited"], true);
+    let anonymous = app.get("/articles", None).await;
+    assert_eq!(anonymous.body["articles"][0]["favorited"], false);
+    assert_eq!(anonymous.body["articles"][0]["favoritesCount"], 1);
+    assert_eq!(
+        anonymous.header("content-type"),
+        Some("application/json"),
+        "{:?}",
+        anonymous.headers
+    );
+    let etag = anonymous.header("etag").expect("etag").to_owned();
+    let again = app
+        .client
+        .get(app.url("/api/v1/articles"))
+        .header("If-None-Match", etag.as_str())
+        .send()
+        .await
+        .expect("revalidate");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
+
 /// The feed's slugs as `reader` sees them, and the queries it took.
 async fn feed_of(app: &TestApp, reader: &str) -> (Vec<String>, u32) {
     let feed = app.get("/articles/feed", Some(reader)).await;

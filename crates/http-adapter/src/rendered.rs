@@ -1,0 +1,68 @@
+//! Rendered JSON of anonymous list pages, reused while the page's revision holds.
+//! A hot public page is served without building or serializing it again; the
+//! revision comes from the content cache, so any change to articles ends reuse.
+
+use actix_web::web::Bytes;
+
+/// How many distinct anonymous list URLs are kept rendered (per worker).
+const CAPACITY: usize = 256;
+
+pub struct RenderedPages {
+    pages: quick_cache::sync::Cache<String, Rendered>,
+}
+
+#[derive(Clone)]
+struct Rendered {
+    revision: u64,
+    json: Bytes,
+}
+
+impl Default for RenderedPages {
+    fn default() -> Self {
+        Self {
+            pages: quick_cache::sync::Cache::new(CAPACITY),
+        }
+    }
+}
+
+impl RenderedPages {
+    /// What was rendered for `uri` at exactly `revision`.
+    pub fn get(&self, uri: &str, revision: u64) -> Option<Bytes> {
+        self.pages
+            .get(uri)
+            .filter(|rendered| rendered.revision == revision)
+            .map(|rendered| rendered.json)
+    }
+
+    pub fn put(&self, uri: String, revision: u64, json: Bytes) {
+        self.pages.insert(uri, Rendered { revision, json });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rendering_is_reused_only_for_its_uri_and_revision() {
+        let pages = RenderedPages::default();
+        pages.put("/api/v1/articles".into(), 4, Bytes::from_static(b"{}"));
+
+        assert_eq!(
+            pages.get("/api/v1/articles", 4),
+            Some(Bytes::from_static(b"{}"))
+        );
+        assert_eq!(pages.get("/api/v1/articles", 5), None);
+        assert_eq!(pages.get("/api/v1/articles?limit=5", 4), None);
+    }
+
+    #[test]
+    fn a_newer_rendering_replaces_the_old_one() {
+        let pages = RenderedPages::default();
+        pages.put("/a".into(), 1, Bytes::from_static(b"old"));
+        pages.put("/a".into(), 2, Bytes::from_static(b"new"));
+
+        assert_eq!(pages.get("/a", 1), None);
+        assert_eq!(pages.get("/a", 2), Some(Bytes::from_static(b"new")));
+    }
+}
