@@ -28,10 +28,14 @@ impl Default for RenderedPages {
 impl RenderedPages {
     /// What was rendered for `uri` at exactly `revision`.
     pub fn get(&self, uri: &str, revision: u64) -> Option<Bytes> {
-        self.pages
+        let json = self
+            .pages
             .get(uri)
             .filter(|rendered| rendered.revision == revision)
-            .map(|rendered| rendered.json)
+            .map(|rendered| rendered.json);
+        let outcome = if json.is_some() { "hit" } else { "miss" };
+        metrics::counter!("rendered_pages_total", "outcome" => outcome).increment(1);
+        json
     }
 
     pub fn put(&self, uri: String, revision: u64, json: Bytes) {

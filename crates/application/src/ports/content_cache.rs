@@ -49,6 +49,9 @@ pub trait ContentCache: Send + Sync + 'static {
         version: u64,
         page: &ArticlePage,
     ) -> Result<(), PortError>;
+    /// The current version of the pages `key` belongs to (a page read now would be
+    /// read at it).
+    async fn list_version(&self, key: &ListKey) -> Result<u64, PortError>;
     /// After any change to articles: every list page and every feed page.
     async fn invalidate_lists(&self) -> Result<(), PortError>;
     /// After a change of follows: every feed page.

@@ -80,6 +80,26 @@ impl<P: Ports> Folio<P> {
         self.load_page(viewer, query).await
     }
 
+    /// The revision an anonymous request for this page would be answered at now,
+    /// when such pages go through the content cache: lets an adapter reuse what it
+    /// rendered for that revision without reading the page. `None` when the page
+    /// is not cached, the request is invalid or the cache cannot tell; the caller
+    /// then asks for the page itself.
+    pub async fn public_list_revision(
+        &self,
+        filter: ArticleFilter,
+        page: PageRequest,
+    ) -> Option<u64> {
+        let (limit, offset) = validate_page(page).ok()?;
+        let query = ArticleQuery {
+            filter,
+            followed_by: None,
+            limit,
+            offset,
+        };
+        self.list_revision(&query).await
+    }
+
     /// Articles by the authors the caller follows.
     pub async fn feed(&self, actor: Actor, page: PageRequest) -> Result<ArticleListView, AppError> {
         let (limit, offset) = validate_page(page)?;

@@ -18,6 +18,18 @@ fn logged<T>(what: &str, result: Result<T, PortError>) -> Option<T> {
         .ok()
 }
 
+/// The key a page is shared under: first pages without a `favorited` filter (they
+/// are the ones readers ask for again and again); `None` for every other page.
+fn shared_list_key(query: &ArticleQuery) -> Option<ListKey> {
+    let shareable = query.offset == 0 && query.filter.favorited_by.is_none();
+    shareable.then(|| ListKey {
+        tag: query.filter.tag.clone(),
+        author: query.filter.author.as_ref().map(|a| a.to_lowercase()),
+        feed_of: query.followed_by,
+        limit: query.limit,
+    })
+}
+
 impl<P: Ports> Folio<P> {
     fn content_caching(&self) -> bool {
         self.content_cache.enabled
@@ -110,26 +122,18 @@ impl<P: Ports> Folio<P> {
     }
 
     /// A page of the public list or of a feed, and the cache version it was read
-    /// at when it went through the cache. First pages without a `favorited`
-    /// filter do (they are the ones readers ask for again and again).
+    /// at when it went through the cache (see [`shared_list_key`]).
     pub(crate) async fn read_page(
         &self,
         query: ArticleQuery,
     ) -> Result<(ArticlePage, Option<u64>), AppError> {
-        let shareable = query.offset == 0 && query.filter.favorited_by.is_none();
-        let key = ListKey {
-            tag: query.filter.tag.clone(),
-            author: query.filter.author.as_ref().map(|a| a.to_lowercase()),
-            feed_of: query.followed_by,
-            limit: query.limit,
-        };
+        let key = shared_list_key(&query);
         let cache = self.ports.content_cache();
-        let lookup = if self.content_caching() && shareable {
-            logged("list", cache.list_page(&key).await)
-        } else {
-            None
+        let lookup = match &key {
+            Some(key) if self.content_caching() => logged("list", cache.list_page(key).await),
+            _ => None,
         };
-        let Some(lookup) = lookup else {
+        let (Some(key), Some(lookup)) = (key, lookup) else {
             return Ok((self.ports.articles().list(query).await?, None));
         };
         if let Some(page) = lookup.value {
@@ -149,6 +153,19 @@ impl<P: Ports> Folio<P> {
             .run((key.clone(), lookup.version), load)
             .await?;
         Ok((page, Some(lookup.version)))
+    }
+
+    /// The version a read of this page would be served at now, when such pages go
+    /// through the cache.
+    pub(crate) async fn list_revision(&self, query: &ArticleQuery) -> Option<u64> {
+        if !self.content_caching() {
+            return None;
+        }
+        let key = shared_list_key(query)?;
+        logged(
+            "list version",
+            self.ports.content_cache().list_version(&key).await,
+        )
     }
 
     /// After an article was published, edited or deleted: its cached copies (under

@@ -38,14 +38,17 @@ pub async fn list_articles<P: Ports>(
     let query = query.into_inner();
     let fields = selected(query.fields.as_deref())?;
     let (filter, page) = query.into_parts();
+    let uri = request.uri().to_string();
+    if viewer.0.is_none()
+        && let Some(revision) = app.public_list_revision(filter.clone(), page).await
+        && let Some(json) = rendered.get(&uri, revision)
+    {
+        return Ok(json_response(json));
+    }
     let list = app.list_articles(viewer.0, filter, page).await?;
     let Some(revision) = list.revision else {
         return articles_response(list, fields.as_ref());
     };
-    let uri = request.uri().to_string();
-    if let Some(json) = rendered.get(&uri, revision) {
-        return Ok(json_response(json));
-    }
     let json = render_articles(list, fields.as_ref())?;
     rendered.put(uri, revision, json.clone());
     Ok(json_response(json))

@@ -148,6 +148,14 @@ impl RedisContentCache {
         self.store.key("content:feeds:version")
     }
 
+    /// Feeds and public lists are versioned apart: follows change only feeds.
+    fn list_kind(&self, key: &ListKey) -> (Kind, String) {
+        match key.feed_of {
+            Some(_) => (Kind::Feeds, self.feeds_version_key()),
+            None => (Kind::Lists, self.lists_version_key()),
+        }
+    }
+
     fn list_key(&self, key: &ListKey) -> String {
         let subject = format!(
             "tag={:?}|author={:?}|feed={:?}|limit={}",
@@ -352,10 +360,7 @@ impl ContentCache for RedisContentCache {
 
     async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError> {
         let entry = self.list_key(key);
-        let (kind, version_key) = match key.feed_of {
-            Some(_) => (Kind::Feeds, self.feeds_version_key()),
-            None => (Kind::Lists, self.lists_version_key()),
-        };
+        let (kind, version_key) = self.list_kind(key);
         self.read(kind, &self.near.lists, version_key, entry, |json| {
             decode::<CachedPage>(json)?.into_page()
         })
@@ -371,6 +376,25 @@ impl ContentCache for RedisContentCache {
         let entry = self.list_key(key);
         self.store_entry(&entry, version, &CachedPage::from_page(page))
             .await
+    }
+
+    async fn list_version(&self, key: &ListKey) -> Result<u64, PortError> {
+        let (_, version_key) = self.list_kind(key);
+        if let Some(version) = self.board.latest(&version_key) {
+            return Ok(version);
+        }
+        let epoch = self.board.listening_epoch();
+        let mut connection = self.store.connection()?;
+        let started = Instant::now();
+        let result = redis::cmd("GET")
+            .arg(&version_key)
+            .query_async::<Option<u64>>(&mut connection)
+            .await;
+        let version = self.store.outcome(started, result)?.unwrap_or(0);
+        if let Some(epoch) = epoch {
+            self.board.observe(epoch, &version_key, version);
+        }
+        Ok(version)
     }
 
     async fn invalidate_lists(&self) -> Result<(), PortError> {

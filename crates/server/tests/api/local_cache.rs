@@ -22,6 +22,15 @@ async fn second_instance(app: &TestApp) -> TestApp {
 }
 
 async fn local_hits(app: &TestApp, cache: &str) -> f64 {
+    sample(
+        app,
+        &format!(r#"cache_local_hits_total{{cache="{cache}"}}"#),
+    )
+    .await
+}
+
+/// The value of a metric series on `app`, 0 when it was never recorded.
+async fn sample(app: &TestApp, series: &str) -> f64 {
     let metrics = app
         .client
         .get(app.url("/metrics"))
@@ -31,10 +40,9 @@ async fn local_hits(app: &TestApp, cache: &str) -> f64 {
         .text()
         .await
         .expect("text");
-    let series = format!(r#"cache_local_hits_total{{cache="{cache}"}}"#);
     metrics
         .lines()
-        .find(|line| line.starts_with(&series))
+        .find(|line| line.starts_with(series))
         .and_then(|line| line.rsplit(' ').next())
         .and_then(|value| value.parse().ok())
         .unwrap_or(0.0)
@@ -43,6 +51,12 @@ async fn local_hits(app: &TestApp, cache: &str) -> f64 {
 /// Reads `path` until a read is served from the local copy (the subscription that
 /// makes copies usable starts with the instance, a moment after it binds).
 async fn warm_local_copy(app: &TestApp, path: &str, cache: &str) {
+    warm_local_copy_as(app, path, cache, None).await;
+}
+
+/// Anonymous list pages are answered from their rendering once it exists; a
+/// signed-in reader still reads the page itself.
+async fn warm_local_copy_as(app: &TestApp, path: &str, cache: &str, token: Option<&str>) {
     let started = Instant::now();
     let before = local_hits(app, cache).await;
     while local_hits(app, cache).await == before {
@@ -50,7 +64,7 @@ async fn warm_local_copy(app: &TestApp, path: &str, cache: &str) {
             started.elapsed() < Duration::from_secs(5),
             "{path} never served locally"
         );
-        app.get(path, None).await;
+        app.get(path, token).await;
     }
 }
 
@@ -83,7 +97,7 @@ async fn repeated_reads_are_served_from_process_memory() {
     let slug = app.publish(&token, "Local", &["near"]).await;
 
     warm_local_copy(&app, &format!("/articles/{slug}"), "articles").await;
-    warm_local_copy(&app, "/articles", "lists").await;
+    warm_local_copy_as(&app, "/articles", "lists", Some(&token)).await;
     warm_local_copy(&app, "/tags", "tags").await;
     warm_local_copy(&app, "/profiles/jake", "profiles").await;
 
@@ -93,13 +107,29 @@ async fn repeated_reads_are_served_from_process_memory() {
 }
 
 #[tokio::test]
+async fn anonymous_list_pages_are_answered_from_their_rendering() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    app.publish(&token, "Rendered once", &[]).await;
+    let first = app.get("/articles", None).await;
+    let hits = r#"rendered_pages_total{outcome="hit"}"#;
+    let before = sample(&app, hits).await;
+
+    let second = app.get("/articles", None).await;
+
+    assert_eq!(second.body, first.body);
+    assert_eq!(second.query_count(), 0);
+    assert_eq!(sample(&app, hits).await, before + 1.0);
+}
+
+#[tokio::test]
 async fn the_writing_instance_never_serves_its_old_copy() {
     let app = spawn_app().await;
     let token = app.register("jake").await;
     let slug = app.publish(&token, "Mine", &[]).await;
     let path = format!("/articles/{slug}");
     warm_local_copy(&app, &path, "articles").await;
-    warm_local_copy(&app, "/articles", "lists").await;
+    warm_local_copy_as(&app, "/articles", "lists", Some(&token)).await;
 
     app.put(&path, Some(&token), json!({"article": {"body": "edited"}}))
         .await;
@@ -120,7 +150,8 @@ async fn an_edit_on_one_instance_reaches_the_copies_of_another() {
     let slug = writer.publish(&token, "Shared", &["old"]).await;
     let path = format!("/articles/{slug}");
     warm_local_copy(&reader, &path, "articles").await;
-    warm_local_copy(&reader, "/articles", "lists").await;
+    warm_local_copy_as(&reader, "/articles", "lists", Some(&token)).await;
+    reader.get("/articles", None).await;
     warm_local_copy(&reader, "/tags", "tags").await;
 
     writer

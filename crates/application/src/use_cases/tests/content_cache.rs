@@ -336,3 +336,68 @@ async fn following_and_unfollowing_invalidate_the_feeds_but_not_the_lists() {
     folio.follow(actor, "celeb").await.unwrap();
     folio.unfollow(actor, "celeb").await.unwrap();
 }
+
+#[tokio::test]
+async fn the_revision_of_a_public_first_page_comes_from_the_cache_alone() {
+    let mut ports = MockPorts::new();
+    ports
+        .content_cache
+        .expect_list_version()
+        .withf(|key| key.tag.as_deref() == Some("rust") && key.feed_of.is_none())
+        .times(1)
+        .returning(|_| Ok(12));
+    ports.content_cache.expect_list_page().never();
+    ports.articles.expect_list().never();
+    let folio = cached(ports);
+
+    let filter = crate::ports::ArticleFilter {
+        tag: Some("rust".to_owned()),
+        ..Default::default()
+    };
+    let later = PageRequest {
+        limit: None,
+        offset: Some(20),
+    };
+    let invalid = PageRequest {
+        limit: Some(0),
+        offset: None,
+    };
+    let favorited = crate::ports::ArticleFilter {
+        favorited_by: Some("jake".to_owned()),
+        ..Default::default()
+    };
+
+    assert_eq!(
+        folio
+            .public_list_revision(filter.clone(), PageRequest::default())
+            .await,
+        Some(12)
+    );
+    assert_eq!(
+        folio.public_list_revision(filter.clone(), later).await,
+        None
+    );
+    assert_eq!(folio.public_list_revision(filter, invalid).await, None);
+    assert_eq!(
+        folio
+            .public_list_revision(favorited, PageRequest::default())
+            .await,
+        None
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_revision_is_no_revision() {
+    let mut ports = MockPorts::new();
+    ports
+        .content_cache
+        .expect_list_version()
+        .returning(|_| Err(unavailable()));
+    let folio = cached(ports);
+
+    let revision = folio
+        .public_list_revision(Default::default(), PageRequest::default())
+        .await;
+
+    assert_eq!(revision, None);
+}
