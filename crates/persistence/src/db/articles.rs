@@ -1,9 +1,9 @@
 use std::collections::HashMap;
 
 use diesel::pg::Pg;
-use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+use diesel::sql_types::Bool;
 use diesel::{
-    AsChangeset, ExpressionMethods, Insertable, OptionalExtension, QueryDsl, QueryableByName,
+    AsChangeset, CombineDsl, ExpressionMethods, Insertable, IntoSql, OptionalExtension, QueryDsl,
     SelectableHelper,
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -205,14 +205,6 @@ async fn link_tags(
     Ok(())
 }
 
-#[derive(QueryableByName)]
-struct ViewerFact {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-}
-
 impl ArticleRepository for PgArticleRepository {
     async fn list(&self, query: ArticleQuery) -> Result<ArticlePage, PortError> {
         let mut conn = self.db.connection().await?;
@@ -378,25 +370,27 @@ impl ArticleRepository for PgArticleRepository {
         let article_ids: Vec<Uuid> = articles.iter().map(ArticleId::as_uuid).collect();
         let author_ids: Vec<Uuid> = authors.iter().map(UserId::as_uuid).collect();
         let mut conn = self.db.connection().await?;
-        let facts: Vec<ViewerFact> = diesel::sql_query(
-            "SELECT 'favorited' AS kind, article_id AS id FROM favorites \
-             WHERE user_id = $1 AND article_id = ANY($2) \
-             UNION ALL \
-             SELECT 'following', followee_id FROM follows \
-             WHERE follower_id = $1 AND followee_id = ANY($3)",
-        )
-        .bind::<SqlUuid, _>(viewer.as_uuid())
-        .bind::<Array<SqlUuid>, _>(article_ids)
-        .bind::<Array<SqlUuid>, _>(author_ids)
-        .load(&mut conn)
-        .await
-        .map_err(query_error)?;
+        // Built with the DSL, not raw SQL: diesel prepares and caches it once per
+        // connection, where raw SQL would be parsed and planned on every call.
+        let favorited = favorites::table
+            .filter(favorites::user_id.eq(viewer.as_uuid()))
+            .filter(favorites::article_id.eq_any(article_ids))
+            .select((true.into_sql::<Bool>(), favorites::article_id));
+        let following = follows::table
+            .filter(follows::follower_id.eq(viewer.as_uuid()))
+            .filter(follows::followee_id.eq_any(author_ids))
+            .select((false.into_sql::<Bool>(), follows::followee_id));
+        let facts: Vec<(bool, Uuid)> = favorited
+            .union_all(following)
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
         let mut result = ViewerFacts::default();
-        for fact in facts {
-            if fact.kind == "favorited" {
-                result.favorited.insert(ArticleId::from_uuid(fact.id));
+        for (is_favorite, id) in facts {
+            if is_favorite {
+                result.favorited.insert(ArticleId::from_uuid(id));
             } else {
-                result.following.insert(UserId::from_uuid(fact.id));
+                result.following.insert(UserId::from_uuid(id));
             }
         }
         Ok(result)
