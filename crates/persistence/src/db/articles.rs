@@ -1,6 +1,5 @@
 use std::collections::HashMap;
 
-use diesel::pg::Pg;
 use diesel::sql_types::Bool;
 use diesel::{
     AsChangeset, CombineDsl, ExpressionMethods, Insertable, IntoSql, OptionalExtension, QueryDsl,
@@ -55,56 +54,64 @@ struct ArticleChangeset {
     updated_at: Option<Timestamp>,
 }
 
-/// Articles joined with their authors, filtered as the query asks; shared by the
-/// count and the page so that both always agree.
-fn matching(
-    query: &ArticleQuery,
-) -> diesel::helper_types::IntoBoxed<
-    '_,
-    diesel::helper_types::InnerJoin<articles::table, users::table>,
-    Pg,
-> {
-    let mut boxed = articles::table.inner_join(users::table).into_boxed();
-    if let Some(tag) = &query.filter.tag {
-        boxed = boxed.filter(
-            articles::id.eq_any(
-                article_tags::table
-                    .inner_join(tags::table)
-                    .filter(tags::name.eq(tag.clone()))
-                    .select(article_tags::article_id),
-            ),
-        );
-    }
-    if let Some(author) = &query.filter.author {
-        boxed = boxed.filter(lower(users::username).eq(lower(author.clone())));
-    }
-    if let Some(fan) = &query.filter.favorited_by {
-        // `users` is already joined (as the author); the fan needs its own alias.
-        let fans = diesel::alias!(users as fans);
-        boxed = boxed.filter(
-            articles::id.eq_any(
-                favorites::table
-                    .filter(
-                        favorites::user_id.eq_any(
-                            fans.filter(lower(fans.field(users::username)).eq(lower(fan.clone())))
-                                .select(fans.field(users::id)),
-                        ),
-                    )
-                    .select(favorites::article_id),
-            ),
-        );
-    }
-    if let Some(follower) = query.followed_by {
-        boxed = boxed.filter(
-            articles::author_id.eq_any(
-                follows::table
-                    .filter(follows::follower_id.eq(follower.as_uuid()))
-                    .select(follows::followee_id),
-            ),
-        );
-    }
-    boxed
+/// Narrows a boxed query over `articles` (alone or joined) to what `$query` asks
+/// for. The predicates name only `articles` columns and subqueries, so the count can
+/// skip the join with `users` that the page needs; a macro because the two boxed
+/// types differ and diesel's bounds for a generic function would hide the logic.
+macro_rules! filtered {
+    ($boxed:expr, $query:expr) => {{
+        let query: &ArticleQuery = $query;
+        let mut boxed = $boxed;
+        if let Some(tag) = &query.filter.tag {
+            boxed = boxed.filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::name.eq(tag.clone()))
+                        .select(article_tags::article_id),
+                ),
+            );
+        }
+        if let Some(author) = &query.filter.author {
+            boxed = boxed.filter(
+                articles::author_id.eq_any(
+                    AUTHORS
+                        .filter(lower(AUTHORS.field(users::username)).eq(lower(author.clone())))
+                        .select(AUTHORS.field(users::id)),
+                ),
+            );
+        }
+        if let Some(fan) = &query.filter.favorited_by {
+            boxed = boxed.filter(
+                articles::id.eq_any(
+                    favorites::table
+                        .filter(
+                            favorites::user_id.eq_any(
+                                FANS.filter(
+                                    lower(FANS.field(users::username)).eq(lower(fan.clone())),
+                                )
+                                .select(FANS.field(users::id)),
+                            ),
+                        )
+                        .select(favorites::article_id),
+                ),
+            );
+        }
+        if let Some(follower) = query.followed_by {
+            boxed = boxed.filter(
+                articles::author_id.eq_any(
+                    follows::table
+                        .filter(follows::follower_id.eq(follower.as_uuid()))
+                        .select(follows::followee_id),
+                ),
+            );
+        }
+        boxed
+    }};
 }
+
+// Subqueries on `users` get aliases: the page query joins `users` as the author.
+diesel::alias!(users as AUTHORS: AuthorsAlias, users as FANS: FansAlias);
 
 /// The sorted tag names of each article, in one query for the whole batch.
 async fn tags_of(
@@ -208,12 +215,13 @@ async fn link_tags(
 impl ArticleRepository for PgArticleRepository {
     async fn list(&self, query: ArticleQuery) -> Result<ArticlePage, PortError> {
         let mut conn = self.db.connection().await?;
-        let total: i64 = matching(&query)
+        let total: i64 = filtered!(articles::table.into_boxed(), &query)
             .count()
             .get_result(&mut conn)
             .await
             .map_err(query_error)?;
-        let rows: Vec<(ArticleSummaryRow, ProfileRow)> = matching(&query)
+        let page = articles::table.inner_join(users::table).into_boxed();
+        let rows: Vec<(ArticleSummaryRow, ProfileRow)> = filtered!(page, &query)
             .select((ArticleSummaryRow::as_select(), ProfileRow::as_select()))
             .order((articles::created_at.desc(), articles::id.desc()))
             .limit(i64::from(query.limit))
