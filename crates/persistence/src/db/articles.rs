@@ -191,9 +191,12 @@ async fn link_tags(
         .do_nothing()
         .execute(conn)
         .await?;
+    // In id order: each link bumps its tag's count (a row lock until commit), and
+    // one order for every writer keeps concurrent publishes from deadlocking.
     let tag_ids: Vec<i64> = tags::table
         .filter(tags::name.eq_any(&names))
         .select(tags::id)
+        .order(tags::id.asc())
         .load(conn)
         .await?;
     let links: Vec<_> = tag_ids
@@ -417,11 +420,10 @@ impl ArticleRepository for PgArticleRepository {
 
     async fn popular_tags(&self, limit: u32) -> Result<Vec<TagName>, PortError> {
         let mut conn = self.db.connection().await?;
-        let names: Vec<String> = article_tags::table
-            .inner_join(tags::table)
-            .group_by(tags::name)
+        let names: Vec<String> = tags::table
+            .filter(tags::article_count.gt(0))
             .select(tags::name)
-            .order((diesel::dsl::count_star().desc(), tags::name.asc()))
+            .order((tags::article_count.desc(), tags::name.asc()))
             .limit(i64::from(limit))
             .load(&mut conn)
             .await

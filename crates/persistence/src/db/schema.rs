@@ -56,6 +56,7 @@ diesel::table! {
     tags (id) {
         id -> Int8,
         name -> Text,
+        article_count -> Int4,
     }
 }
 

@@ -207,3 +207,77 @@ async fn tags_refuse_other_methods_with_405() {
     response.assert_problem(405, "method_not_allowed");
     assert_tags(&tags(&app, None).await, &[]);
 }
+
+/// Tags whose stored count differs from their number of article links.
+async fn miscounted_tags(app: &TestApp) -> Vec<String> {
+    let rows = app
+        .database()
+        .await
+        .query(
+            "SELECT t.name FROM tags t \
+             WHERE t.article_count <> (SELECT count(*) FROM article_tags l WHERE l.tag_id = t.id)",
+            &[],
+        )
+        .await
+        .expect("query the counts");
+    rows.iter().map(|row| row.get(0)).collect()
+}
+
+#[tokio::test]
+async fn stored_tag_counts_follow_publishing_editing_and_deleting() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let first = app.publish(&token, "First", &["a", "b"]).await;
+    let second = app.publish(&token, "Second", &["b", "c"]).await;
+    assert!(miscounted_tags(&app).await.is_empty());
+
+    retag(&app, &token, &first, &["c", "d"]).await;
+    assert!(miscounted_tags(&app).await.is_empty());
+    assert_tags(&tags(&app, None).await, &["c", "b", "d"]);
+
+    delete_article(&app, &token, &second).await;
+    assert!(miscounted_tags(&app).await.is_empty());
+    assert_tags(&tags(&app, None).await, &["c", "d"]);
+
+    let unused: i64 = app
+        .database()
+        .await
+        .query_one(
+            "SELECT count(*) FROM tags WHERE article_count = 0 AND name IN ('a', 'b')",
+            &[],
+        )
+        .await
+        .expect("count unused tags")
+        .get(0);
+    assert_eq!(
+        unused, 2,
+        "tags without articles stay, uncounted and unlisted"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_publishes_sharing_tags_all_count() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let publishes = (0..8).map(|n| {
+        let tags: &[&str] = if n % 2 == 0 { &["x", "y"] } else { &["y", "x"] };
+        app.post(
+            "/articles",
+            Some(&token),
+            json!({"article": {"title": format!("Parallel {n}"), "description": "d", "body": "b", "tagList": tags}}),
+        )
+    });
+    for response in futures_util::future::join_all(publishes).await {
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    }
+
+    assert!(miscounted_tags(&app).await.is_empty());
+    let counts = app
+        .database()
+        .await
+        .query("SELECT article_count FROM tags ORDER BY name", &[])
+        .await
+        .expect("read the counts");
+    let counts: Vec<i32> = counts.iter().map(|row| row.get(0)).collect();
+    assert_eq!(counts, [8, 8]);
+}
