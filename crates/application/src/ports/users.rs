@@ -1,6 +1,6 @@
 use folio_domain::{Bio, Email, ImageUrl, PasswordHash, Role, Timestamp, User, UserId, Username};
 
-use super::PortError;
+use super::{NewSession, PortError};
 
 /// A validated registration, ready to store.
 #[derive(Debug, Clone)]
@@ -24,9 +24,11 @@ pub struct UserChanges {
 
 #[cfg_attr(test, mockall::automock)]
 pub trait UserRepository: Send + Sync + 'static {
-    /// Fails with `Conflict(Username | Email)` when either is taken
-    /// (emails compare case-insensitively).
-    async fn insert(&self, user: NewUser) -> Result<User, PortError>;
+    /// Stores the account and its first session in one transaction: a registration
+    /// either signs in or leaves nothing behind. Fails with
+    /// `Conflict(Username | Email)` when either is taken (emails compare
+    /// case-insensitively).
+    async fn insert(&self, user: NewUser, first_session: NewSession) -> Result<User, PortError>;
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, PortError>;
 

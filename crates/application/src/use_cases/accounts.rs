@@ -85,13 +85,19 @@ impl<P: Ports> Folio<P> {
             email,
             password_hash,
         };
+        let (session, token) = self.new_session(new_user.id, &client)?;
+        let session_id = session.id;
         let user = self
             .ports
             .users()
-            .insert(new_user)
+            .insert(new_user, session)
             .await
             .map_err(conflict_as_taken)?;
-        self.open_session(user, &client).await
+        Ok(SignedIn {
+            user,
+            token,
+            session_id,
+        })
     }
 
     /// One answer for "no such email" and "wrong password", and the same work for
@@ -236,26 +242,34 @@ impl<P: Ports> Folio<P> {
     }
 
     async fn open_session(&self, user: User, client: &ClientInfo) -> Result<SignedIn, AppError> {
-        let issued = self.ports.tokens().issue()?;
-        let now = self.ports.clock().now();
-        let session_id = SessionId::generate();
-        self.ports
-            .sessions()
-            .create(NewSession {
-                id: session_id,
-                user_id: user.id,
-                token_hash: issued.hash,
-                created_at: now,
-                expires_at: now + self.sessions.absolute_lifetime,
-                user_agent: client.user_agent.clone(),
-                ip: client.ip.clone(),
-            })
-            .await?;
+        let (session, token) = self.new_session(user.id, client)?;
+        let session_id = session.id;
+        self.ports.sessions().create(session).await?;
         Ok(SignedIn {
             user,
-            token: issued.token,
+            token,
             session_id,
         })
+    }
+
+    /// A session for `user_id` with a fresh token; only the token's hash is stored.
+    fn new_session(
+        &self,
+        user_id: folio_domain::UserId,
+        client: &ClientInfo,
+    ) -> Result<(NewSession, String), AppError> {
+        let issued = self.ports.tokens().issue()?;
+        let now = self.ports.clock().now();
+        let session = NewSession {
+            id: SessionId::generate(),
+            user_id,
+            token_hash: issued.hash,
+            created_at: now,
+            expires_at: now + self.sessions.absolute_lifetime,
+            user_agent: client.user_agent.clone(),
+            ip: client.ip.clone(),
+        };
+        Ok((session, issued.token))
     }
 }
 

@@ -2,7 +2,7 @@ use diesel::{
     ExpressionMethods, Insertable, JoinOnDsl as _, OptionalExtension, QueryDsl, Queryable,
     SelectableHelper,
 };
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{
     NewSession, PortError, SessionRecord, SessionRepository, StoredSession, TokenHash,
 };
@@ -38,6 +38,28 @@ struct SessionInsert<'a> {
     ip: Option<&'a str>,
 }
 
+/// Stores a new session; shared with registration, which stores the first session
+/// in the same transaction as the account.
+pub(super) async fn insert_session(
+    conn: &mut AsyncPgConnection,
+    session: &NewSession,
+) -> diesel::QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values(SessionInsert {
+            id: session.id.as_uuid(),
+            user_id: session.user_id.as_uuid(),
+            token_hash: &session.token_hash.0,
+            created_at: session.created_at,
+            last_seen_at: session.created_at,
+            expires_at: session.expires_at,
+            user_agent: session.user_agent.as_deref(),
+            ip: session.ip.as_deref(),
+        })
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[derive(Queryable)]
 struct SessionRow {
     id: Uuid,
@@ -64,21 +86,9 @@ impl From<SessionRow> for SessionRecord {
 impl SessionRepository for PgSessionRepository {
     async fn create(&self, session: NewSession) -> Result<(), PortError> {
         let mut conn = self.db.connection().await?;
-        diesel::insert_into(sessions::table)
-            .values(SessionInsert {
-                id: session.id.as_uuid(),
-                user_id: session.user_id.as_uuid(),
-                token_hash: &session.token_hash.0,
-                created_at: session.created_at,
-                last_seen_at: session.created_at,
-                expires_at: session.expires_at,
-                user_agent: session.user_agent.as_deref(),
-                ip: session.ip.as_deref(),
-            })
-            .execute(&mut conn)
+        insert_session(&mut conn, &session)
             .await
-            .map_err(query_error)?;
-        Ok(())
+            .map_err(query_error)
     }
 
     async fn find_by_token(

@@ -1,8 +1,8 @@
 use diesel::{
     AsChangeset, ExpressionMethods, Insertable, OptionalExtension, QueryDsl, SelectableHelper,
 };
-use diesel_async::RunQueryDsl;
-use folio_application::ports::{NewUser, PortError, UserChanges, UserRepository};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use folio_application::ports::{NewSession, NewUser, PortError, UserChanges, UserRepository};
 use folio_domain::{Email, PasswordHash, Role, Timestamp, User, UserId, Username};
 use uuid::Uuid;
 
@@ -10,6 +10,7 @@ use super::Database;
 use super::errors::query_error;
 use super::rows::{UserRow, lower};
 use super::schema::users;
+use super::sessions::insert_session;
 
 #[derive(Clone)]
 pub struct PgUserRepository {
@@ -43,20 +44,26 @@ struct UserChangeset {
 }
 
 impl UserRepository for PgUserRepository {
-    async fn insert(&self, user: NewUser) -> Result<User, PortError> {
+    async fn insert(&self, user: NewUser, first_session: NewSession) -> Result<User, PortError> {
         let mut conn = self.db.connection().await?;
-        diesel::insert_into(users::table)
-            .values(UserInsert {
-                id: user.id.as_uuid(),
-                username: user.username.as_str(),
-                email: user.email.as_str(),
-                password_hash: user.password_hash.as_str(),
+        let row = conn
+            .transaction(async |conn| {
+                let row = diesel::insert_into(users::table)
+                    .values(UserInsert {
+                        id: user.id.as_uuid(),
+                        username: user.username.as_str(),
+                        email: user.email.as_str(),
+                        password_hash: user.password_hash.as_str(),
+                    })
+                    .returning(UserRow::as_returning())
+                    .get_result(conn)
+                    .await?;
+                insert_session(conn, &first_session).await?;
+                Ok::<_, diesel::result::Error>(row)
             })
-            .returning(UserRow::as_returning())
-            .get_result(&mut conn)
             .await
-            .map_err(query_error)?
-            .into_domain()
+            .map_err(query_error)?;
+        row.into_domain()
     }
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, PortError> {

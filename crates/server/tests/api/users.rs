@@ -914,3 +914,46 @@ async fn invalid_emails_and_usernames_are_refused_by_updates() {
     assert_eq!(me.body["user"]["email"], "jake@example.com");
     assert_eq!(me.body["user"]["username"], "jake");
 }
+
+#[tokio::test]
+async fn a_registration_whose_session_cannot_be_stored_leaves_no_account() {
+    let app = spawn_app().await;
+    // A fault in the database: this one client's sessions cannot be stored.
+    app.database()
+        .await
+        .batch_execute(
+            "CREATE FUNCTION refuse_session() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN \
+               IF NEW.user_agent = 'refused-agent' THEN RAISE EXCEPTION 'refused'; END IF; \
+               RETURN NEW; \
+             END $$; \
+             CREATE TRIGGER refuse_session BEFORE INSERT ON sessions \
+               FOR EACH ROW EXECUTE FUNCTION refuse_session();",
+        )
+        .await
+        .expect("install the fault");
+    let body = json!({"user": {
+        "username": "jake", "email": "jake@example.com", "password": "correct horse"
+    }});
+
+    let refused = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .header("User-Agent", "refused-agent")
+        .json(&body)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    let accounts: i64 = app
+        .database()
+        .await
+        .query_one("SELECT count(*) FROM users", &[])
+        .await
+        .expect("count accounts")
+        .get(0);
+    assert_eq!(accounts, 0, "no account without its session");
+    let retried = register_with(&app, body["user"].clone()).await;
+    assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
+}

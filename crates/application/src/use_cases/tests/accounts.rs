@@ -115,12 +115,13 @@ async fn register_against_conflict(conflict: Conflict) -> Result<crate::views::S
         .expect_hash()
         .times(1)
         .returning(|_| Ok(password_hash("$argon2id$fake")));
+    ports.clock_at(now());
+    ports.issues_token("t", b"h");
     ports
         .users
         .expect_insert()
         .times(1)
-        .returning(move |_| Err(PortError::Conflict(conflict)));
-    ports.tokens.expect_issue().never();
+        .returning(move |_, _| Err(PortError::Conflict(conflict)));
     ports.sessions.expect_create().never();
     folio(ports)
         .register(
@@ -161,17 +162,20 @@ async fn register_hashes_the_password_and_opens_a_session_storing_only_the_token
         .withf(|password: &Password| password.expose() == "correct horse battery")
         .times(1)
         .returning(|_| Ok(password_hash("$argon2id$hash-of-correct-horse")));
-    let seen_users = new_users.clone();
-    ports.users.expect_insert().times(1).returning(move |new| {
-        seen_users.lock().unwrap().push(new);
-        Ok(stored.clone())
-    });
     ports.issues_token("the-secret-token", b"digest-of-token");
+    let seen_users = new_users.clone();
     let seen_sessions = new_sessions.clone();
-    ports.sessions.expect_create().times(1).returning(move |s| {
-        seen_sessions.lock().unwrap().push(s);
-        Ok(())
-    });
+    // The first session is stored with the account, in the same call.
+    ports
+        .users
+        .expect_insert()
+        .times(1)
+        .returning(move |new, session| {
+            seen_users.lock().unwrap().push(new);
+            seen_sessions.lock().unwrap().push(session);
+            Ok(stored.clone())
+        });
+    ports.sessions.expect_create().never();
     let folio = folio_with(ports, policy());
 
     let signed_in = folio
@@ -196,7 +200,7 @@ async fn register_hashes_the_password_and_opens_a_session_storing_only_the_token
 
     let [session] = taken(&new_sessions).try_into().unwrap();
     assert_eq!(session.id, signed_in.session_id);
-    assert_eq!(session.user_id, jake.id);
+    assert_eq!(session.user_id, new_user.id);
     assert_eq!(session.token_hash, TokenHash(b"digest-of-token".to_vec()));
     assert_ne!(session.token_hash.0, signed_in.token.as_bytes());
     assert_eq!(session.created_at, now());
@@ -236,7 +240,9 @@ async fn register_maps_other_storage_failures_to_internal_not_invalid() {
         .hasher
         .expect_hash()
         .returning(|_| Ok(password_hash("h")));
-    ports.users.expect_insert().returning(|_| Err(broken()));
+    ports.clock_at(now());
+    ports.issues_token("t", b"h");
+    ports.users.expect_insert().returning(|_, _| Err(broken()));
     ports.sessions.expect_create().never();
     let folio = folio(ports);
 
@@ -251,25 +257,20 @@ async fn register_maps_other_storage_failures_to_internal_not_invalid() {
 }
 
 #[tokio::test]
-async fn register_fails_when_the_session_cannot_be_stored() {
-    let jake = user("jake");
+async fn register_is_unavailable_when_the_store_is_and_opens_no_separate_session() {
     let mut ports = MockPorts::new();
     ports.clock_at(now());
     ports
         .hasher
         .expect_hash()
         .returning(|_| Ok(password_hash("h")));
+    ports.issues_token("t", b"h");
     ports
         .users
         .expect_insert()
         .times(1)
-        .returning(move |_| Ok(jake.clone()));
-    ports.issues_token("t", b"h");
-    ports
-        .sessions
-        .expect_create()
-        .times(1)
-        .returning(|_| Err(unavailable()));
+        .returning(|_, _| Err(unavailable()));
+    ports.sessions.expect_create().never();
     let folio = folio(ports);
 
     let result = folio
