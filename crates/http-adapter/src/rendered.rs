@@ -4,11 +4,21 @@
 
 use actix_web::web::Bytes;
 
-/// How many distinct anonymous list URLs are kept rendered (per worker).
-const CAPACITY: usize = 256;
+/// How many bytes of rendered pages a worker keeps, and about how many pages.
+const BUDGET_BYTES: u64 = 8 * 1024 * 1024;
+const EXPECTED_PAGES: usize = 256;
 
 pub struct RenderedPages {
-    pages: quick_cache::sync::Cache<String, Rendered>,
+    pages: quick_cache::sync::Cache<String, Rendered, BySize>,
+}
+
+#[derive(Clone)]
+struct BySize;
+
+impl quick_cache::Weighter<String, Rendered> for BySize {
+    fn weight(&self, uri: &String, rendered: &Rendered) -> u64 {
+        (uri.len() + rendered.json.len()) as u64
+    }
 }
 
 #[derive(Clone)]
@@ -20,7 +30,7 @@ struct Rendered {
 impl Default for RenderedPages {
     fn default() -> Self {
         Self {
-            pages: quick_cache::sync::Cache::new(CAPACITY),
+            pages: quick_cache::sync::Cache::with_weighter(EXPECTED_PAGES, BUDGET_BYTES, BySize),
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::RedisStore;
 use super::cached_content::{CachedArticle, CachedPage, CachedProfile, decode, encode};
 use super::invalidations;
-use super::near_cache::NearCache;
+use super::near_cache::{Footprint, NearCache};
 use super::version_board::VersionBoard;
 
 /// How long an entry lives, before jitter; writes invalidate sooner.
@@ -33,7 +33,10 @@ pub struct RedisContentCache {
     near: Arc<NearCopies>,
 }
 
-/// One local cache per kind of entry, sized for the hot set of each.
+const MIB: u64 = 1024 * 1024;
+
+/// One local cache per kind of entry, sized for the hot set of each (at most
+/// 53 MiB in all, however large the articles).
 struct NearCopies {
     articles: NearCache<Article>,
     profiles: NearCache<Profile>,
@@ -44,10 +47,10 @@ struct NearCopies {
 impl NearCopies {
     fn new() -> Self {
         Self {
-            articles: NearCache::new(2_000),
-            profiles: NearCache::new(5_000),
-            tags: NearCache::new(1),
-            lists: NearCache::new(1_000),
+            articles: NearCache::new(32 * MIB, 2_000),
+            profiles: NearCache::new(4 * MIB, 5_000),
+            tags: NearCache::new(MIB, 1),
+            lists: NearCache::new(16 * MIB, 1_000),
         }
     }
 }
@@ -190,7 +193,7 @@ impl RedisContentCache {
 
     /// Reads `entry` from the local copy when it is at the newest known version,
     /// else from Redis, keeping what Redis returned locally when that is the newest.
-    async fn read<T: Clone>(
+    async fn read<T: Clone + Footprint>(
         &self,
         kind: Kind,
         near: &NearCache<T>,
