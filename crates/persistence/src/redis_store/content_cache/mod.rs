@@ -1,22 +1,22 @@
-use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+//! Cached content in Redis under versioned keys, with local copies in front.
 
-use folio_application::ports::{ArticlePage, ContentCache, ListKey, Lookup, PortError};
+use std::sync::Arc;
+use std::time::Instant;
+
+use folio_application::ports::{ArticlePage, ListKey, Lookup, PortError};
 use folio_domain::{Article, Profile, Slug, TagName, Username};
-use redis::Script;
 use serde::Serialize;
 
 use super::RedisStore;
-use super::cached_content::{CachedArticle, CachedPage, CachedProfile, decode, encode};
+use super::cached_content::encode;
 use super::invalidations;
 use super::near_cache::{Footprint, NearCache};
 use super::version_board::VersionBoard;
 
-/// How long an entry lives, before jitter; writes invalidate sooner.
-const TTL: Duration = Duration::from_secs(60);
-/// Version keys outlive every entry stored under them, so a version never restarts
-/// at a number an entry still uses.
-const VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
+mod adapter;
+mod scripts;
+
+use scripts::{BUMP, LOOKUP, VERSION_TTL_SECONDS, jittered_ttl_ms};
 
 /// Content entries in Redis under versioned keys: `<entry>:v<n>`, with `n` read from
 /// `<entry>:version` in the same script call. Invalidating increments the version;
@@ -54,33 +54,6 @@ impl NearCopies {
         }
     }
 }
-
-/// Reads the version and the entry stored under it. Returns {version, value|nil}.
-static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local version = tonumber(redis.call('GET', KEYS[1]) or '0')
-        return {version, redis.call('GET', ARGV[1] .. ':v' .. version)}
-        ",
-    )
-});
-
-/// Increments each version key, renews its TTL and announces the new version.
-/// ARGV: the TTL in seconds, the channel. Returns the new versions in key order.
-static BUMP: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local versions = {}
-        for i, key in ipairs(KEYS) do
-            local version = redis.call('INCR', key)
-            redis.call('EXPIRE', key, ARGV[1])
-            redis.call('PUBLISH', ARGV[2], version .. ' ' .. key)
-            versions[i] = version
-        end
-        return versions
-        ",
-    )
-});
 
 /// Which cache an entry belongs to, for the hit/miss metrics.
 #[derive(Clone, Copy)]
@@ -269,159 +242,6 @@ impl RedisContentCache {
     }
 }
 
-/// Spreads expiries over ±10% so entries filled together do not all expire together.
-fn jittered_ttl_ms() -> u64 {
-    let base = u64::try_from(TTL.as_millis()).unwrap_or(60_000);
-    let mut bytes = [0u8; 2];
-    let spread = match getrandom::fill(&mut bytes) {
-        Ok(()) => u64::from(u16::from_le_bytes(bytes)) % (base / 5 + 1),
-        Err(_) => base / 10,
-    };
-    base - base / 10 + spread
-}
-
 fn version_key(entry: &str) -> String {
     format!("{entry}:version")
-}
-
-impl ContentCache for RedisContentCache {
-    async fn article(&self, slug: &Slug) -> Result<Lookup<Article>, PortError> {
-        let entry = self.article_key(slug);
-        self.read(
-            Kind::Articles,
-            &self.near.articles,
-            version_key(&entry),
-            entry,
-            |json| decode::<CachedArticle>(json)?.into_article(),
-        )
-        .await
-    }
-
-    async fn store_article(&self, version: u64, article: &Article) -> Result<(), PortError> {
-        let entry = self.article_key(&article.slug);
-        self.store_entry(&entry, version, &CachedArticle::from_article(article))
-            .await
-    }
-
-    async fn invalidate_articles(&self, slugs: &[Slug]) -> Result<(), PortError> {
-        let keys = slugs
-            .iter()
-            .map(|slug| version_key(&self.article_key(slug)))
-            .collect();
-        self.bump(keys).await
-    }
-
-    async fn profile(&self, username: &Username) -> Result<Lookup<Profile>, PortError> {
-        let entry = self.profile_key(username);
-        self.read(
-            Kind::Profiles,
-            &self.near.profiles,
-            version_key(&entry),
-            entry,
-            |json| decode::<CachedProfile>(json)?.into_profile(),
-        )
-        .await
-    }
-
-    async fn store_profile(&self, version: u64, profile: &Profile) -> Result<(), PortError> {
-        let entry = self.profile_key(&profile.username);
-        self.store_entry(&entry, version, &CachedProfile::from_profile(profile))
-            .await
-    }
-
-    async fn invalidate_profiles(&self, usernames: &[Username]) -> Result<(), PortError> {
-        let keys = usernames
-            .iter()
-            .map(|name| version_key(&self.profile_key(name)))
-            .collect();
-        self.bump(keys).await
-    }
-
-    async fn tags(&self) -> Result<Lookup<Vec<TagName>>, PortError> {
-        let entry = self.tags_key();
-        self.read(
-            Kind::Tags,
-            &self.near.tags,
-            version_key(&entry),
-            entry,
-            |json| {
-                let names = decode::<Vec<String>>(json)?;
-                Ok(names.into_iter().map(TagName::from_trusted).collect())
-            },
-        )
-        .await
-    }
-
-    async fn store_tags(&self, version: u64, tags: &[TagName]) -> Result<(), PortError> {
-        let names: Vec<&str> = tags.iter().map(TagName::as_str).collect();
-        self.store_entry(&self.tags_key(), version, &names).await
-    }
-
-    async fn invalidate_tags(&self) -> Result<(), PortError> {
-        self.bump(vec![version_key(&self.tags_key())]).await
-    }
-
-    async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError> {
-        let entry = self.list_key(key);
-        let (kind, version_key) = self.list_kind(key);
-        self.read(kind, &self.near.lists, version_key, entry, |json| {
-            decode::<CachedPage>(json)?.into_page()
-        })
-        .await
-    }
-
-    async fn store_list_page(
-        &self,
-        key: &ListKey,
-        version: u64,
-        page: &ArticlePage,
-    ) -> Result<(), PortError> {
-        let entry = self.list_key(key);
-        self.store_entry(&entry, version, &CachedPage::from_page(page))
-            .await
-    }
-
-    async fn list_version(&self, key: &ListKey) -> Result<u64, PortError> {
-        let (_, version_key) = self.list_kind(key);
-        if let Some(version) = self.board.latest(&version_key) {
-            return Ok(version);
-        }
-        let epoch = self.board.listening_epoch();
-        let mut connection = self.store.connection()?;
-        let started = Instant::now();
-        let result = redis::cmd("GET")
-            .arg(&version_key)
-            .query_async::<Option<u64>>(&mut connection)
-            .await;
-        let version = self.store.outcome(started, result)?.unwrap_or(0);
-        if let Some(epoch) = epoch {
-            self.board.observe(epoch, &version_key, version);
-        }
-        Ok(version)
-    }
-
-    async fn invalidate_lists(&self) -> Result<(), PortError> {
-        self.bump(vec![self.lists_version_key(), self.feeds_version_key()])
-            .await
-    }
-
-    async fn invalidate_feeds(&self) -> Result<(), PortError> {
-        self.bump(vec![self.feeds_version_key()]).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ttls_spread_around_a_minute() {
-        let ttls: Vec<u64> = (0..200).map(|_| jittered_ttl_ms()).collect();
-        assert!(
-            ttls.iter().all(|ttl| (54_000..=66_000).contains(ttl)),
-            "{ttls:?}"
-        );
-        let distinct: std::collections::HashSet<_> = ttls.iter().collect();
-        assert!(distinct.len() > 50, "jitter varies");
-    }
 }

@@ -1,0 +1,66 @@
+//! The Lua scripts and expiry rules behind the content cache.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::Script;
+
+/// How long an entry lives, before jitter; writes invalidate sooner.
+pub(super) const TTL: Duration = Duration::from_secs(60);
+/// Version keys outlive every entry stored under them, so a version never restarts
+/// at a number an entry still uses.
+pub(super) const VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
+
+/// Reads the version and the entry stored under it. Returns {version, value|nil}.
+pub(super) static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local version = tonumber(redis.call('GET', KEYS[1]) or '0')
+        return {version, redis.call('GET', ARGV[1] .. ':v' .. version)}
+        ",
+    )
+});
+
+/// Increments each version key, renews its TTL and announces the new version.
+/// ARGV: the TTL in seconds, the channel. Returns the new versions in key order.
+pub(super) static BUMP: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local versions = {}
+        for i, key in ipairs(KEYS) do
+            local version = redis.call('INCR', key)
+            redis.call('EXPIRE', key, ARGV[1])
+            redis.call('PUBLISH', ARGV[2], version .. ' ' .. key)
+            versions[i] = version
+        end
+        return versions
+        ",
+    )
+});
+
+/// Spreads expiries over ±10% so entries filled together do not all expire together.
+pub(super) fn jittered_ttl_ms() -> u64 {
+    let base = u64::try_from(TTL.as_millis()).unwrap_or(60_000);
+    let mut bytes = [0u8; 2];
+    let spread = match getrandom::fill(&mut bytes) {
+        Ok(()) => u64::from(u16::from_le_bytes(bytes)) % (base / 5 + 1),
+        Err(_) => base / 10,
+    };
+    base - base / 10 + spread
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_spread_around_a_minute() {
+        let ttls: Vec<u64> = (0..200).map(|_| jittered_ttl_ms()).collect();
+        assert!(
+            ttls.iter().all(|ttl| (54_000..=66_000).contains(ttl)),
+            "{ttls:?}"
+        );
+        let distinct: std::collections::HashSet<_> = ttls.iter().collect();
+        assert!(distinct.len() > 50, "jitter varies");
+    }
+}
