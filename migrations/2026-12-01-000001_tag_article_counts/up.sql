@@ -2,6 +2,10 @@
 -- the tag turns the list into a walk of one small index instead of an aggregate
 -- over every article-tag link. A trigger keeps it, so every path that adds or
 -- removes a link (including cascades from deleted articles) counts.
+-- No link may change between the recount and the trigger (instances still running
+-- the previous version keep writing during a rolling deploy).
+LOCK TABLE article_tags IN SHARE ROW EXCLUSIVE MODE;
+
 ALTER TABLE tags
     ADD COLUMN article_count integer NOT NULL DEFAULT 0 CHECK (article_count >= 0);
 

@@ -36,6 +36,13 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
                 .unwrap_or_else(PoisonError::into_inner);
             Arc::clone(in_flight.entry(key.clone()).or_default())
         };
+        // Leaves the map however this call ends, even when its future is dropped
+        // mid-load (a client that hung up): no key outlives its callers.
+        let _departure = Departure {
+            flight: self,
+            key: &key,
+            cell: &cell,
+        };
         let mut own_error = None;
         let shared = cell
             .get_or_init(|| async {
@@ -49,7 +56,6 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
             })
             .await
             .clone();
-        self.forget(&key, &cell);
         if let Some(error) = own_error {
             return Err(error);
         }
@@ -71,6 +77,18 @@ impl<K: Eq + Hash + Clone, V: Clone> SingleFlight<K, V> {
         {
             in_flight.remove(key);
         }
+    }
+}
+
+struct Departure<'a, K: Eq + Hash + Clone, V: Clone> {
+    flight: &'a SingleFlight<K, V>,
+    key: &'a K,
+    cell: &'a Arc<OnceCell<Option<V>>>,
+}
+
+impl<K: Eq + Hash + Clone, V: Clone> Drop for Departure<'_, K, V> {
+    fn drop(&mut self) {
+        self.flight.forget(self.key, self.cell);
     }
 }
 
@@ -133,5 +151,17 @@ mod tests {
 
         assert_eq!(first, Err("down"));
         assert_eq!(second, Ok(5));
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_load_leaves_nothing_behind() {
+        let flight: SingleFlight<&str, u32> = SingleFlight::default();
+        let never = || std::future::pending::<Result<u32, ()>>();
+
+        let abandoned =
+            tokio::time::timeout(Duration::from_millis(10), flight.run("k", never)).await;
+
+        assert!(abandoned.is_err(), "the load was still running");
+        assert!(flight.in_flight.lock().unwrap().is_empty());
     }
 }

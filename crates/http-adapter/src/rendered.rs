@@ -2,7 +2,14 @@
 //! A hot public page is served without building or serializing it again; the
 //! revision comes from the content cache, so any change to articles ends reuse.
 
+use std::time::{Duration, Instant};
+
 use actix_web::web::Bytes;
+
+/// A rendering is reused for this long at most, even at an unchanged revision: a
+/// version bump that failed (Redis briefly unreachable) or versions that started
+/// over (Redis flushed) must not leave an old page in place.
+const FRESH_FOR: Duration = Duration::from_secs(2);
 
 /// How many bytes of rendered pages a worker keeps, and about how many pages.
 const BUDGET_BYTES: u64 = 8 * 1024 * 1024;
@@ -25,6 +32,7 @@ impl quick_cache::Weighter<String, Rendered> for BySize {
 struct Rendered {
     revision: u64,
     json: Bytes,
+    fresh_until: Instant,
 }
 
 impl Default for RenderedPages {
@@ -41,7 +49,9 @@ impl RenderedPages {
         let json = self
             .pages
             .get(uri)
-            .filter(|rendered| rendered.revision == revision)
+            .filter(|rendered| {
+                rendered.revision == revision && Instant::now() < rendered.fresh_until
+            })
             .map(|rendered| rendered.json);
         let outcome = if json.is_some() { "hit" } else { "miss" };
         metrics::counter!("rendered_pages_total", "outcome" => outcome).increment(1);
@@ -49,7 +59,12 @@ impl RenderedPages {
     }
 
     pub fn put(&self, uri: String, revision: u64, json: Bytes) {
-        self.pages.insert(uri, Rendered { revision, json });
+        let rendered = Rendered {
+            revision,
+            json,
+            fresh_until: Instant::now() + FRESH_FOR,
+        };
+        self.pages.insert(uri, rendered);
     }
 }
 

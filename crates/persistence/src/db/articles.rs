@@ -162,26 +162,56 @@ enum ArticleKey<'a> {
     Slug(&'a str),
 }
 
-/// Links `article` to exactly `tags`, creating tag rows as needed.
+/// Links `article` to exactly `list`, creating tag rows as needed.
+///
+/// Every link added or removed moves its tag's `article_count` (a trigger), which
+/// locks that tag's row until commit. All writers take those locks in one order,
+/// after the article's own row and by ascending tag id, before touching a link:
+/// concurrent publishes, edits and deletions sharing tags then queue instead of
+/// deadlocking.
 async fn replace_tags(
     conn: &mut AsyncPgConnection,
     article: Uuid,
     list: &TagList,
 ) -> DieselResult<()> {
-    diesel::delete(article_tags::table.filter(article_tags::article_id.eq(article)))
-        .execute(conn)
+    let wanted = ensure_tags(conn, list).await?;
+    let linked: Vec<i64> = article_tags::table
+        .filter(article_tags::article_id.eq(article))
+        .select(article_tags::tag_id)
+        .load(conn)
         .await?;
-    link_tags(conn, article, list).await
+    let involved: Vec<i64> = wanted.iter().chain(&linked).copied().collect();
+    lock_tag_counts(conn, &involved).await?;
+    diesel::delete(
+        article_tags::table
+            .filter(article_tags::article_id.eq(article))
+            .filter(diesel::dsl::not(article_tags::tag_id.eq_any(&wanted))),
+    )
+    .execute(conn)
+    .await?;
+    let added: Vec<_> = wanted
+        .iter()
+        .filter(|tag| !linked.contains(tag))
+        .map(|tag| {
+            (
+                article_tags::article_id.eq(article),
+                article_tags::tag_id.eq(*tag),
+            )
+        })
+        .collect();
+    if !added.is_empty() {
+        diesel::insert_into(article_tags::table)
+            .values(added)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
-/// Links an article without tags to `list`, creating tag rows as needed.
-async fn link_tags(
-    conn: &mut AsyncPgConnection,
-    article: Uuid,
-    list: &TagList,
-) -> DieselResult<()> {
+/// The ids of the tags named in `list`, in ascending order, creating missing ones.
+async fn ensure_tags(conn: &mut AsyncPgConnection, list: &TagList) -> DieselResult<Vec<i64>> {
     if list.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let names: Vec<&str> = list.iter().map(TagName::as_str).collect();
     let rows: Vec<_> = names.iter().map(|name| tags::name.eq(*name)).collect();
@@ -191,28 +221,49 @@ async fn link_tags(
         .do_nothing()
         .execute(conn)
         .await?;
-    // In id order: each link bumps its tag's count (a row lock until commit), and
-    // one order for every writer keeps concurrent publishes from deadlocking.
-    let tag_ids: Vec<i64> = tags::table
+    tags::table
         .filter(tags::name.eq_any(&names))
         .select(tags::id)
         .order(tags::id.asc())
         .load(conn)
-        .await?;
-    let links: Vec<_> = tag_ids
-        .into_iter()
-        .map(|tag| {
-            (
-                article_tags::article_id.eq(article),
-                article_tags::tag_id.eq(tag),
-            )
-        })
-        .collect();
-    diesel::insert_into(article_tags::table)
-        .values(links)
-        .execute(conn)
+        .await
+}
+
+/// Takes the count rows of `tag_ids` in ascending id order (see [`replace_tags`]).
+async fn lock_tag_counts(conn: &mut AsyncPgConnection, tag_ids: &[i64]) -> DieselResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    tags::table
+        .filter(tags::id.eq_any(tag_ids))
+        .select(tags::id)
+        .order(tags::id.asc())
+        .for_no_key_update()
+        .load::<i64>(conn)
         .await?;
     Ok(())
+}
+
+/// Locks `article`'s row, then its tags' count rows, before it is deleted (the
+/// cascade to its links moves the counts; see [`replace_tags`] for the order).
+async fn lock_for_deletion(conn: &mut AsyncPgConnection, article: Uuid) -> DieselResult<bool> {
+    let found: Option<Uuid> = articles::table
+        .find(article)
+        .select(articles::id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    if found.is_none() {
+        return Ok(false);
+    }
+    let linked: Vec<i64> = article_tags::table
+        .filter(article_tags::article_id.eq(article))
+        .select(article_tags::tag_id)
+        .load(conn)
+        .await?;
+    lock_tag_counts(conn, &linked).await?;
+    Ok(true)
 }
 
 impl ArticleRepository for PgArticleRepository {
@@ -271,7 +322,7 @@ impl ArticleRepository for PgArticleRepository {
                 })
                 .execute(conn)
                 .await?;
-            link_tags(conn, id, &article.tags).await
+            replace_tags(conn, id, &article.tags).await
         })
         .await
         .map_err(query_error)?;
@@ -316,8 +367,14 @@ impl ArticleRepository for PgArticleRepository {
 
     async fn delete(&self, id: ArticleId) -> Result<(), PortError> {
         let mut conn = self.db.connection().await?;
-        let deleted = diesel::delete(articles::table.find(id.as_uuid()))
-            .execute(&mut conn)
+        let id = id.as_uuid();
+        let deleted = conn
+            .transaction(async |conn| {
+                if !lock_for_deletion(conn, id).await? {
+                    return Ok(0);
+                }
+                diesel::delete(articles::table.find(id)).execute(conn).await
+            })
             .await
             .map_err(query_error)?;
         if deleted == 0 {

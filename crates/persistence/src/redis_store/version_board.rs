@@ -79,6 +79,12 @@ impl VersionBoard {
         self.reset(false);
     }
 
+    /// Drops every known version and voids reads in flight, staying open or closed.
+    pub fn forget_all(&self) {
+        let listening = self.state().listening;
+        self.reset(listening);
+    }
+
     fn reset(&self, listening: bool) {
         let mut state = self.state();
         state.versions.clear();
@@ -149,5 +155,19 @@ mod tests {
         let next = board.listening_epoch().expect("still listening");
         assert_ne!(next, epoch);
         assert!(board.observe(next, "k0", 1));
+    }
+
+    #[test]
+    fn forgetting_voids_reads_in_flight_but_keeps_listening() {
+        let (board, epoch) = listening_board();
+        assert!(board.observe(epoch, "k", 5));
+        board.forget_all();
+        assert_eq!(board.latest("k"), None);
+        assert!(
+            !board.observe(epoch, "k", 5),
+            "a read from before may be stale"
+        );
+        let next = board.listening_epoch().expect("still listening");
+        assert!(board.observe(next, "k", 6));
     }
 }

@@ -281,3 +281,42 @@ async fn concurrent_publishes_sharing_tags_all_count() {
     let counts: Vec<i32> = counts.iter().map(|row| row.get(0)).collect();
     assert_eq!(counts, [8, 8]);
 }
+
+#[tokio::test]
+async fn concurrent_edits_publishes_and_deletions_sharing_tags_all_succeed() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    for round in 0..3 {
+        let edited = app
+            .publish(&token, &format!("Edited {round}"), &["a"])
+            .await;
+        let deleted = app
+            .publish(&token, &format!("Deleted {round}"), &["b", "c"])
+            .await;
+        let edit_path = format!("/articles/{edited}");
+        let delete_path = format!("/articles/{deleted}");
+        let edit = app.put(
+            &edit_path,
+            Some(&token),
+            json!({"article": {"tagList": ["c", "b", "a"]}}),
+        );
+        let deletion = app.delete(&delete_path, Some(&token));
+        let publishes = (0..4).map(|n| {
+            let tags: &[&str] = if n % 2 == 0 { &["c", "a"] } else { &["a", "b", "c"] };
+            app.post(
+                "/articles",
+                Some(&token),
+                json!({"article": {"title": format!("Round {round} {n}"), "description": "d", "body": "b", "tagList": tags}}),
+            )
+        });
+        let (edited, deleted, published) =
+            tokio::join!(edit, deletion, futures_util::future::join_all(publishes));
+
+        assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+        for response in published {
+            assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+        }
+        assert!(miscounted_tags(&app).await.is_empty());
+    }
+}

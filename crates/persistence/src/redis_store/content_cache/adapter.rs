@@ -5,7 +5,9 @@ use std::time::Instant;
 use folio_application::ports::{ArticlePage, ContentCache, ListKey, Lookup, PortError};
 use folio_domain::{Article, Profile, Slug, TagName, Username};
 
-use super::{Kind, RedisContentCache, version_key};
+use super::{
+    ENTRY_VERSION_TTL_SECONDS, Kind, RedisContentCache, SHARED_VERSIONS_NEVER_EXPIRE, version_key,
+};
 use crate::redis_store::cached_content::{CachedArticle, CachedPage, CachedProfile, decode};
 
 impl ContentCache for RedisContentCache {
@@ -32,7 +34,7 @@ impl ContentCache for RedisContentCache {
             .iter()
             .map(|slug| version_key(&self.article_key(slug)))
             .collect();
-        self.bump(keys).await
+        self.bump(keys, ENTRY_VERSION_TTL_SECONDS).await
     }
 
     async fn profile(&self, username: &Username) -> Result<Lookup<Profile>, PortError> {
@@ -58,7 +60,7 @@ impl ContentCache for RedisContentCache {
             .iter()
             .map(|name| version_key(&self.profile_key(name)))
             .collect();
-        self.bump(keys).await
+        self.bump(keys, ENTRY_VERSION_TTL_SECONDS).await
     }
 
     async fn tags(&self) -> Result<Lookup<Vec<TagName>>, PortError> {
@@ -82,7 +84,11 @@ impl ContentCache for RedisContentCache {
     }
 
     async fn invalidate_tags(&self) -> Result<(), PortError> {
-        self.bump(vec![version_key(&self.tags_key())]).await
+        self.bump(
+            vec![version_key(&self.tags_key())],
+            SHARED_VERSIONS_NEVER_EXPIRE,
+        )
+        .await
     }
 
     async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError> {
@@ -125,11 +131,12 @@ impl ContentCache for RedisContentCache {
     }
 
     async fn invalidate_lists(&self) -> Result<(), PortError> {
-        self.bump(vec![self.lists_version_key(), self.feeds_version_key()])
-            .await
+        let keys = vec![self.lists_version_key(), self.feeds_version_key()];
+        self.bump(keys, SHARED_VERSIONS_NEVER_EXPIRE).await
     }
 
     async fn invalidate_feeds(&self) -> Result<(), PortError> {
-        self.bump(vec![self.feeds_version_key()]).await
+        self.bump(vec![self.feeds_version_key()], SHARED_VERSIONS_NEVER_EXPIRE)
+            .await
     }
 }

@@ -16,7 +16,9 @@ use super::version_board::VersionBoard;
 mod adapter;
 mod scripts;
 
-use scripts::{BUMP, LOOKUP, VERSION_TTL_SECONDS, jittered_ttl_ms};
+use scripts::{
+    BUMP, ENTRY_VERSION_TTL_SECONDS, LOOKUP, SHARED_VERSIONS_NEVER_EXPIRE, jittered_ttl_ms,
+};
 
 /// Content entries in Redis under versioned keys: `<entry>:v<n>`, with `n` read from
 /// `<entry>:version` in the same script call. Invalidating increments the version;
@@ -215,7 +217,9 @@ impl RedisContentCache {
         self.store.outcome(started, result)
     }
 
-    async fn bump(&self, version_keys: Vec<String>) -> Result<(), PortError> {
+    /// Bumps `version_keys` (expiring after `ttl_seconds`, or never when 0) and
+    /// announces the new versions.
+    async fn bump(&self, version_keys: Vec<String>, ttl_seconds: u64) -> Result<(), PortError> {
         if version_keys.is_empty() {
             return Ok(());
         }
@@ -225,20 +229,25 @@ impl RedisContentCache {
             invocation.key(key);
         }
         invocation
-            .arg(VERSION_TTL_SECONDS)
+            .arg(ttl_seconds)
             .arg(self.invalidations_channel());
         let mut connection = self.store.connection()?;
         let started = Instant::now();
         let result = invocation.invoke_async::<Vec<u64>>(&mut connection).await;
-        let versions = self.store.outcome(started, result)?;
+        let versions = self.store.outcome(started, result);
         // This process must not wait for its own announcement: a read that follows
-        // the write here has to see it.
-        if let Some(epoch) = epoch {
-            for (key, version) in version_keys.iter().zip(versions) {
-                self.board.observe(epoch, key, version);
+        // the write here has to see it. When the new versions cannot be recorded (the
+        // script's answer was lost, or the board started a new epoch meanwhile), the
+        // board forgets everything instead, so no copy read before the bump is served.
+        match (epoch, &versions) {
+            (Some(epoch), Ok(versions)) if self.board.listening_epoch() == Some(epoch) => {
+                for (key, version) in version_keys.iter().zip(versions) {
+                    self.board.observe(epoch, key, *version);
+                }
             }
+            _ => self.board.forget_all(),
         }
-        Ok(())
+        versions.map(|_| ())
     }
 }
 

@@ -7,9 +7,12 @@ use redis::Script;
 
 /// How long an entry lives, before jitter; writes invalidate sooner.
 pub(super) const TTL: Duration = Duration::from_secs(60);
-/// Version keys outlive every entry stored under them, so a version never restarts
-/// at a number an entry still uses.
-pub(super) const VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
+/// Per-entry version keys (one per article or profile) outlive every entry stored
+/// under them, so a version never restarts at a number an entry still uses.
+pub(super) const ENTRY_VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
+/// The versions shared by many entries (lists, feeds, tags) never expire: a process
+/// that knows version N must never see the key start again below it.
+pub(super) const SHARED_VERSIONS_NEVER_EXPIRE: u64 = 0;
 
 /// Reads the version and the entry stored under it. Returns {version, value|nil}.
 pub(super) static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
@@ -21,15 +24,18 @@ pub(super) static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Increments each version key, renews its TTL and announces the new version.
-/// ARGV: the TTL in seconds, the channel. Returns the new versions in key order.
+/// Increments each version key, renews its TTL (none when 0) and announces the new
+/// version. ARGV: the TTL in seconds, the channel. Returns the new versions in key
+/// order.
 pub(super) static BUMP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         local versions = {}
         for i, key in ipairs(KEYS) do
             local version = redis.call('INCR', key)
-            redis.call('EXPIRE', key, ARGV[1])
+            if tonumber(ARGV[1]) > 0 then
+                redis.call('EXPIRE', key, ARGV[1])
+            end
             redis.call('PUBLISH', ARGV[2], version .. ' ' .. key)
             versions[i] = version
         end
