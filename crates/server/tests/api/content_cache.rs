@@ -372,3 +372,37 @@ async fn with_redis_unreachable_reads_and_writes_still_work() {
     assert_eq!(article.body["article"]["body"], "still editable");
     assert_eq!(app.get("/tags", None).await.body, json!({"tags": ["x"]}));
 }
+
+/// The remaining time to live of a Redis key under this test's prefix.
+async fn ttl_of(app: &TestApp, name: &str) -> i64 {
+    let client = redis::Client::open(crate::support::redis_url()).expect("Redis URL");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect to Redis");
+    redis::cmd("TTL")
+        .arg(format!("{}{name}", app.redis_prefix()))
+        .query_async(&mut connection)
+        .await
+        .expect("read the TTL")
+}
+
+#[tokio::test]
+async fn shared_versions_never_expire_and_entry_versions_do() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let slug = app.publish(&token, "Versioned", &["v"]).await;
+    app.put(
+        &format!("/articles/{slug}"),
+        Some(&token),
+        json!({"article": {"body": "again"}}),
+    )
+    .await;
+
+    // -1: the key exists without an expiry; a positive number: it expires.
+    assert_eq!(ttl_of(&app, "content:lists:version").await, -1);
+    assert_eq!(ttl_of(&app, "content:feeds:version").await, -1);
+    assert_eq!(ttl_of(&app, "content:tags:version").await, -1);
+    let article_version = ttl_of(&app, &format!("content:article:{slug}:version")).await;
+    assert!(article_version > 0, "{article_version}");
+}
