@@ -229,5 +229,37 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting and close workers; the database is dropped right after.
         drop(self.stop.stop(false));
+        forget_redis_keys(&self.redis_prefix);
+    }
+}
+
+/// Tests leave nothing behind in Redis either (some keys, like the shared cache
+/// versions, never expire on their own).
+fn forget_redis_keys(prefix: &str) {
+    let pattern = format!("{prefix}*");
+    let forgotten = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async move {
+            let client = redis::Client::open(super::redis_url())?;
+            let mut connection = client.get_multiplexed_async_connection().await?;
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg(&pattern)
+                .query_async(&mut connection)
+                .await?;
+            if !keys.is_empty() {
+                redis::cmd("DEL")
+                    .arg(keys)
+                    .query_async::<()>(&mut connection)
+                    .await?;
+            }
+            Ok::<_, redis::RedisError>(())
+        })?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+    })
+    .join();
+    if !matches!(forgotten, Ok(Ok(()))) {
+        eprintln!("warning: could not remove the test's Redis keys");
     }
 }
