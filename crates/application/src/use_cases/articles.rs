@@ -70,14 +70,7 @@ impl<P: Ports> Folio<P> {
         filter: ArticleFilter,
         page: PageRequest,
     ) -> Result<ArticleListView, AppError> {
-        let (limit, offset) = validate_page(page)?;
-        let query = ArticleQuery {
-            filter,
-            followed_by: None,
-            limit,
-            offset,
-        };
-        self.load_page(viewer, query).await
+        self.load_page(viewer, public_query(filter, page)?).await
     }
 
     /// The revision an anonymous request for this page would be answered at now,
@@ -90,13 +83,7 @@ impl<P: Ports> Folio<P> {
         filter: ArticleFilter,
         page: PageRequest,
     ) -> Option<u64> {
-        let (limit, offset) = validate_page(page).ok()?;
-        let query = ArticleQuery {
-            filter,
-            followed_by: None,
-            limit,
-            offset,
-        };
+        let query = public_query(filter, page).ok()?;
         self.list_revision(&query).await
     }
 
@@ -323,6 +310,17 @@ impl<P: Ports> Folio<P> {
             })
             .collect())
     }
+}
+
+/// The query for a page of the public list (not a feed).
+fn public_query(filter: ArticleFilter, page: PageRequest) -> Result<ArticleQuery, AppError> {
+    let (limit, offset) = validate_page(page)?;
+    Ok(ArticleQuery {
+        filter,
+        followed_by: None,
+        limit,
+        offset,
+    })
 }
 
 fn validate_page(page: PageRequest) -> Result<(u32, u64), AppError> {

@@ -38,15 +38,16 @@ pub async fn list_articles<P: Ports>(
     let query = query.into_inner();
     let fields = selected(query.fields.as_deref())?;
     let (filter, page) = query.into_parts();
-    let uri = request.uri().to_string();
-    if viewer.0.is_none()
+    // Only anonymous pages are rendered once and reused.
+    let uri = viewer.0.is_none().then(|| request.uri().to_string());
+    if let Some(uri) = &uri
         && let Some(revision) = app.public_list_revision(filter.clone(), page).await
-        && let Some(json) = rendered.get(&uri, revision)
+        && let Some(json) = rendered.get(uri, revision)
     {
         return Ok(json_response(json));
     }
     let list = app.list_articles(viewer.0, filter, page).await?;
-    let Some(revision) = list.revision else {
+    let (Some(uri), Some(revision)) = (uri, list.revision) else {
         return articles_response(list, fields.as_ref());
     };
     let json = render_articles(list, fields.as_ref())?;

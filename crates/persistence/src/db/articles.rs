@@ -189,9 +189,36 @@ async fn replace_tags(
     )
     .execute(conn)
     .await?;
-    let added: Vec<_> = wanted
+    let added: Vec<i64> = wanted
         .iter()
+        .copied()
         .filter(|tag| !linked.contains(tag))
+        .collect();
+    insert_links(conn, article, &added).await
+}
+
+/// Links a newly inserted article to `list`. Inserted in ascending tag id, its links
+/// take the count rows in the order [`replace_tags`] describes.
+async fn link_new_article(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    list: &TagList,
+) -> DieselResult<()> {
+    let tag_ids = ensure_tags(conn, list).await?;
+    insert_links(conn, article, &tag_ids).await
+}
+
+/// Inserts the links in the order given (callers pass ascending tag ids).
+async fn insert_links(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    tag_ids: &[i64],
+) -> DieselResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    let links: Vec<_> = tag_ids
+        .iter()
         .map(|tag| {
             (
                 article_tags::article_id.eq(article),
@@ -199,12 +226,10 @@ async fn replace_tags(
             )
         })
         .collect();
-    if !added.is_empty() {
-        diesel::insert_into(article_tags::table)
-            .values(added)
-            .execute(conn)
-            .await?;
-    }
+    diesel::insert_into(article_tags::table)
+        .values(links)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -322,7 +347,7 @@ impl ArticleRepository for PgArticleRepository {
                 })
                 .execute(conn)
                 .await?;
-            replace_tags(conn, id, &article.tags).await
+            link_new_article(conn, id, &article.tags).await
         })
         .await
         .map_err(query_error)?;

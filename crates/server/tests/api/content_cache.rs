@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, spawn_app, spawn_app_with};
+use crate::support::{TestApp, redis_keys, spawn_app, spawn_app_with};
 
 /// Reads `path` twice anonymously; returns the queries of the second read.
 async fn second_read_queries(app: &TestApp, path: &str) -> u32 {
@@ -375,11 +375,7 @@ async fn with_redis_unreachable_reads_and_writes_still_work() {
 
 /// The remaining time to live of a Redis key under this test's prefix.
 async fn ttl_of(app: &TestApp, name: &str) -> i64 {
-    let client = redis::Client::open(crate::support::redis_url()).expect("Redis URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .expect("connect to Redis");
+    let mut connection = redis_keys::connect().await.expect("connect to Redis");
     redis::cmd("TTL")
         .arg(format!("{}{name}", app.redis_prefix()))
         .query_async(&mut connection)

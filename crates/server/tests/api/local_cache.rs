@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{TestApp, spawn_app, spawn_app_with};
+use crate::support::{TestApp, metric, spawn_app, spawn_app_with};
 
 /// Announcements cross a local Redis in well under a millisecond; this is the
 /// limit before a copy left on another instance counts as a failure.
@@ -31,21 +31,7 @@ async fn local_hits(app: &TestApp, cache: &str) -> f64 {
 
 /// The value of a metric series on `app`, 0 when it was never recorded.
 async fn sample(app: &TestApp, series: &str) -> f64 {
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("scrape")
-        .text()
-        .await
-        .expect("text");
-    metrics
-        .lines()
-        .find(|line| line.starts_with(series))
-        .and_then(|line| line.rsplit(' ').next())
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0.0)
+    metric(&app.metrics_text().await, series).unwrap_or(0.0)
 }
 
 /// Reads `path` until a read is served from the local copy (the subscription that

@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, spawn_app};
+use crate::support::{TestApp, metric, spawn_app};
 
 async fn scrape(app: &TestApp) -> String {
     let response = app
@@ -23,15 +23,6 @@ async fn scrape(app: &TestApp) -> String {
     response.text().await.expect("text")
 }
 
-/// The value of the sample whose line starts with `series` (name and labels).
-fn sample(metrics: &str, series: &str) -> Option<f64> {
-    metrics
-        .lines()
-        .find(|line| line.starts_with(series))
-        .and_then(|line| line.rsplit(' ').next())
-        .and_then(|value| value.parse().ok())
-}
-
 #[tokio::test]
 async fn requests_are_counted_and_timed_by_route_template_and_status() {
     let app = spawn_app().await;
@@ -45,13 +36,13 @@ async fn requests_are_counted_and_timed_by_route_template_and_status() {
     let metrics = scrape(&app).await;
 
     let tags = r#"http_requests_total{method="GET",route="/api/v1/tags",status="200"}"#;
-    assert_eq!(sample(&metrics, tags), Some(2.0), "{metrics}");
+    assert_eq!(metric(&metrics, tags), Some(2.0), "{metrics}");
     let article =
         r#"http_requests_total{method="GET",route="/api/v1/articles/{slug}",status="200"}"#;
-    assert_eq!(sample(&metrics, article), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, article), Some(1.0), "{metrics}");
     let missing =
         r#"http_requests_total{method="GET",route="/api/v1/articles/{slug}",status="404"}"#;
-    assert_eq!(sample(&metrics, missing), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, missing), Some(1.0), "{metrics}");
     assert!(!metrics.contains(&slug), "raw paths never become labels");
     assert!(metrics.contains(
         r#"http_request_duration_seconds_bucket{method="GET",route="/api/v1/tags",status="200",le="0.005"}"#
@@ -67,7 +58,7 @@ async fn the_database_pool_and_queries_are_reported() {
     let metrics = scrape(&app).await;
 
     assert!(
-        sample(&metrics, "db_pool_max_connections").is_some_and(|n| n >= 1.0),
+        metric(&metrics, "db_pool_max_connections").is_some_and(|n| n >= 1.0),
         "{metrics}"
     );
     assert!(
@@ -88,7 +79,7 @@ async fn the_database_pool_and_queries_are_reported() {
         "{metrics}"
     );
     let list_queries = r#"db_queries_per_request_count{route="/api/v1/articles"}"#;
-    assert_eq!(sample(&metrics, list_queries), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, list_queries), Some(1.0), "{metrics}");
 }
 
 #[tokio::test]
@@ -104,8 +95,8 @@ async fn session_cache_hits_and_misses_and_redis_latency_are_reported() {
 
     let misses = r#"cache_requests_total{cache="sessions",outcome="miss"}"#;
     let hits = r#"cache_requests_total{cache="sessions",outcome="hit"}"#;
-    assert_eq!(sample(&metrics, misses), Some(1.0), "{metrics}");
-    assert_eq!(sample(&metrics, hits), Some(2.0), "{metrics}");
+    assert_eq!(metric(&metrics, misses), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, hits), Some(2.0), "{metrics}");
     assert!(
         metrics.contains("redis_command_duration_seconds_bucket"),
         "{metrics}"
@@ -127,12 +118,12 @@ async fn content_cache_hits_and_misses_are_reported_per_cache() {
 
     let article_misses = r#"cache_requests_total{cache="articles",outcome="miss"}"#;
     let article_hits = r#"cache_requests_total{cache="articles",outcome="hit"}"#;
-    assert_eq!(sample(&metrics, article_misses), Some(1.0), "{metrics}");
-    assert_eq!(sample(&metrics, article_hits), Some(2.0), "{metrics}");
+    assert_eq!(metric(&metrics, article_misses), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, article_hits), Some(2.0), "{metrics}");
     let tag_misses = r#"cache_requests_total{cache="tags",outcome="miss"}"#;
     let tag_hits = r#"cache_requests_total{cache="tags",outcome="hit"}"#;
-    assert_eq!(sample(&metrics, tag_misses), Some(1.0), "{metrics}");
-    assert_eq!(sample(&metrics, tag_hits), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, tag_misses), Some(1.0), "{metrics}");
+    assert_eq!(metric(&metrics, tag_hits), Some(1.0), "{metrics}");
     let errors = r#"cache_requests_total{cache="articles",outcome="error"}"#;
-    assert_eq!(sample(&metrics, errors), None, "{metrics}");
+    assert_eq!(metric(&metrics, errors), None, "{metrics}");
 }

@@ -4,7 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, spawn_app};
+use crate::support::{TestApp, redis_keys, spawn_app};
 
 const PASSWORD: &str = "correct-horse-42";
 
@@ -30,17 +30,11 @@ async fn warm(app: &TestApp, token: &str) {
 }
 
 async fn cached_entries(app: &TestApp) -> usize {
-    let client = redis::Client::open(crate::support::redis_url()).expect("Redis URL");
-    let mut connection = client
-        .get_multiplexed_async_connection()
+    let mut connection = redis_keys::connect().await.expect("connect to Redis");
+    redis_keys::matching(&mut connection, &format!("{}session:*", app.redis_prefix()))
         .await
-        .expect("connect to Redis");
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{}session:*", app.redis_prefix()))
-        .query_async(&mut connection)
-        .await
-        .expect("list keys");
-    keys.len()
+        .expect("list keys")
+        .len()
 }
 
 async fn make_admin(app: &TestApp, username: &str) -> String {

@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 
 use super::database::TestDatabase;
+use super::redis_keys;
 
 pub struct TestApp {
     pub address: SocketAddr,
@@ -91,23 +92,10 @@ impl TestApp {
     /// Drops this app's cached session lookups, as an operator must after changing
     /// sessions or users in the database behind the API's back.
     pub async fn forget_cached_sessions(&self) {
-        let client = redis::Client::open(super::redis_url()).expect("a Redis URL");
-        let mut connection = client
-            .get_multiplexed_async_connection()
+        let mut connection = redis_keys::connect().await.expect("connect to Redis");
+        redis_keys::delete_matching(&mut connection, &format!("{}session:*", self.redis_prefix))
             .await
-            .expect("connect to Redis");
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}session:*", self.redis_prefix))
-            .query_async(&mut connection)
-            .await
-            .expect("list cached sessions");
-        if !keys.is_empty() {
-            redis::cmd("DEL")
-                .arg(keys)
-                .query_async::<()>(&mut connection)
-                .await
-                .expect("drop cached sessions");
-        }
+            .expect("drop cached sessions");
     }
 
     /// A direct connection to this app's own database, for arranging states the API
@@ -242,19 +230,8 @@ fn forget_redis_keys(prefix: &str) {
             .enable_all()
             .build()?;
         runtime.block_on(async move {
-            let client = redis::Client::open(super::redis_url())?;
-            let mut connection = client.get_multiplexed_async_connection().await?;
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(&pattern)
-                .query_async(&mut connection)
-                .await?;
-            if !keys.is_empty() {
-                redis::cmd("DEL")
-                    .arg(keys)
-                    .query_async::<()>(&mut connection)
-                    .await?;
-            }
-            Ok::<_, redis::RedisError>(())
+            let mut connection = redis_keys::connect().await?;
+            redis_keys::delete_matching(&mut connection, &pattern).await
         })?;
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     })

@@ -2,8 +2,11 @@
 
 mod client;
 mod database;
+mod metrics_text;
+pub mod redis_keys;
 
 pub use client::{Response, TestApp};
+pub use metrics_text::metric;
 
 use folio_server::Config;
 
