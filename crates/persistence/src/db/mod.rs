@@ -1,5 +1,6 @@
 //! PostgreSQL: the pool, migrations, and one repository per port.
 
+mod article_listing;
 mod articles;
 mod audit;
 mod comments;
@@ -11,6 +12,7 @@ mod profiles;
 mod rows;
 pub mod schema;
 mod sessions;
+mod tag_links;
 mod users;
 
 pub use articles::PgArticleRepository;

@@ -83,17 +83,23 @@ pub(crate) struct ArticleRow {
     pub favorites_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub tag_names: Vec<String>,
 }
 
 impl ArticleRow {
-    pub fn into_domain(self, author: ProfileRow, tags: Vec<String>) -> Article {
+    pub fn into_domain(self, author: ProfileRow) -> Article {
         Article {
             id: ArticleId::from_uuid(self.id),
             slug: Slug::from_trusted(self.slug),
             title: ArticleTitle::from_trusted(self.title),
             description: ArticleDescription::from_trusted(self.description),
             body: ArticleBody::from_trusted(self.body),
-            tags: TagList::from_trusted(tags.into_iter().map(TagName::from_trusted).collect()),
+            tags: TagList::from_trusted(
+                self.tag_names
+                    .into_iter()
+                    .map(TagName::from_trusted)
+                    .collect(),
+            ),
             author: author.into_domain(),
             favorites_count: i64::from(self.favorites_count),
             created_at: self.created_at,
@@ -114,6 +120,7 @@ pub(crate) struct ArticleSummaryRow {
     pub favorites_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub tag_names: Vec<String>,
 }
 
 impl From<ArticleSummaryRow> for ArticleRow {
@@ -127,6 +134,7 @@ impl From<ArticleSummaryRow> for ArticleRow {
             favorites_count: summary.favorites_count,
             created_at: summary.created_at,
             updated_at: summary.updated_at,
+            tag_names: summary.tag_names,
         }
     }
 }

@@ -13,6 +13,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         suspended_at -> Nullable<Timestamptz>,
+        article_count -> Int4,
     }
 }
 
@@ -49,6 +50,7 @@ diesel::table! {
         favorites_count -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        tag_names -> Array<Text>,
     }
 }
 
@@ -64,6 +66,14 @@ diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> Uuid,
         tag_id -> Int8,
+        article_created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    article_totals (slot) {
+        slot -> Int2,
+        articles -> Int4,
     }
 }
 
@@ -103,6 +113,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     articles,
     tags,
     article_tags,
+    article_totals,
     favorites,
     comments,
 );

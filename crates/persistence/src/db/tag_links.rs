@@ -1,0 +1,175 @@
+//! The links between articles and tags, and the row locks that keep their counts
+//! free of deadlocks.
+//!
+//! Adding or removing a link moves its tag's `article_count`, and adding or deleting
+//! an article moves its author's `article_count` and one `article_totals` slot (all
+//! triggers). Each of those updates locks the row until commit, so every writer takes
+//! the locks it needs in one order: first the names of tags it creates (a second
+//! writer creating the same tag waits on the first), then the article's row, its
+//! author's row, its total slot, and the tags' rows by ascending id. Concurrent
+//! publishes, edits and deletions then queue instead of deadlocking.
+
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use folio_domain::{TagList, TagName, Timestamp};
+use uuid::Uuid;
+
+use super::schema::{article_tags, article_totals, articles, tags, users};
+
+type DieselResult<T> = Result<T, diesel::result::Error>;
+
+diesel::define_sql_function! {
+    /// The `article_totals` slot that counts an article (defined by the migration).
+    fn article_total_slot(article: diesel::sql_types::Uuid) -> diesel::sql_types::SmallInt;
+}
+
+/// The tag names an article row stores next to its links: sorted, as lists show them.
+pub(super) fn stored_names(list: &TagList) -> Vec<String> {
+    list.iter().map(|tag| tag.as_str().to_owned()).collect()
+}
+
+/// Links a newly inserted article to the tags `wanted` (from [`ensure_tags`]).
+/// Inserted in ascending tag id, its links take the tags' rows in the module's order.
+pub(super) async fn link_new_article(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    created_at: Timestamp,
+    wanted: &[i64],
+) -> DieselResult<()> {
+    insert_links(conn, article, created_at, wanted).await
+}
+
+/// Links `article`, whose row the caller has locked, to exactly the tags `wanted`
+/// (from [`ensure_tags`]); only the links that differ change.
+pub(super) async fn replace_links(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    created_at: Timestamp,
+    wanted: &[i64],
+) -> DieselResult<()> {
+    let linked = linked_tags(conn, article).await?;
+    let involved: Vec<i64> = wanted.iter().chain(&linked).copied().collect();
+    lock_tag_counts(conn, &involved).await?;
+    diesel::delete(
+        article_tags::table
+            .filter(article_tags::article_id.eq(article))
+            .filter(diesel::dsl::not(article_tags::tag_id.eq_any(wanted))),
+    )
+    .execute(conn)
+    .await?;
+    let added: Vec<i64> = wanted
+        .iter()
+        .copied()
+        .filter(|tag| !linked.contains(tag))
+        .collect();
+    insert_links(conn, article, created_at, &added).await
+}
+
+/// Locks every row deleting `article` will update, in the module's order. False when
+/// the article does not exist.
+pub(super) async fn lock_for_deletion(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+) -> DieselResult<bool> {
+    let author: Option<Uuid> = articles::table
+        .find(article)
+        .select(articles::author_id)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(author) = author else {
+        return Ok(false);
+    };
+    users::table
+        .find(author)
+        .select(users::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await?;
+    article_totals::table
+        .filter(article_totals::slot.eq(article_total_slot(article)))
+        .select(article_totals::slot)
+        .for_no_key_update()
+        .first::<i16>(conn)
+        .await?;
+    let linked = linked_tags(conn, article).await?;
+    lock_tag_counts(conn, &linked).await?;
+    Ok(true)
+}
+
+async fn linked_tags(conn: &mut AsyncPgConnection, article: Uuid) -> DieselResult<Vec<i64>> {
+    article_tags::table
+        .filter(article_tags::article_id.eq(article))
+        .select(article_tags::tag_id)
+        .load(conn)
+        .await
+}
+
+/// Inserts the links in the order given (callers pass ascending tag ids). Each link
+/// carries the article's creation time, the order of by-tag lists.
+async fn insert_links(
+    conn: &mut AsyncPgConnection,
+    article: Uuid,
+    created_at: Timestamp,
+    tag_ids: &[i64],
+) -> DieselResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    let links: Vec<_> = tag_ids
+        .iter()
+        .map(|tag| {
+            (
+                article_tags::article_id.eq(article),
+                article_tags::tag_id.eq(*tag),
+                article_tags::article_created_at.eq(created_at),
+            )
+        })
+        .collect();
+    diesel::insert_into(article_tags::table)
+        .values(links)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The ids of the tags named in `list`, in ascending order, creating missing ones.
+/// Writers call it before touching any other row (see the module's lock order).
+pub(super) async fn ensure_tags(
+    conn: &mut AsyncPgConnection,
+    list: &TagList,
+) -> DieselResult<Vec<i64>> {
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = list.iter().map(TagName::as_str).collect();
+    let rows: Vec<_> = names.iter().map(|name| tags::name.eq(*name)).collect();
+    diesel::insert_into(tags::table)
+        .values(rows)
+        .on_conflict(tags::name)
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    tags::table
+        .filter(tags::name.eq_any(&names))
+        .select(tags::id)
+        .order(tags::id.asc())
+        .load(conn)
+        .await
+}
+
+/// Takes the count rows of `tag_ids` in ascending id order.
+async fn lock_tag_counts(conn: &mut AsyncPgConnection, tag_ids: &[i64]) -> DieselResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    tags::table
+        .filter(tags::id.eq_any(tag_ids))
+        .select(tags::id)
+        .order(tags::id.asc())
+        .for_no_key_update()
+        .load::<i64>(conn)
+        .await?;
+    Ok(())
+}
