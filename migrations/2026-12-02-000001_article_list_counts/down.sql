@@ -4,6 +4,8 @@ DROP TABLE article_totals;
 DROP FUNCTION article_total_slot(uuid);
 ALTER TABLE users DROP COLUMN article_count;
 DROP INDEX article_tags_tag_recent_idx;
+DROP TRIGGER articles_created_at_copied ON articles;
+DROP FUNCTION copy_article_created_at();
 CREATE INDEX article_tags_tag_idx ON article_tags (tag_id, article_id);
 ALTER TABLE article_tags DROP COLUMN article_created_at;
 ALTER TABLE articles DROP COLUMN tag_names;

@@ -27,6 +27,19 @@ SET article_created_at = articles.created_at
 FROM articles
 WHERE articles.id = article_tags.article_id;
 ALTER TABLE article_tags ALTER COLUMN article_created_at SET NOT NULL;
+-- Folio never changes a creation time, but an operator correcting one by hand must
+-- not leave its links sorting the article elsewhere.
+CREATE FUNCTION copy_article_created_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE article_tags SET article_created_at = NEW.created_at WHERE article_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER articles_created_at_copied
+    AFTER UPDATE OF created_at ON articles
+    FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION copy_article_created_at();
 -- Lists filtered by tag, newest first: replaces the unordered (tag_id, article_id).
 DROP INDEX article_tags_tag_idx;
 CREATE INDEX article_tags_tag_recent_idx

@@ -4,7 +4,8 @@
 //! that matches nothing means an empty list without further queries, and the lookups
 //! return the counts stored on the tag and author rows, so most totals are read
 //! rather than counted. A list filtered by tag walks the tag's links, which carry the
-//! article's creation time, in list order.
+//! article's creation time, in list order; the feed has its own statement (see
+//! [`FeedPage`]).
 
 use diesel::dsl::sum;
 use diesel::{ExpressionMethods, JoinOnDsl, OptionalExtension, QueryDsl, SelectableHelper};
@@ -12,6 +13,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{ArticlePage, ArticleQuery};
 use uuid::Uuid;
 
+use super::feed_page::FeedPage;
 use super::rows::{ArticleRow, ArticleSummaryRow, ProfileRow, lower};
 use super::schema::{article_tags, article_totals, articles, favorites, follows, tags, users};
 
@@ -216,8 +218,14 @@ async fn page(
     let limit = i64::from(query.limit);
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     let columns = (ArticleSummaryRow::as_select(), ProfileRow::as_select());
-    match &scope.tag {
-        Some(tag) => {
+    match scope {
+        Scope {
+            tag: None,
+            author: None,
+            fan: None,
+            follower: Some(follower),
+        } => FeedPage::new(*follower, limit, offset).load(conn).await,
+        Scope { tag: Some(tag), .. } => {
             let links = article_tags::table
                 .inner_join(articles::table.inner_join(users::table))
                 .filter(article_tags::tag_id.eq(tag.id))
@@ -233,7 +241,7 @@ async fn page(
                 .load(conn)
                 .await
         }
-        None => {
+        Scope { tag: None, .. } => {
             let all = articles::table.inner_join(users::table).into_boxed();
             narrowed!(all, scope)
                 .select(columns)

@@ -5,6 +5,7 @@ mod articles;
 mod audit;
 mod comments;
 mod errors;
+mod feed_page;
 mod instrumentation;
 mod migrations;
 mod pool;

@@ -220,9 +220,8 @@ async fn walk(
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let response = app
-            .get(&format!("{path}?limit={limit}&offset={offset}"), token)
-            .await;
+        let paged = format!("{}&offset={offset}", with_limit(path, limit as u32));
+        let response = app.get(&paged, token).await;
         let slugs = page_slugs(&response, total);
         assert!(slugs.len() <= limit, "{}", response.text);
         if slugs.is_empty() {
@@ -461,9 +460,9 @@ async fn articles_with_equal_timestamps_keep_a_stable_order_across_pages() {
     let app = spawn_app_with(&[("DATABASE_URL", database.url.as_str())]).await;
     let jake = app.register("jake").await;
     let fan = app.register("fan").await;
-    let older = app.publish(&jake, "Older", &[]).await;
-    let tied = publish_many(&app, &jake, "Tied", 6, &[]).await;
-    let newer = app.publish(&jake, "Newer", &[]).await;
+    let older = app.publish(&jake, "Older", &["all"]).await;
+    let tied = publish_many(&app, &jake, "Tied", 6, &["all"]).await;
+    let newer = app.publish(&jake, "Newer", &["all"]).await;
     database
         .execute(&format!(
             "UPDATE articles SET created_at = \
@@ -487,6 +486,10 @@ async fn articles_with_equal_timestamps_keep_a_stable_order_across_pages() {
     assert!(tied_times.windows(2).all(|p| p[0] == p[1]), "{}", full.text);
     for limit in [1, 2, 3, 4, 5] {
         assert_eq!(walk(&app, "/articles", None, limit, 8).await, expected);
+        assert_eq!(
+            walk(&app, "/articles?tag=all", None, limit, 8).await,
+            expected
+        );
         assert_eq!(
             walk(&app, "/articles/feed", Some(&fan), limit, 8).await,
             expected
@@ -937,6 +940,36 @@ async fn the_feed_paginates_with_a_total_count() {
         assert_eq!(
             walk(&app, "/articles/feed", Some(&fan), limit, 7).await,
             slugs
+        );
+    }
+}
+
+/// A prolific and a quiet followed author, interleaved with one not followed: every
+/// window of the feed holds the right articles however the page falls across them.
+#[tokio::test]
+async fn feed_pages_interleave_prolific_and_quiet_authors() {
+    let app = spawn_app().await;
+    let prolific = app.register("prolific").await;
+    let quiet = app.register("quiet").await;
+    let stranger = app.register("stranger").await;
+    let fan = app.register("fan").await;
+    follow(&app, &fan, "prolific").await;
+    follow(&app, &fan, "quiet").await;
+    let mut expected = Vec::new();
+    for n in 0..9 {
+        expected.push(app.publish(&prolific, &format!("Prolific {n}"), &[]).await);
+        app.publish(&stranger, &format!("Stranger {n}"), &[]).await;
+        if n % 4 == 1 {
+            expected.push(app.publish(&quiet, &format!("Quiet {n}"), &[]).await);
+        }
+    }
+    expected.reverse();
+
+    for limit in [1, 2, 3, 4, 7, 12, 20] {
+        assert_eq!(
+            walk(&app, "/articles/feed", Some(&fan), limit, 11).await,
+            expected,
+            "limit={limit}"
         );
     }
 }

@@ -23,5 +23,6 @@ mod session_cache;
 mod sessions;
 mod smoke;
 mod startup;
+mod stored_counts;
 mod tags;
 mod users;

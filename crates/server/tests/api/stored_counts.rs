@@ -1,0 +1,282 @@
+//! The counts and copies stored so lists need not compute them (articles per author,
+//! articles in all, articles per tag, each article's tag names, each link's copy of
+//! its article's creation time) always equal what they summarise.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{Response, TestApp, spawn_app};
+
+/// Every stored count or copy that differs from the rows it summarises, described.
+const DRIFT: &str = r#"
+SELECT 'articles by ' || u.username FROM users u
+WHERE u.article_count <> (SELECT count(*) FROM articles a WHERE a.author_id = u.id)
+UNION ALL
+SELECT 'total slot ' || s.slot FROM article_totals s
+WHERE s.articles <> (SELECT count(*) FROM articles a WHERE article_total_slot(a.id) = s.slot)
+UNION ALL
+SELECT 'total slots' WHERE (SELECT count(*) FROM article_totals) <> 16
+UNION ALL
+SELECT 'articles tagged ' || t.name FROM tags t
+WHERE t.article_count <> (SELECT count(*) FROM article_tags l WHERE l.tag_id = t.id)
+UNION ALL
+SELECT 'tag names of ' || a.slug FROM articles a
+WHERE a.tag_names <> ARRAY(SELECT t.name FROM article_tags l JOIN tags t ON t.id = l.tag_id
+                          WHERE l.article_id = a.id ORDER BY t.name COLLATE "C")
+UNION ALL
+SELECT 'creation time on the links of ' || a.slug FROM article_tags l
+JOIN articles a ON a.id = l.article_id
+WHERE l.article_created_at <> a.created_at
+"#;
+
+async fn drift(app: &TestApp) -> Vec<String> {
+    let rows = app
+        .database()
+        .await
+        .query(DRIFT, &[])
+        .await
+        .expect("compare the stored counts");
+    rows.iter().map(|row| row.get(0)).collect()
+}
+
+#[track_caller]
+fn assert_no_drift(drifted: Vec<String>) {
+    assert!(drifted.is_empty(), "stored counts drifted: {drifted:?}");
+}
+
+async fn articles_count(app: &TestApp, path: &str, token: Option<&str>) -> u64 {
+    let response = app.get(path, token).await;
+    assert_eq!(response.status, StatusCode::OK, "{path}: {}", response.text);
+    response.body["articlesCount"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{path}: no count in {}", response.text))
+}
+
+async fn retag(app: &TestApp, token: &str, slug: &str, tags: &[&str]) -> Response {
+    app.put(
+        &format!("/articles/{slug}"),
+        Some(token),
+        json!({"article": {"tagList": tags}}),
+    )
+    .await
+}
+
+fn publish<'a>(
+    app: &'a TestApp,
+    token: &'a str,
+    title: String,
+    tags: &'a [&'a str],
+) -> impl Future<Output = Response> + 'a {
+    app.post(
+        "/articles",
+        Some(token),
+        json!({"article": {"title": title, "description": "d", "body": "b", "tagList": tags}}),
+    )
+}
+
+#[tokio::test]
+async fn stored_counts_follow_publishing_editing_and_deleting() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let jane = app.register("jane").await;
+    let reader = app.register("reader").await;
+    let follow = app
+        .post("/profiles/jake/follow", Some(&reader), json!({}))
+        .await;
+    assert_eq!(follow.status, StatusCode::OK, "{}", follow.text);
+    assert_no_drift(drift(&app).await);
+
+    let first = app.publish(&jake, "First", &["rust", "web"]).await;
+    let second = app.publish(&jake, "Second", &["rust"]).await;
+    app.publish(&jane, "Third", &["web", "Zebra", "apple"])
+        .await;
+    assert_no_drift(drift(&app).await);
+    assert_eq!(articles_count(&app, "/articles", None).await, 3);
+    assert_eq!(articles_count(&app, "/articles?author=jake", None).await, 2);
+    assert_eq!(articles_count(&app, "/articles?author=JANE", None).await, 1);
+    assert_eq!(articles_count(&app, "/articles?tag=web", None).await, 2);
+    assert_eq!(
+        articles_count(&app, "/articles/feed", Some(&reader)).await,
+        2
+    );
+
+    let edited = retag(&app, &jake, &first, &["web", "new-tag"]).await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.text);
+    let retitled = app
+        .put(
+            &format!("/articles/{second}"),
+            Some(&jake),
+            json!({"article": {"title": "Second, renamed"}}),
+        )
+        .await;
+    assert_eq!(retitled.status, StatusCode::OK, "{}", retitled.text);
+    assert_eq!(retitled.body["article"]["tagList"], json!(["rust"]));
+    assert_no_drift(drift(&app).await);
+    assert_eq!(articles_count(&app, "/articles?tag=rust", None).await, 1);
+    assert_eq!(articles_count(&app, "/articles?tag=new-tag", None).await, 1);
+
+    let renamed = retitled.body["article"]["slug"]
+        .as_str()
+        .expect("slug")
+        .to_owned();
+    for (token, slug) in [(&jake, &first), (&jake, &renamed)] {
+        let deleted = app.delete(&format!("/articles/{slug}"), Some(token)).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+    }
+    assert_no_drift(drift(&app).await);
+    assert_eq!(articles_count(&app, "/articles", None).await, 1);
+    assert_eq!(articles_count(&app, "/articles?author=jake", None).await, 0);
+    assert_eq!(articles_count(&app, "/articles?tag=web", None).await, 1);
+    assert_eq!(
+        articles_count(&app, "/articles/feed", Some(&reader)).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn tag_names_are_stored_in_the_order_articles_show_them() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let slug = app
+        .publish(
+            &jake,
+            "Ordered",
+            &["beta", "Alpha", "alpha", "étude", "Zulu"],
+        )
+        .await;
+    let expected = json!(["Alpha", "Zulu", "alpha", "beta", "étude"]);
+    let single = app.get(&format!("/articles/{slug}"), None).await;
+    assert_eq!(
+        single.body["article"]["tagList"], expected,
+        "{}",
+        single.text
+    );
+    let listed = app.get("/articles", None).await;
+    assert_eq!(
+        listed.body["articles"][0]["tagList"], expected,
+        "{}",
+        listed.text
+    );
+    assert_no_drift(drift(&app).await);
+}
+
+/// One author publishing, retagging and deleting at once, with tags shared and tags
+/// created by several requests together: every request succeeds (no deadlock, no
+/// unique violation) and every count holds.
+#[tokio::test]
+async fn concurrent_writes_by_one_author_keep_every_count() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let mut doomed = Vec::new();
+    let mut edited = Vec::new();
+    for n in 0..4 {
+        doomed.push(
+            app.publish(&jake, &format!("Doomed {n}"), &["a", "b"])
+                .await,
+        );
+        edited.push(app.publish(&jake, &format!("Edited {n}"), &["b"]).await);
+    }
+    let shapes: [&[&str]; 4] = [
+        &["a", "b", "fresh-1"],
+        &["fresh-2", "fresh-1", "b"],
+        &["b", "a"],
+        &["fresh-2"],
+    ];
+    let publishes = (0..8).map(|n| publish(&app, &jake, format!("Parallel {n}"), shapes[n % 4]));
+    let deletion_paths: Vec<String> = doomed.iter().map(|s| format!("/articles/{s}")).collect();
+    let deletions = deletion_paths
+        .iter()
+        .map(|path| app.delete(path, Some(&jake)));
+    let edits = edited
+        .iter()
+        .enumerate()
+        .map(|(n, slug)| retag(&app, &jake, slug, shapes[(n + 1) % 4]));
+    let (published, deleted, retagged) = tokio::join!(
+        futures_util::future::join_all(publishes),
+        futures_util::future::join_all(deletions),
+        futures_util::future::join_all(edits),
+    );
+    for response in &published {
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    }
+    for response in &deleted {
+        assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
+    }
+    for response in &retagged {
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    }
+
+    assert_no_drift(drift(&app).await);
+    assert_eq!(articles_count(&app, "/articles", None).await, 12);
+    assert_eq!(
+        articles_count(&app, "/articles?author=jake", None).await,
+        12
+    );
+    assert_eq!(articles_count(&app, "/articles?tag=fresh-2", None).await, 6);
+}
+
+/// Folio never changes a creation time; an operator correcting one by hand still
+/// moves the article in by-tag lists, which sort by the links' copy of it.
+#[tokio::test]
+async fn a_creation_time_corrected_in_the_database_reorders_by_tag_lists() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let older = app.publish(&jake, "Older", &["t"]).await;
+    let newer = app.publish(&jake, "Newer", &["t"]).await;
+    app.database()
+        .await
+        .execute(
+            "UPDATE articles SET created_at = created_at + interval '1 day' WHERE slug = $1",
+            &[&older],
+        )
+        .await
+        .expect("correct the creation time");
+
+    assert_no_drift(drift(&app).await);
+    let listed = app.get("/articles?tag=t", None).await;
+    let slugs: Vec<&str> = listed.body["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .filter_map(|article| article["slug"].as_str())
+        .collect();
+    assert_eq!(slugs, [older.as_str(), newer.as_str()], "{}", listed.text);
+}
+
+/// The migration that introduced the stored counts computes them from existing rows.
+#[tokio::test]
+async fn the_migration_backfills_counts_from_existing_articles() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let jane = app.register("jane").await;
+    for n in 0..5 {
+        app.publish(&jake, &format!("Jake {n}"), &["shared", "jake-only"])
+            .await;
+    }
+    app.publish(&jane, "Jane", &["shared", "Beta", "alpha"])
+        .await;
+    app.publish(&jane, "Untagged", &[]).await;
+
+    let database = app.database().await;
+    let migration = "../../migrations/2026-12-02-000001_article_list_counts";
+    for script in ["down.sql", "up.sql"] {
+        let sql = std::fs::read_to_string(format!("{migration}/{script}"))
+            .unwrap_or_else(|error| panic!("read {script}: {error}"));
+        database
+            .batch_execute(&sql)
+            .await
+            .unwrap_or_else(|error| panic!("run {script}: {error}"));
+    }
+
+    assert_no_drift(drift(&app).await);
+    assert_eq!(articles_count(&app, "/articles", None).await, 7);
+    assert_eq!(articles_count(&app, "/articles?author=jake", None).await, 5);
+    assert_eq!(articles_count(&app, "/articles?tag=shared", None).await, 6);
+    let listed = app.get("/articles?author=jane&tag=alpha", None).await;
+    assert_eq!(
+        listed.body["articles"][0]["tagList"],
+        json!(["Beta", "alpha", "shared"]),
+        "{}",
+        listed.text
+    );
+}
