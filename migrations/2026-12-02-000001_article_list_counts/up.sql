@@ -1,18 +1,24 @@
 -- Article lists answer "how many match" and "which tags" on every request. These
 -- copies turn both into reads of a few rows instead of work over every article:
---   articles.tag_names          the article's tag names, sorted, read with its row;
+--   articles.tag_names               the article's tag names, sorted, read with its row;
 --   article_tags.article_created_at  the by-tag page walks one index in list order;
---   users.article_count         "how many by this author" and the feed's total;
---   article_totals              "how many in all", spread over slots so concurrent
---                               publishes do not queue on one row.
--- Every count is kept by a trigger, so each path that adds or removes an article
--- (including cascades) counts. Writers lock rows in one order to avoid deadlocks:
--- the article, its author, its total slot, then its tags by ascending id.
+--   users.article_count              "how many by this author" and the feed's total;
+--   article_totals                   "how many in all", spread over slots so that
+--                                    concurrent publishes do not queue on one row.
+-- Triggers keep every copy, so each path that changes articles or links keeps them
+-- right: cascades, hand-written SQL, and instances still running the previous
+-- version during a rolling deploy (which know nothing of the copies). TRUNCATE
+-- bypasses them.
+--
+-- Row locks are taken in one order by every writer, old or new: the names of tags
+-- being created, the article's row, the tags' count rows by ascending id, then at
+-- commit its author's row and its total slot (the article counts are deferred to
+-- commit, which also keeps the hottest rows locked for the shortest time).
 
--- Instances of the previous version keep writing during a rolling deploy; nothing
--- may change between the backfill and the triggers.
-LOCK TABLE articles, article_tags IN SHARE ROW EXCLUSIVE MODE;
+-- The backfill must see every row and no writer may slip in before the triggers.
+LOCK TABLE users, articles, article_tags IN ACCESS EXCLUSIVE MODE;
 
+-- Tag names on the article ------------------------------------------------------
 ALTER TABLE articles ADD COLUMN tag_names text[] NOT NULL DEFAULT '{}';
 UPDATE articles
 SET tag_names = linked.names
@@ -21,14 +27,44 @@ FROM (SELECT l.article_id, array_agg(t.name ORDER BY t.name COLLATE "C") AS name
       GROUP BY l.article_id) AS linked
 WHERE linked.article_id = articles.id;
 
+-- Byte order ("C"), the order of the API's tagList.
+CREATE FUNCTION name_linked_articles() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE articles a
+    SET tag_names = ARRAY(SELECT t.name FROM article_tags l JOIN tags t ON t.id = l.tag_id
+                          WHERE l.article_id = a.id ORDER BY t.name COLLATE "C")
+    WHERE a.id IN (SELECT article_id FROM changed_links);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER article_tags_named_after_insert
+    AFTER INSERT ON article_tags REFERENCING NEW TABLE AS changed_links
+    FOR EACH STATEMENT EXECUTE FUNCTION name_linked_articles();
+CREATE TRIGGER article_tags_named_after_delete
+    AFTER DELETE ON article_tags REFERENCING OLD TABLE AS changed_links
+    FOR EACH STATEMENT EXECUTE FUNCTION name_linked_articles();
+
+-- Creation time on the links ------------------------------------------------------
 ALTER TABLE article_tags ADD COLUMN article_created_at timestamptz;
 UPDATE article_tags
 SET article_created_at = articles.created_at
 FROM articles
 WHERE articles.id = article_tags.article_id;
 ALTER TABLE article_tags ALTER COLUMN article_created_at SET NOT NULL;
--- Folio never changes a creation time, but an operator correcting one by hand must
--- not leave its links sorting the article elsewhere.
+
+CREATE FUNCTION stamp_article_tag() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT created_at INTO NEW.article_created_at FROM articles WHERE id = NEW.article_id;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER article_tags_stamped
+    BEFORE INSERT OR UPDATE OF article_id ON article_tags
+    FOR EACH ROW EXECUTE FUNCTION stamp_article_tag();
+
+-- Folio never changes a creation time; a correction by hand moves the links too.
 CREATE FUNCTION copy_article_created_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -40,11 +76,13 @@ CREATE TRIGGER articles_created_at_copied
     AFTER UPDATE OF created_at ON articles
     FOR EACH ROW WHEN (OLD.created_at IS DISTINCT FROM NEW.created_at)
     EXECUTE FUNCTION copy_article_created_at();
+
 -- Lists filtered by tag, newest first: replaces the unordered (tag_id, article_id).
 DROP INDEX article_tags_tag_idx;
 CREATE INDEX article_tags_tag_recent_idx
     ON article_tags (tag_id, article_created_at DESC, article_id DESC);
 
+-- Article counts -------------------------------------------------------------------
 ALTER TABLE users
     ADD COLUMN article_count integer NOT NULL DEFAULT 0 CHECK (article_count >= 0);
 UPDATE users
@@ -70,19 +108,21 @@ WHERE per_slot.slot = article_totals.slot;
 CREATE FUNCTION count_articles() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        UPDATE users SET article_count = article_count + 1 WHERE id = NEW.author_id;
-        UPDATE article_totals SET articles = articles + 1
-        WHERE slot = article_total_slot(NEW.id);
-    ELSE
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
         UPDATE users SET article_count = article_count - 1 WHERE id = OLD.author_id;
         UPDATE article_totals SET articles = articles - 1
         WHERE slot = article_total_slot(OLD.id);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        UPDATE users SET article_count = article_count + 1 WHERE id = NEW.author_id;
+        UPDATE article_totals SET articles = articles + 1
+        WHERE slot = article_total_slot(NEW.id);
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER articles_counted
-    AFTER INSERT OR DELETE ON articles
+CREATE CONSTRAINT TRIGGER articles_counted
+    AFTER INSERT OR DELETE OR UPDATE OF author_id ON articles
+    DEFERRABLE INITIALLY DEFERRED
     FOR EACH ROW EXECUTE FUNCTION count_articles();

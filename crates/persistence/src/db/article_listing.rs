@@ -9,11 +9,12 @@
 
 use diesel::dsl::sum;
 use diesel::{ExpressionMethods, JoinOnDsl, OptionalExtension, QueryDsl, SelectableHelper};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{ArticlePage, ArticleQuery};
 use uuid::Uuid;
 
 use super::feed_page::FeedPage;
+use super::pool::plan_for_these_values;
 use super::rows::{ArticleRow, ArticleSummaryRow, ProfileRow, lower};
 use super::schema::{article_tags, article_totals, articles, favorites, follows, tags, users};
 
@@ -79,19 +80,47 @@ pub(super) async fn list(
             total: 0,
         });
     };
-    let total = u64::try_from(total(conn, &scope).await?).unwrap_or(0);
+    if scope.best_plan_depends_on_values() {
+        conn.transaction(async |conn| {
+            plan_for_these_values(conn).await?;
+            count_and_read(conn, &scope, query).await
+        })
+        .await
+    } else {
+        count_and_read(conn, &scope, query).await
+    }
+}
+
+async fn count_and_read(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    query: &ArticleQuery,
+) -> DieselResult<ArticlePage> {
+    let total = u64::try_from(total(conn, scope).await?).unwrap_or(0);
     if total <= query.offset {
         return Ok(ArticlePage {
             articles: Vec::new(),
             total,
         });
     }
-    let rows = page(conn, &scope, query).await?;
+    let rows = page(conn, scope, query).await?;
     let articles = rows
         .into_iter()
         .map(|(article, author)| ArticleRow::from(article).into_domain(author))
         .collect();
     Ok(ArticlePage { articles, total })
+}
+
+impl Scope {
+    /// A fan's favorites and combined filters are walked best from whichever side
+    /// matches fewer rows, which only the bound values tell.
+    fn best_plan_depends_on_values(&self) -> bool {
+        let filters = usize::from(self.tag.is_some())
+            + usize::from(self.author.is_some())
+            + usize::from(self.fan.is_some())
+            + usize::from(self.follower.is_some());
+        self.fan.is_some() || filters > 1
+    }
 }
 
 /// None when a named tag, author or fan does not exist: nothing can match.

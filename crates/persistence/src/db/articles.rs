@@ -40,7 +40,6 @@ struct ArticleInsert<'a> {
     body: &'a str,
     created_at: Timestamp,
     updated_at: Timestamp,
-    tag_names: Vec<String>,
 }
 
 #[derive(AsChangeset)]
@@ -51,7 +50,6 @@ struct ArticleChangeset {
     description: Option<String>,
     body: Option<String>,
     updated_at: Option<Timestamp>,
-    tag_names: Option<Vec<String>>,
 }
 
 async fn load_article(
@@ -69,6 +67,20 @@ async fn load_article(
         .await
         .optional()?;
     Ok(row.map(|(article, author)| article.into_domain(author)))
+}
+
+/// Locks the article's row before its favorites change. A deletion locks the row and
+/// then removes the favorites by cascade; taking the row first here too keeps an
+/// unfavorite (favorite row, then count) from deadlocking against it.
+async fn lock_for_favorites(conn: &mut AsyncPgConnection, article: Uuid) -> DieselResult<()> {
+    articles::table
+        .find(article)
+        .select(articles::id)
+        .for_no_key_update()
+        .first::<Uuid>(conn)
+        .await
+        .optional()?;
+    Ok(())
 }
 
 enum ArticleKey<'a> {
@@ -106,11 +118,10 @@ impl ArticleRepository for PgArticleRepository {
                     body: article.body.as_str(),
                     created_at: article.created_at,
                     updated_at: article.created_at,
-                    tag_names: tag_links::stored_names(&article.tags),
                 })
                 .execute(conn)
                 .await?;
-            tag_links::link_new_article(conn, id, article.created_at, &tag_ids).await
+            tag_links::link_new_article(conn, id, &tag_ids).await
         })
         .await
         .map_err(query_error)?;
@@ -129,7 +140,6 @@ impl ArticleRepository for PgArticleRepository {
             description: changes.description.map(|d| d.into_inner()),
             body: changes.body.map(|b| b.into_inner()),
             updated_at: changes.updated_at,
-            tag_names: changes.tags.as_ref().map(tag_links::stored_names),
         };
         let tags = changes.tags;
         let updated = conn
@@ -138,16 +148,14 @@ impl ArticleRepository for PgArticleRepository {
                     Some(list) => Some(tag_links::ensure_tags(conn, list).await?),
                     None => None,
                 };
-                let created_at: Option<Timestamp> = diesel::update(articles::table.find(id))
+                let updated = diesel::update(articles::table.find(id))
                     .set(changeset)
-                    .returning(articles::created_at)
-                    .get_result(conn)
-                    .await
-                    .optional()?;
-                if let (Some(created_at), Some(tag_ids)) = (created_at, &tag_ids) {
-                    tag_links::replace_links(conn, id, created_at, tag_ids).await?;
+                    .execute(conn)
+                    .await?;
+                if let (1, Some(tag_ids)) = (updated, &tag_ids) {
+                    tag_links::replace_links(conn, id, tag_ids).await?;
                 }
-                Ok::<_, diesel::result::Error>(created_at.is_some())
+                Ok::<_, diesel::result::Error>(updated == 1)
             })
             .await
             .map_err(query_error)?;
@@ -182,6 +190,7 @@ impl ArticleRepository for PgArticleRepository {
         let mut conn = self.db.connection().await?;
         let (user, article) = (user.as_uuid(), article.as_uuid());
         conn.transaction(async |conn| {
+            lock_for_favorites(conn, article).await?;
             let inserted = diesel::insert_into(favorites::table)
                 .values((
                     favorites::user_id.eq(user),
@@ -206,6 +215,7 @@ impl ArticleRepository for PgArticleRepository {
         let mut conn = self.db.connection().await?;
         let (user, article) = (user.as_uuid(), article.as_uuid());
         conn.transaction(async |conn| {
+            lock_for_favorites(conn, article).await?;
             let deleted = diesel::delete(favorites::table.find((user, article)))
                 .execute(conn)
                 .await?;

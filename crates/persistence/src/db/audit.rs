@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use diesel::{BoolExpressionMethods, ExpressionMethods, Insertable, QueryDsl, Queryable};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use folio_application::ClientInfo;
 use folio_application::ports::{AuditEntry, AuditLog, AuditQuery, AuditRecord, PortError};
 use folio_domain::{AuditEventType, AuditOutcome, SessionId, Timestamp, UserId};
@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Database;
 use super::errors::query_error;
+use super::pool::plan_for_these_values;
 use super::schema::audit_events;
 
 /// The append-only audit log in PostgreSQL (a trigger refuses updates and deletes).
@@ -142,7 +143,14 @@ impl AuditLog for PgAuditLog {
         if let Some(before) = query.before {
             select = select.filter(audit_events::id.lt(before));
         }
-        let rows: Vec<AuditRow> = select.load(&mut conn).await.map_err(query_error)?;
+        // How many events match a user or a type varies by orders of magnitude.
+        let rows: Vec<AuditRow> = conn
+            .transaction(async |conn| {
+                plan_for_these_values(conn).await?;
+                select.load(conn).await
+            })
+            .await
+            .map_err(query_error)?;
         rows.into_iter().map(AuditRow::into_entry).collect()
     }
 }

@@ -37,9 +37,19 @@ pub struct PoolStatus {
 /// of a page query, which must assume `LIMIT $n` returns a tenth of the table, with
 /// plans made for `LIMIT 20`, finds it dearer, and so plans again on every
 /// execution: that planning cost more than the query (list pages ran at half the
-/// throughput). Folio's statements are index lookups and index-ordered walks whose
-/// best plan does not depend on the values bound.
+/// throughput). Most of Folio's statements are index lookups and index-ordered walks
+/// whose best plan does not depend on the values bound; the others go through
+/// [`plan_for_these_values`].
 const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
+/// Makes the rest of the current transaction plan each statement for its bound values.
+/// For statements whose best plan depends on how many rows those values match: a tag
+/// with 100,000 articles combined with an author of two is best walked from the
+/// author, the reverse from the tag, and one generic plan cannot know which.
+pub(crate) async fn plan_for_these_values(conn: &mut AsyncPgConnection) -> diesel::QueryResult<()> {
+    conn.batch_execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        .await
+}
 
 /// The connection pool every repository shares.
 #[derive(Clone)]

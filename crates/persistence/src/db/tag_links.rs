@@ -1,42 +1,33 @@
 //! The links between articles and tags, and the row locks that keep their counts
 //! free of deadlocks.
 //!
-//! Adding or removing a link moves its tag's `article_count`, and adding or deleting
-//! an article moves its author's `article_count` and one `article_totals` slot (all
-//! triggers). Each of those updates locks the row until commit, so every writer takes
-//! the locks it needs in one order: first the names of tags it creates (a second
-//! writer creating the same tag waits on the first), then the article's row, its
-//! author's row, its total slot, and the tags' rows by ascending id. Concurrent
-//! publishes, edits and deletions then queue instead of deadlocking.
+//! Triggers do the bookkeeping (see the migration `article_list_counts`): a link
+//! added or removed moves its tag's `article_count` and rewrites the article's
+//! `tag_names`; an article added or deleted moves its author's `article_count` and one
+//! `article_totals` slot, at commit. Each of those updates locks the row until
+//! commit, so every writer takes the locks it needs in one order: first the names of
+//! tags it creates (a second writer creating the same tag waits on the first), then
+//! the article's row, the tags' rows by ascending id, and at commit the author's row
+//! and the total slot. Concurrent publishes, edits and deletions then queue instead of
+//! deadlocking.
 
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use folio_domain::{TagList, TagName, Timestamp};
+use folio_domain::{TagList, TagName};
 use uuid::Uuid;
 
-use super::schema::{article_tags, article_totals, articles, tags, users};
+use super::schema::{article_tags, articles, tags};
 
 type DieselResult<T> = Result<T, diesel::result::Error>;
-
-diesel::define_sql_function! {
-    /// The `article_totals` slot that counts an article (defined by the migration).
-    fn article_total_slot(article: diesel::sql_types::Uuid) -> diesel::sql_types::SmallInt;
-}
-
-/// The tag names an article row stores next to its links: sorted, as lists show them.
-pub(super) fn stored_names(list: &TagList) -> Vec<String> {
-    list.iter().map(|tag| tag.as_str().to_owned()).collect()
-}
 
 /// Links a newly inserted article to the tags `wanted` (from [`ensure_tags`]).
 /// Inserted in ascending tag id, its links take the tags' rows in the module's order.
 pub(super) async fn link_new_article(
     conn: &mut AsyncPgConnection,
     article: Uuid,
-    created_at: Timestamp,
     wanted: &[i64],
 ) -> DieselResult<()> {
-    insert_links(conn, article, created_at, wanted).await
+    insert_links(conn, article, wanted).await
 }
 
 /// Links `article`, whose row the caller has locked, to exactly the tags `wanted`
@@ -44,7 +35,6 @@ pub(super) async fn link_new_article(
 pub(super) async fn replace_links(
     conn: &mut AsyncPgConnection,
     article: Uuid,
-    created_at: Timestamp,
     wanted: &[i64],
 ) -> DieselResult<()> {
     let linked = linked_tags(conn, article).await?;
@@ -62,37 +52,26 @@ pub(super) async fn replace_links(
         .copied()
         .filter(|tag| !linked.contains(tag))
         .collect();
-    insert_links(conn, article, created_at, &added).await
+    insert_links(conn, article, &added).await
 }
 
-/// Locks every row deleting `article` will update, in the module's order. False when
-/// the article does not exist.
+/// Locks the rows deleting `article` updates before commit, in the module's order:
+/// the article's, then its tags' (the cascade to its links moves their counts in no
+/// particular order). False when the article does not exist.
 pub(super) async fn lock_for_deletion(
     conn: &mut AsyncPgConnection,
     article: Uuid,
 ) -> DieselResult<bool> {
-    let author: Option<Uuid> = articles::table
+    let found: Option<Uuid> = articles::table
         .find(article)
-        .select(articles::author_id)
+        .select(articles::id)
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    let Some(author) = author else {
+    if found.is_none() {
         return Ok(false);
-    };
-    users::table
-        .find(author)
-        .select(users::id)
-        .for_no_key_update()
-        .first::<Uuid>(conn)
-        .await?;
-    article_totals::table
-        .filter(article_totals::slot.eq(article_total_slot(article)))
-        .select(article_totals::slot)
-        .for_no_key_update()
-        .first::<i16>(conn)
-        .await?;
+    }
     let linked = linked_tags(conn, article).await?;
     lock_tag_counts(conn, &linked).await?;
     Ok(true)
@@ -106,12 +85,11 @@ async fn linked_tags(conn: &mut AsyncPgConnection, article: Uuid) -> DieselResul
         .await
 }
 
-/// Inserts the links in the order given (callers pass ascending tag ids). Each link
-/// carries the article's creation time, the order of by-tag lists.
+/// Inserts the links in the order given (callers pass ascending tag ids). A trigger
+/// stamps each with the article's creation time, the order of by-tag lists.
 async fn insert_links(
     conn: &mut AsyncPgConnection,
     article: Uuid,
-    created_at: Timestamp,
     tag_ids: &[i64],
 ) -> DieselResult<()> {
     if tag_ids.is_empty() {
@@ -123,7 +101,6 @@ async fn insert_links(
             (
                 article_tags::article_id.eq(article),
                 article_tags::tag_id.eq(*tag),
-                article_tags::article_created_at.eq(created_at),
             )
         })
         .collect();

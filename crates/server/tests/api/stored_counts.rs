@@ -280,3 +280,68 @@ async fn the_migration_backfills_counts_from_existing_articles() {
         listed.text
     );
 }
+
+/// Links and authors changed by hand, as an operator or an instance of the previous
+/// version (which knows nothing of the copies) would change them.
+#[tokio::test]
+async fn links_and_authors_changed_outside_folio_keep_every_copy() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    app.register("jane").await;
+    let slug = app.publish(&jake, "Handled", &["kept", "dropped"]).await;
+    app.publish(&jake, "Other", &["added"]).await;
+
+    let database = app.database().await;
+    database
+        .batch_execute(&format!(
+            "INSERT INTO article_tags (article_id, tag_id) \
+               SELECT a.id, t.id FROM articles a, tags t \
+               WHERE a.slug = '{slug}' AND t.name = 'added'; \
+             DELETE FROM article_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'dropped'); \
+             UPDATE articles SET author_id = (SELECT id FROM users WHERE username = 'jane') \
+               WHERE slug = '{slug}';"
+        ))
+        .await
+        .expect("change links and authors by hand");
+
+    assert_no_drift(drift(&app).await);
+    let article = app.get(&format!("/articles/{slug}"), None).await;
+    assert_eq!(
+        article.body["article"]["tagList"],
+        json!(["added", "kept"]),
+        "{}",
+        article.text
+    );
+    assert_eq!(articles_count(&app, "/articles?author=jane", None).await, 1);
+    assert_eq!(articles_count(&app, "/articles?author=jake", None).await, 1);
+    assert_eq!(articles_count(&app, "/articles?tag=added", None).await, 2);
+}
+
+/// Deleting an article cascades to its favorites while they may be changing: every
+/// request ends in an answer, never in a deadlock (a smoke test: the interleaving
+/// that deadlocked is not forced).
+#[tokio::test]
+async fn deleting_articles_while_they_are_unfavorited_never_fails() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let fan = app.register("fan").await;
+    for round in 0..6 {
+        let slug = app.publish(&jake, &format!("Fleeting {round}"), &[]).await;
+        let path = format!("/articles/{slug}");
+        let favorite_path = format!("{path}/favorite");
+        let favorited = app.post(&favorite_path, Some(&fan), json!({})).await;
+        assert_eq!(favorited.status, StatusCode::OK, "{}", favorited.text);
+        let (deleted, unfavorited) = tokio::join!(
+            app.delete(&path, Some(&jake)),
+            app.delete(&favorite_path, Some(&fan)),
+        );
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+        assert!(
+            [StatusCode::OK, StatusCode::NOT_FOUND].contains(&unfavorited.status),
+            "{}",
+            unfavorited.text
+        );
+    }
+    assert_no_drift(drift(&app).await);
+    assert_eq!(articles_count(&app, "/articles", None).await, 0);
+}
