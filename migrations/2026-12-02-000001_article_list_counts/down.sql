@@ -12,7 +12,12 @@ DROP TRIGGER article_tags_stamped ON article_tags;
 DROP FUNCTION stamp_article_tag();
 ALTER TABLE article_tags DROP COLUMN article_created_at;
 
+DROP TRIGGER tags_renamed ON tags;
+DROP FUNCTION name_articles_of_renamed_tag();
+DROP TRIGGER article_tags_named_after_update ON article_tags;
+DROP FUNCTION name_relinked_articles();
 DROP TRIGGER article_tags_named_after_delete ON article_tags;
 DROP TRIGGER article_tags_named_after_insert ON article_tags;
 DROP FUNCTION name_linked_articles();
+DROP FUNCTION refresh_tag_names(uuid[]);
 ALTER TABLE articles DROP COLUMN tag_names;

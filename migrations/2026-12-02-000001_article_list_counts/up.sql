@@ -10,10 +10,13 @@
 -- version during a rolling deploy (which know nothing of the copies). TRUNCATE
 -- bypasses them.
 --
--- Row locks are taken in one order by every writer, old or new: the names of tags
--- being created, the article's row, the tags' count rows by ascending id, then at
--- commit its author's row and its total slot (the article counts are deferred to
--- commit, which also keeps the hottest rows locked for the shortest time).
+-- Row locks are taken in one order by every writer, this version or the previous
+-- one: the article's row, the names of tags being created, the tags' count rows by
+-- ascending id, then at commit the author's row and the total slot (the article
+-- counts are deferred to commit, which also keeps the hottest rows locked for the
+-- shortest time). Changes by hand that take other rows first (deleting a tag locks
+-- it before its articles) can deadlock with concurrent edits; PostgreSQL then
+-- aborts one of them, to be retried.
 
 -- The backfill must see every row and no writer may slip in before the triggers.
 LOCK TABLE users, articles, article_tags IN ACCESS EXCLUSIVE MODE;
@@ -27,14 +30,24 @@ FROM (SELECT l.article_id, array_agg(t.name ORDER BY t.name COLLATE "C") AS name
       GROUP BY l.article_id) AS linked
 WHERE linked.article_id = articles.id;
 
--- Byte order ("C"), the order of the API's tagList.
-CREATE FUNCTION name_linked_articles() RETURNS trigger
+-- Recomputes the names of the given articles, in byte order ("C"), the order of the
+-- API's tagList. The articles are locked first, so that the recount, a statement of
+-- its own with a fresh snapshot, sees the links of any writer that held them.
+CREATE FUNCTION refresh_tag_names(article_ids uuid[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM 1 FROM articles WHERE id = ANY (article_ids) ORDER BY id FOR NO KEY UPDATE;
     UPDATE articles a
     SET tag_names = ARRAY(SELECT t.name FROM article_tags l JOIN tags t ON t.id = l.tag_id
                           WHERE l.article_id = a.id ORDER BY t.name COLLATE "C")
-    WHERE a.id IN (SELECT article_id FROM changed_links);
+    WHERE a.id = ANY (article_ids);
+END
+$$;
+
+CREATE FUNCTION name_linked_articles() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM refresh_tag_names(ARRAY(SELECT DISTINCT article_id FROM changed_links));
     RETURN NULL;
 END
 $$;
@@ -44,6 +57,30 @@ CREATE TRIGGER article_tags_named_after_insert
 CREATE TRIGGER article_tags_named_after_delete
     AFTER DELETE ON article_tags REFERENCING OLD TABLE AS changed_links
     FOR EACH STATEMENT EXECUTE FUNCTION name_linked_articles();
+
+-- Links moved to another article or tag, and renamed tags (neither is done by Folio).
+CREATE FUNCTION name_relinked_articles() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM refresh_tag_names(ARRAY[OLD.article_id, NEW.article_id]);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER article_tags_named_after_update
+    AFTER UPDATE OF article_id, tag_id ON article_tags
+    FOR EACH ROW EXECUTE FUNCTION name_relinked_articles();
+
+CREATE FUNCTION name_articles_of_renamed_tag() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM refresh_tag_names(ARRAY(SELECT article_id FROM article_tags WHERE tag_id = NEW.id));
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER tags_renamed
+    AFTER UPDATE OF name ON tags
+    FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
+    EXECUTE FUNCTION name_articles_of_renamed_tag();
 
 -- Creation time on the links ------------------------------------------------------
 ALTER TABLE article_tags ADD COLUMN article_created_at timestamptz;

@@ -107,7 +107,6 @@ impl ArticleRepository for PgArticleRepository {
         let mut conn = self.db.connection().await?;
         let id = article.id.as_uuid();
         conn.transaction(async |conn| {
-            let tag_ids = tag_links::ensure_tags(conn, &article.tags).await?;
             diesel::insert_into(articles::table)
                 .values(ArticleInsert {
                     id,
@@ -121,6 +120,7 @@ impl ArticleRepository for PgArticleRepository {
                 })
                 .execute(conn)
                 .await?;
+            let tag_ids = tag_links::ensure_tags(conn, &article.tags).await?;
             tag_links::link_new_article(conn, id, &tag_ids).await
         })
         .await
@@ -144,16 +144,13 @@ impl ArticleRepository for PgArticleRepository {
         let tags = changes.tags;
         let updated = conn
             .transaction(async |conn| {
-                let tag_ids = match &tags {
-                    Some(list) => Some(tag_links::ensure_tags(conn, list).await?),
-                    None => None,
-                };
                 let updated = diesel::update(articles::table.find(id))
                     .set(changeset)
                     .execute(conn)
                     .await?;
-                if let (1, Some(tag_ids)) = (updated, &tag_ids) {
-                    tag_links::replace_links(conn, id, tag_ids).await?;
+                if let (1, Some(list)) = (updated, &tags) {
+                    let tag_ids = tag_links::ensure_tags(conn, list).await?;
+                    tag_links::replace_links(conn, id, &tag_ids).await?;
                 }
                 Ok::<_, diesel::result::Error>(updated == 1)
             })

@@ -5,11 +5,11 @@
 //! added or removed moves its tag's `article_count` and rewrites the article's
 //! `tag_names`; an article added or deleted moves its author's `article_count` and one
 //! `article_totals` slot, at commit. Each of those updates locks the row until
-//! commit, so every writer takes the locks it needs in one order: first the names of
-//! tags it creates (a second writer creating the same tag waits on the first), then
-//! the article's row, the tags' rows by ascending id, and at commit the author's row
-//! and the total slot. Concurrent publishes, edits and deletions then queue instead of
-//! deadlocking.
+//! commit, so every writer takes the locks it needs in one order: the article's row,
+//! the names of tags it creates (a second writer creating the same tag waits on the
+//! first), the tags' rows by ascending id, and at commit the author's row and the
+//! total slot. Concurrent publishes, edits and deletions then queue instead of
+//! deadlocking, and so do the previous version's, which take the same order.
 
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -111,8 +111,8 @@ async fn insert_links(
     Ok(())
 }
 
-/// The ids of the tags named in `list`, in ascending order, creating missing ones.
-/// Writers call it before touching any other row (see the module's lock order).
+/// The ids of the tags named in `list`, in ascending order, creating missing ones
+/// (in name order, so two writers creating the same names take them in one order).
 pub(super) async fn ensure_tags(
     conn: &mut AsyncPgConnection,
     list: &TagList,

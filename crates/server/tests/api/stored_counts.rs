@@ -281,40 +281,50 @@ async fn the_migration_backfills_counts_from_existing_articles() {
     );
 }
 
-/// Links and authors changed by hand, as an operator or an instance of the previous
-/// version (which knows nothing of the copies) would change them.
+/// Links, tags and authors changed by hand, as an operator or an instance of the
+/// previous version (which knows nothing of the copies) would change them.
 #[tokio::test]
-async fn links_and_authors_changed_outside_folio_keep_every_copy() {
+async fn links_tags_and_authors_changed_outside_folio_keep_every_copy() {
     let app = spawn_app().await;
     let jake = app.register("jake").await;
     app.register("jane").await;
-    let slug = app.publish(&jake, "Handled", &["kept", "dropped"]).await;
-    app.publish(&jake, "Other", &["added"]).await;
+    let handled = app.publish(&jake, "Handled", &["kept", "dropped"]).await;
+    let other = app.publish(&jake, "Other", &["added"]).await;
+    let third = app.publish(&jake, "Third", &["moved"]).await;
 
     let database = app.database().await;
     database
         .batch_execute(&format!(
             "INSERT INTO article_tags (article_id, tag_id) \
                SELECT a.id, t.id FROM articles a, tags t \
-               WHERE a.slug = '{slug}' AND t.name = 'added'; \
+               WHERE a.slug = '{handled}' AND t.name = 'added'; \
              DELETE FROM article_tags WHERE tag_id = (SELECT id FROM tags WHERE name = 'dropped'); \
              UPDATE articles SET author_id = (SELECT id FROM users WHERE username = 'jane') \
-               WHERE slug = '{slug}';"
+               WHERE slug = '{handled}'; \
+             UPDATE tags SET name = 'renamed' WHERE name = 'kept'; \
+             UPDATE article_tags SET article_id = (SELECT id FROM articles WHERE slug = '{other}') \
+               WHERE article_id = (SELECT id FROM articles WHERE slug = '{third}');"
         ))
         .await
-        .expect("change links and authors by hand");
+        .expect("change links, tags and authors by hand");
 
     assert_no_drift(drift(&app).await);
-    let article = app.get(&format!("/articles/{slug}"), None).await;
-    assert_eq!(
-        article.body["article"]["tagList"],
-        json!(["added", "kept"]),
-        "{}",
-        article.text
-    );
+    for (slug, tags) in [
+        (&handled, json!(["added", "renamed"])),
+        (&other, json!(["added", "moved"])),
+        (&third, json!([])),
+    ] {
+        let row = database
+            .query_one("SELECT tag_names FROM articles WHERE slug = $1", &[slug])
+            .await
+            .expect("read the stored names");
+        let stored: Vec<String> = row.get(0);
+        assert_eq!(json!(stored), tags, "{slug}");
+    }
     assert_eq!(articles_count(&app, "/articles?author=jane", None).await, 1);
-    assert_eq!(articles_count(&app, "/articles?author=jake", None).await, 1);
+    assert_eq!(articles_count(&app, "/articles?author=jake", None).await, 2);
     assert_eq!(articles_count(&app, "/articles?tag=added", None).await, 2);
+    assert_eq!(articles_count(&app, "/articles?tag=moved", None).await, 1);
 }
 
 /// Deleting an article cascades to its favorites while they may be changing: every
