@@ -31,9 +31,10 @@ WHERE a.author_id = $1
 ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3;
 PREPARE fan_count(uuid) AS SELECT count(*) FROM favorites WHERE user_id = $1;
 PREPARE fan_page(uuid, bigint, bigint) AS
-SELECT :columns FROM articles a JOIN users u ON a.author_id = u.id
-WHERE a.id = ANY (SELECT f.article_id FROM favorites f WHERE f.user_id = $1)
-ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3;
+SELECT :columns FROM favorites f
+JOIN articles a ON a.id = f.article_id JOIN users u ON a.author_id = u.id
+WHERE f.user_id = $1
+ORDER BY f.article_created_at DESC, f.article_id DESC LIMIT $2 OFFSET $3;
 PREPARE feed_total(uuid) AS
 SELECT sum(u.article_count) FROM follows f JOIN users u ON u.id = f.followee_id
 WHERE f.follower_id = $1;

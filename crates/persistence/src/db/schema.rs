@@ -82,6 +82,7 @@ diesel::table! {
         user_id -> Uuid,
         article_id -> Uuid,
         created_at -> Timestamptz,
+        article_created_at -> Timestamptz,
     }
 }
 

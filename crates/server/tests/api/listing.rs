@@ -472,6 +472,9 @@ async fn articles_with_equal_timestamps_keep_a_stable_order_across_pages() {
         ))
         .await;
     follow(&app, &fan, "jake").await;
+    for slug in tied.iter().chain([&older, &newer]) {
+        favorite(&app, &fan, slug).await;
+    }
 
     let mut expected = vec![newer];
     expected.extend(tied.iter().cloned());
@@ -488,6 +491,10 @@ async fn articles_with_equal_timestamps_keep_a_stable_order_across_pages() {
         assert_eq!(walk(&app, "/articles", None, limit, 8).await, expected);
         assert_eq!(
             walk(&app, "/articles?tag=all", None, limit, 8).await,
+            expected
+        );
+        assert_eq!(
+            walk(&app, "/articles?favorited=fan", None, limit, 8).await,
             expected
         );
         assert_eq!(

@@ -1,6 +1,6 @@
 //! The counts and copies stored so lists need not compute them (articles per author,
-//! articles in all, articles per tag, each article's tag names, each link's copy of
-//! its article's creation time) always equal what they summarise.
+//! articles in all, articles per tag, each article's tag names, each link's and each
+//! favorite's copy of its article's creation time) always equal what they summarise.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -27,6 +27,10 @@ UNION ALL
 SELECT 'creation time on the links of ' || a.slug FROM article_tags l
 JOIN articles a ON a.id = l.article_id
 WHERE l.article_created_at <> a.created_at
+UNION ALL
+SELECT 'creation time on the favorites of ' || a.slug FROM favorites f
+JOIN articles a ON a.id = f.article_id
+WHERE f.article_created_at <> a.created_at
 "#;
 
 async fn drift(app: &TestApp) -> Vec<String> {
@@ -216,13 +220,19 @@ async fn concurrent_writes_by_one_author_keep_every_count() {
 }
 
 /// Folio never changes a creation time; an operator correcting one by hand still
-/// moves the article in by-tag lists, which sort by the links' copy of it.
+/// moves the article in by-tag and favorited-by lists, which sort by copies of it.
 #[tokio::test]
-async fn a_creation_time_corrected_in_the_database_reorders_by_tag_lists() {
+async fn a_creation_time_corrected_in_the_database_reorders_every_list() {
     let app = spawn_app().await;
     let jake = app.register("jake").await;
+    let fan = app.register("fan").await;
     let older = app.publish(&jake, "Older", &["t"]).await;
     let newer = app.publish(&jake, "Newer", &["t"]).await;
+    for slug in [&older, &newer] {
+        let path = format!("/articles/{slug}/favorite");
+        let favorited = app.post(&path, Some(&fan), json!({})).await;
+        assert_eq!(favorited.status, StatusCode::OK, "{}", favorited.text);
+    }
     app.database()
         .await
         .execute(
@@ -233,39 +243,61 @@ async fn a_creation_time_corrected_in_the_database_reorders_by_tag_lists() {
         .expect("correct the creation time");
 
     assert_no_drift(drift(&app).await);
-    let listed = app.get("/articles?tag=t", None).await;
-    let slugs: Vec<&str> = listed.body["articles"]
-        .as_array()
-        .expect("articles")
-        .iter()
-        .filter_map(|article| article["slug"].as_str())
-        .collect();
-    assert_eq!(slugs, [older.as_str(), newer.as_str()], "{}", listed.text);
+    for path in ["/articles", "/articles?tag=t", "/articles?favorited=fan"] {
+        let listed = app.get(path, None).await;
+        let slugs: Vec<&str> = listed.body["articles"]
+            .as_array()
+            .expect("articles")
+            .iter()
+            .filter_map(|article| article["slug"].as_str())
+            .collect();
+        assert_eq!(
+            slugs,
+            [older.as_str(), newer.as_str()],
+            "{path}: {}",
+            listed.text
+        );
+    }
 }
 
-/// The migration that introduced the stored counts computes them from existing rows.
+/// The migrations that introduced the stored counts and copies compute them from
+/// existing rows.
 #[tokio::test]
-async fn the_migration_backfills_counts_from_existing_articles() {
+async fn the_migrations_backfill_counts_and_copies_from_existing_rows() {
     let app = spawn_app().await;
     let jake = app.register("jake").await;
     let jane = app.register("jane").await;
+    let mut jakes = Vec::new();
     for n in 0..5 {
-        app.publish(&jake, &format!("Jake {n}"), &["shared", "jake-only"])
-            .await;
+        jakes.push(
+            app.publish(&jake, &format!("Jake {n}"), &["shared", "jake-only"])
+                .await,
+        );
     }
     app.publish(&jane, "Jane", &["shared", "Beta", "alpha"])
         .await;
     app.publish(&jane, "Untagged", &[]).await;
+    for slug in &jakes[1..4] {
+        let path = format!("/articles/{slug}/favorite");
+        let favorited = app.post(&path, Some(&jane), json!({})).await;
+        assert_eq!(favorited.status, StatusCode::OK, "{}", favorited.text);
+    }
 
     let database = app.database().await;
-    let migration = "../../migrations/2026-12-02-000001_article_list_counts";
-    for script in ["down.sql", "up.sql"] {
-        let sql = std::fs::read_to_string(format!("{migration}/{script}"))
-            .unwrap_or_else(|error| panic!("read {script}: {error}"));
+    let migrations = [
+        ("2026-12-02-000002_favorite_list_order", "down.sql"),
+        ("2026-12-02-000001_article_list_counts", "down.sql"),
+        ("2026-12-02-000001_article_list_counts", "up.sql"),
+        ("2026-12-02-000002_favorite_list_order", "up.sql"),
+    ];
+    for (migration, script) in migrations {
+        let path = format!("../../migrations/{migration}/{script}");
+        let sql =
+            std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("read {path}: {error}"));
         database
             .batch_execute(&sql)
             .await
-            .unwrap_or_else(|error| panic!("run {script}: {error}"));
+            .unwrap_or_else(|error| panic!("run {path}: {error}"));
     }
 
     assert_no_drift(drift(&app).await);
@@ -278,6 +310,19 @@ async fn the_migration_backfills_counts_from_existing_articles() {
         json!(["Beta", "alpha", "shared"]),
         "{}",
         listed.text
+    );
+    let favorited = app.get("/articles?favorited=jane", None).await;
+    let slugs: Vec<&str> = favorited.body["articles"]
+        .as_array()
+        .expect("articles")
+        .iter()
+        .filter_map(|article| article["slug"].as_str())
+        .collect();
+    assert_eq!(
+        slugs,
+        [&jakes[3], &jakes[2], &jakes[1]],
+        "{}",
+        favorited.text
     );
 }
 
