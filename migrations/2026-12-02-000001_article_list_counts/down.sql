@@ -9,7 +9,7 @@ CREATE INDEX article_tags_tag_idx ON article_tags (tag_id, article_id);
 DROP TRIGGER articles_created_at_copied ON articles;
 DROP FUNCTION copy_article_created_at();
 DROP TRIGGER article_tags_stamped ON article_tags;
-DROP FUNCTION stamp_article_tag();
+DROP FUNCTION stamp_article_created_at();
 ALTER TABLE article_tags DROP COLUMN article_created_at;
 
 DROP TRIGGER tags_renamed ON tags;

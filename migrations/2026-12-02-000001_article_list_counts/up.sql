@@ -90,7 +90,8 @@ FROM articles
 WHERE articles.id = article_tags.article_id;
 ALTER TABLE article_tags ALTER COLUMN article_created_at SET NOT NULL;
 
-CREATE FUNCTION stamp_article_tag() RETURNS trigger
+-- For any row with `article_id` and `article_created_at`.
+CREATE FUNCTION stamp_article_created_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     SELECT created_at INTO NEW.article_created_at FROM articles WHERE id = NEW.article_id;
@@ -99,7 +100,7 @@ END
 $$;
 CREATE TRIGGER article_tags_stamped
     BEFORE INSERT OR UPDATE OF article_id ON article_tags
-    FOR EACH ROW EXECUTE FUNCTION stamp_article_tag();
+    FOR EACH ROW EXECUTE FUNCTION stamp_article_created_at();
 
 -- Folio never changes a creation time; a correction by hand moves the links too.
 CREATE FUNCTION copy_article_created_at() RETURNS trigger

@@ -7,5 +7,4 @@ BEGIN
 END
 $$;
 DROP TRIGGER favorites_stamped ON favorites;
-DROP FUNCTION stamp_favorite();
 ALTER TABLE favorites DROP COLUMN article_created_at;

@@ -12,16 +12,9 @@ FROM articles
 WHERE articles.id = favorites.article_id;
 ALTER TABLE favorites ALTER COLUMN article_created_at SET NOT NULL;
 
-CREATE FUNCTION stamp_favorite() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    SELECT created_at INTO NEW.article_created_at FROM articles WHERE id = NEW.article_id;
-    RETURN NEW;
-END
-$$;
 CREATE TRIGGER favorites_stamped
     BEFORE INSERT OR UPDATE OF article_id ON favorites
-    FOR EACH ROW EXECUTE FUNCTION stamp_favorite();
+    FOR EACH ROW EXECUTE FUNCTION stamp_article_created_at();
 
 -- A creation time corrected by hand moves the favorites too.
 CREATE OR REPLACE FUNCTION copy_article_created_at() RETURNS trigger

@@ -56,6 +56,18 @@ async fn articles_count(app: &TestApp, path: &str, token: Option<&str>) -> u64 {
         .unwrap_or_else(|| panic!("{path}: no count in {}", response.text))
 }
 
+/// The slugs of a 200 list page, in order.
+#[track_caller]
+fn listed_slugs(response: &Response) -> Vec<&str> {
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    response.body["articles"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no articles in {}", response.text))
+        .iter()
+        .filter_map(|article| article["slug"].as_str())
+        .collect()
+}
+
 async fn retag(app: &TestApp, token: &str, slug: &str, tags: &[&str]) -> Response {
     app.put(
         &format!("/articles/{slug}"),
@@ -245,12 +257,7 @@ async fn a_creation_time_corrected_in_the_database_reorders_every_list() {
     assert_no_drift(drift(&app).await);
     for path in ["/articles", "/articles?tag=t", "/articles?favorited=fan"] {
         let listed = app.get(path, None).await;
-        let slugs: Vec<&str> = listed.body["articles"]
-            .as_array()
-            .expect("articles")
-            .iter()
-            .filter_map(|article| article["slug"].as_str())
-            .collect();
+        let slugs = listed_slugs(&listed);
         assert_eq!(
             slugs,
             [older.as_str(), newer.as_str()],
@@ -312,12 +319,7 @@ async fn the_migrations_backfill_counts_and_copies_from_existing_rows() {
         listed.text
     );
     let favorited = app.get("/articles?favorited=jane", None).await;
-    let slugs: Vec<&str> = favorited.body["articles"]
-        .as_array()
-        .expect("articles")
-        .iter()
-        .filter_map(|article| article["slug"].as_str())
-        .collect();
+    let slugs = listed_slugs(&favorited);
     assert_eq!(
         slugs,
         [&jakes[3], &jakes[2], &jakes[1]],
