@@ -147,30 +147,31 @@ async fn resolve(
         scope.tag = Some(Tagged { id, article_count });
     }
     if let Some(username) = &query.filter.author {
-        let Some((id, article_count)) = users::table
-            .filter(lower(users::username).eq(lower(username)))
-            .select((users::id, users::article_count))
-            .first(conn)
-            .await
-            .optional()?
-        else {
+        let Some((id, article_count)) = user_named(conn, username).await? else {
             return Ok(None);
         };
         scope.author = Some(Authored { id, article_count });
     }
     if let Some(username) = &query.filter.favorited_by {
-        let Some(id) = users::table
-            .filter(lower(users::username).eq(lower(username)))
-            .select(users::id)
-            .first(conn)
-            .await
-            .optional()?
-        else {
+        let Some((id, _)) = user_named(conn, username).await? else {
             return Ok(None);
         };
         scope.fan = Some(id);
     }
     Ok(Some(scope))
+}
+
+/// The id and article count of the user with this name (any case).
+async fn user_named(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+) -> DieselResult<Option<(Uuid, i32)>> {
+    users::table
+        .filter(lower(users::username).eq(lower(username)))
+        .select((users::id, users::article_count))
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// How many articles the scope matches: a stored count where one filter alone
