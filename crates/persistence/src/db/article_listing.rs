@@ -248,6 +248,18 @@ async fn page(
     let limit = i64::from(query.limit);
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     let columns = (ArticleSummaryRow::as_select(), ProfileRow::as_select());
+    // The window of `$rows` in `$order`; a macro because each arm's query type differs.
+    macro_rules! window {
+        ($rows:expr, $order:expr) => {
+            $rows
+                .select(columns)
+                .order($order)
+                .limit(limit)
+                .offset(offset)
+                .load(conn)
+                .await
+        };
+    }
     match scope {
         Scope {
             tag: None,
@@ -260,45 +272,34 @@ async fn page(
             author: None,
             fan: Some(fan),
             follower: None,
-        } => {
+        } => window!(
             favorites::table
                 .inner_join(articles::table.inner_join(users::table))
-                .filter(favorites::user_id.eq(fan))
-                .select(columns)
-                .order((
-                    favorites::article_created_at.desc(),
-                    favorites::article_id.desc(),
-                ))
-                .limit(limit)
-                .offset(offset)
-                .load(conn)
-                .await
-        }
+                .filter(favorites::user_id.eq(fan)),
+            (
+                favorites::article_created_at.desc(),
+                favorites::article_id.desc(),
+            )
+        ),
         Scope { tag: Some(tag), .. } => {
             let links = article_tags::table
                 .inner_join(articles::table.inner_join(users::table))
                 .filter(article_tags::tag_id.eq(tag.id))
                 .into_boxed();
-            narrowed!(links, scope)
-                .select(columns)
-                .order((
+            window!(
+                narrowed!(links, scope),
+                (
                     article_tags::article_created_at.desc(),
                     article_tags::article_id.desc(),
-                ))
-                .limit(limit)
-                .offset(offset)
-                .load(conn)
-                .await
+                )
+            )
         }
         Scope { tag: None, .. } => {
             let all = articles::table.inner_join(users::table).into_boxed();
-            narrowed!(all, scope)
-                .select(columns)
-                .order((articles::created_at.desc(), articles::id.desc()))
-                .limit(limit)
-                .offset(offset)
-                .load(conn)
-                .await
+            window!(
+                narrowed!(all, scope),
+                (articles::created_at.desc(), articles::id.desc())
+            )
         }
     }
 }

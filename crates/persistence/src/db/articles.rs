@@ -121,7 +121,7 @@ impl ArticleRepository for PgArticleRepository {
                 .execute(conn)
                 .await?;
             let tag_ids = tag_links::ensure_tags(conn, &article.tags).await?;
-            tag_links::link_new_article(conn, id, &tag_ids).await
+            tag_links::insert_links(conn, id, &tag_ids).await
         })
         .await
         .map_err(query_error)?;

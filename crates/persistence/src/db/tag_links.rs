@@ -20,16 +20,6 @@ use super::schema::{article_tags, articles, tags};
 
 type DieselResult<T> = Result<T, diesel::result::Error>;
 
-/// Links a newly inserted article to the tags `wanted` (from [`ensure_tags`]).
-/// Inserted in ascending tag id, its links take the tags' rows in the module's order.
-pub(super) async fn link_new_article(
-    conn: &mut AsyncPgConnection,
-    article: Uuid,
-    wanted: &[i64],
-) -> DieselResult<()> {
-    insert_links(conn, article, wanted).await
-}
-
 /// Links `article`, whose row the caller has locked, to exactly the tags `wanted`
 /// (from [`ensure_tags`]); only the links that differ change.
 pub(super) async fn replace_links(
@@ -85,9 +75,10 @@ async fn linked_tags(conn: &mut AsyncPgConnection, article: Uuid) -> DieselResul
         .await
 }
 
-/// Inserts the links in the order given (callers pass ascending tag ids). A trigger
+/// Links `article` to `tag_ids`, in the order given: callers pass ascending ids (from
+/// [`ensure_tags`]), so the links take the tags' rows in the module's order. A trigger
 /// stamps each with the article's creation time, the order of by-tag lists.
-async fn insert_links(
+pub(super) async fn insert_links(
     conn: &mut AsyncPgConnection,
     article: Uuid,
     tag_ids: &[i64],

@@ -8,6 +8,13 @@ use crate::test_support::{MockPorts, article_by, now, profile, unavailable};
 use crate::use_cases::articles::{ArticleEdit, PageRequest};
 use crate::{Folio, RateLimits, SessionPolicy};
 
+fn no_articles() -> ArticlePage {
+    ArticlePage {
+        articles: vec![],
+        total: 0,
+    }
+}
+
 fn cached(ports: MockPorts) -> Folio<MockPorts> {
     let policy = SessionPolicy {
         cache_ttl: std::time::Duration::ZERO,
@@ -92,12 +99,11 @@ async fn a_broken_cache_falls_back_to_the_repository() {
 async fn only_first_pages_without_favorited_are_shared() {
     let mut ports = MockPorts::new();
     ports.content_cache.expect_list_page().never();
-    ports.articles.expect_list().times(2).returning(|_| {
-        Ok(ArticlePage {
-            articles: vec![],
-            total: 0,
-        })
-    });
+    ports
+        .articles
+        .expect_list()
+        .times(2)
+        .returning(|_| Ok(no_articles()));
     let folio = cached(ports);
 
     let later = PageRequest {
@@ -286,12 +292,11 @@ async fn later_feed_pages_are_not_cached() {
     let jake = profile("jake");
     let mut ports = MockPorts::new();
     ports.content_cache.expect_list_page().never();
-    ports.articles.expect_list().times(1).returning(|_| {
-        Ok(ArticlePage {
-            articles: vec![],
-            total: 0,
-        })
-    });
+    ports
+        .articles
+        .expect_list()
+        .times(1)
+        .returning(|_| Ok(no_articles()));
     let folio = cached(ports);
 
     let later = PageRequest {
