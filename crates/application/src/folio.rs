@@ -2,6 +2,8 @@ use chrono::Duration;
 use folio_domain::{Article, Profile, Slug, TagName, Timestamp};
 
 use crate::Ports;
+use crate::audit_tally::AuditTally;
+use crate::local_limits::LocalWindows;
 
 use crate::ports::{ArticlePage, Bucket, ListKey, StoredSession, Window};
 use crate::single_flight::SingleFlight;
@@ -80,9 +82,15 @@ pub struct RateLimits {
     pub login_failures_per_account: Window,
     /// Failed logins per client address, whatever the email.
     pub login_failures_per_address: Window,
+    /// Registrations and email changes per client address.
     pub registrations_per_address: Window,
+    /// Presented tokens that turned out unknown, revoked or expired, per client
+    /// address; past it, credentials from that address are refused before any lookup.
+    pub token_rejections_per_address: Window,
     /// Every API request, per user (per address when anonymous).
     pub requests: Bucket,
+    /// IPv6 clients are counted by their network of this many bits.
+    pub ipv6_prefix: u8,
 }
 
 impl Default for RateLimits {
@@ -102,10 +110,15 @@ impl Default for RateLimits {
                 max: 10,
                 length: std::time::Duration::from_secs(3600),
             },
+            token_rejections_per_address: Window {
+                max: 20,
+                length: std::time::Duration::from_secs(60),
+            },
             requests: Bucket {
                 capacity: 300,
                 refill_every: std::time::Duration::from_millis(100),
             },
+            ipv6_prefix: 64,
         }
     }
 }
@@ -141,7 +154,13 @@ pub struct Folio<P: Ports> {
     pub(crate) limits: RateLimits,
     pub(crate) content_cache: ContentCachePolicy,
     pub(crate) flights: Flights,
+    /// Where the login and registration limits count while Redis cannot.
+    pub(crate) local_limits: LocalWindows,
+    pub(crate) audit_tally: AuditTally,
 }
+
+/// How long repeated failures are tallied before their one audit row is written.
+pub const DEFAULT_AUDIT_TALLY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl<P: Ports> Folio<P> {
     pub fn new(ports: P, sessions: SessionPolicy) -> Self {
@@ -152,7 +171,15 @@ impl<P: Ports> Folio<P> {
             limits: RateLimits::default(),
             content_cache: ContentCachePolicy::default(),
             flights: Flights::default(),
+            local_limits: LocalWindows::default(),
+            audit_tally: AuditTally::new(DEFAULT_AUDIT_TALLY_WINDOW),
         }
+    }
+
+    /// Repeated failures become one audit row per `window` (see `audit_tally`).
+    pub fn with_audit_tally_window(mut self, window: std::time::Duration) -> Self {
+        self.audit_tally = AuditTally::new(window);
+        self
     }
 
     pub fn with_content_cache(mut self, policy: ContentCachePolicy) -> Self {

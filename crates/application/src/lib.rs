@@ -6,9 +6,11 @@
 // concrete adapters are (the server wires them), so no bound is spelled out here.
 #![allow(async_fn_in_trait)]
 
+mod audit_tally;
 pub mod client;
 pub mod error;
 pub mod folio;
+mod local_limits;
 pub mod ports;
 pub mod query_count;
 mod single_flight;

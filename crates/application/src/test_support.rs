@@ -17,6 +17,7 @@ use crate::ports::{
     MockArticleRepository, MockClock, MockCommentRepository, MockContentCache, MockPasswordHasher,
     MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
     MockUserRepository, NewArticle, PortError, Ports, SessionCache, StoredSession, TokenHash,
+    CachedSession, Fence,
     ViewerFacts,
 };
 use crate::views::Authenticated;
@@ -40,37 +41,57 @@ pub struct MockPorts {
     pub content_cache: MockContentCache,
 }
 
-/// The session cache as a map, recording what was forgotten.
+/// The session cache as a map with fences, recording what was forgotten.
 #[derive(Default)]
 pub struct MemorySessionCache {
     pub entries: Mutex<std::collections::HashMap<Vec<u8>, StoredSession>>,
+    /// Shared, so a test can move a fence while a use case is in the middle of a lookup.
+    pub fences: Arc<Mutex<std::collections::HashMap<Vec<u8>, u64>>>,
     pub forgotten: Captured<TokenHash>,
     /// Every call fails, as with Redis down.
     pub down: bool,
 }
 
+impl MemorySessionCache {
+    fn fence_of(&self, hash: &TokenHash) -> u64 {
+        self.fences
+            .lock()
+            .unwrap()
+            .get(&hash.0)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 impl SessionCache for MemorySessionCache {
-    async fn get(&self, token_hash: &TokenHash) -> Result<Option<StoredSession>, PortError> {
+    async fn get(&self, token_hash: &TokenHash) -> Result<CachedSession, PortError> {
         if self.down {
             return Err(unavailable());
         }
-        Ok(self.entries.lock().unwrap().get(&token_hash.0).cloned())
+        Ok(CachedSession {
+            session: self.entries.lock().unwrap().get(&token_hash.0).cloned(),
+            fence: Fence(self.fence_of(token_hash)),
+        })
     }
 
     async fn put(
         &self,
         token_hash: &TokenHash,
         session: &StoredSession,
+        fence: Fence,
         _ttl: std::time::Duration,
-    ) -> Result<(), PortError> {
+    ) -> Result<bool, PortError> {
         if self.down {
             return Err(unavailable());
+        }
+        if self.fence_of(token_hash) != fence.0 {
+            return Ok(false);
         }
         self.entries
             .lock()
             .unwrap()
             .insert(token_hash.0.clone(), session.clone());
-        Ok(())
+        Ok(true)
     }
 
     async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {
@@ -78,8 +99,10 @@ impl SessionCache for MemorySessionCache {
             return Err(unavailable());
         }
         let mut entries = self.entries.lock().unwrap();
+        let mut fences = self.fences.lock().unwrap();
         for hash in token_hashes {
             entries.remove(&hash.0);
+            *fences.entry(hash.0.clone()).or_default() += 1;
             self.forgotten.lock().unwrap().push(hash.clone());
         }
         Ok(())

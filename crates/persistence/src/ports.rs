@@ -48,6 +48,7 @@ impl PgPorts {
     /// start of background work that serving relies on.
     pub async fn warm_up(&self) -> Result<(), folio_application::ports::PortError> {
         self.content_cache.follow_invalidations();
+        self.session_cache.retry_pending_forgets();
         self.hasher.warm_up().await
     }
 }

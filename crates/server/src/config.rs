@@ -28,6 +28,8 @@ pub struct Config {
     pub sessions: SessionPolicy,
     pub passwords: PasswordRules,
     pub rate_limits: RateLimits,
+    /// Repeated failures from one address become one audit row per this window.
+    pub audit_tally_window: Duration,
     pub content_cache: ContentCachePolicy,
 }
 
@@ -133,6 +135,9 @@ impl Config {
                 reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
             },
             rate_limits: rate_limits(&lookup)?,
+            audit_tally_window: Duration::from_secs(
+                positive(&lookup, "FOLIO_AUDIT_TALLY_SECONDS", 60)? as u64,
+            ),
             content_cache: ContentCachePolicy {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },
@@ -160,11 +165,29 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
             max: count("FOLIO_REGISTRATIONS_PER_ADDRESS", 10)?,
             length: seconds("FOLIO_REGISTRATION_WINDOW_SECONDS", 3600)?,
         },
+        token_rejections_per_address: Window {
+            max: count("FOLIO_TOKEN_REJECTIONS_PER_ADDRESS", 20)?,
+            length: seconds("FOLIO_TOKEN_REJECTION_WINDOW_SECONDS", 60)?,
+        },
         requests: Bucket {
             capacity: count("FOLIO_REQUEST_BURST", 300)?,
             refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000) as u64),
         },
+        ipv6_prefix: ipv6_prefix(lookup)?,
     })
+}
+
+fn ipv6_prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<u8, ConfigError> {
+    let name = "FOLIO_IPV6_PREFIX";
+    let bits = positive(lookup, name, 64)?;
+    u8::try_from(bits)
+        .ok()
+        .filter(|bits| *bits <= 128)
+        .ok_or_else(|| ConfigError {
+            name,
+            value: bits.to_string(),
+            reason: "must be between 1 and 128".into(),
+        })
 }
 
 fn number(

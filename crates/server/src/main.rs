@@ -66,6 +66,7 @@ async fn run(command: Command) -> Result<(), folio_server::StartupError> {
                 .server
                 .await
                 .map_err(|e| folio_server::StartupError::Other(e.to_string()))?;
+            running.audit_tally.flush_everything().await;
             tracing::info!("stopped");
             Ok(())
         }

@@ -32,6 +32,31 @@ pub enum StartupError {
 pub struct Running {
     pub address: SocketAddr,
     pub server: actix_web::dev::Server,
+    /// Writes what is still tallied for the audit log; call it once serving ended.
+    pub audit_tally: AuditTallyFlush,
+}
+
+/// The application, for writing its remaining audit tallies at shutdown.
+pub struct AuditTallyFlush(Arc<Folio<PgPorts>>);
+
+impl AuditTallyFlush {
+    pub async fn flush_everything(&self) {
+        self.0.flush_audit_tally(true).await;
+    }
+}
+
+/// How often tallies whose window ended are written: rows are at most this much
+/// later than their window.
+const AUDIT_TALLY_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+fn flush_audit_tallies_periodically(folio: Arc<Folio<PgPorts>>) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(AUDIT_TALLY_FLUSH_EVERY);
+        loop {
+            ticks.tick().await;
+            folio.flush_audit_tally(false).await;
+        }
+    });
 }
 
 /// Creates the database if needed and applies pending migrations.
@@ -87,8 +112,11 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let folio = Folio::new(ports, config.sessions)
         .with_password_rules(config.passwords)
         .with_rate_limits(config.rate_limits)
-        .with_content_cache(config.content_cache);
+        .with_content_cache(config.content_cache)
+        .with_audit_tally_window(config.audit_tally_window);
     let folio = Arc::new(folio);
+    flush_audit_tallies_periodically(folio.clone());
+    let audit_tally = AuditTallyFlush(folio.clone());
     let operations = Operations {
         metrics: Arc::new(PrometheusMetrics::install(database.clone())),
         readiness: Arc::new(DependencyProbe { database, redis }),
@@ -110,5 +138,9 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
             }
         })?;
     tracing::info!(%address, "serving HTTP");
-    Ok(Running { address, server })
+    Ok(Running {
+        address,
+        server,
+        audit_tally,
+    })
 }

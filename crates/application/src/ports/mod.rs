@@ -23,7 +23,10 @@ pub use error::{Conflict, PortError};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
-pub use sessions::{NewSession, SessionCache, SessionRecord, SessionRepository, StoredSession};
+pub use sessions::{
+    CachedSession, Fence, NewSession, SessionCache, SessionRecord, SessionRepository,
+    StoredSession,
+};
 pub use users::{NewUser, UserChanges, UserRepository};
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ pub trait RateLimiter: Send + Sync + 'static {
     /// Counts one event; `allowed` is whether it was within the limit.
     async fn record(&self, key: &RateKey, window: Window) -> Result<Usage, PortError>;
 
+    /// Takes back one event `record` counted (an attempt that turned out fine).
+    async fn credit(&self, key: &RateKey) -> Result<(), PortError>;
+
     async fn clear(&self, key: &RateKey) -> Result<(), PortError>;
 
     /// Takes one token from the bucket if there is one.

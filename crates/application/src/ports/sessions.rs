@@ -1,4 +1,4 @@
-use folio_domain::{SessionId, Timestamp, User, UserId};
+use folio_domain::{PasswordHash, SessionId, Timestamp, User, UserId};
 
 use super::{PortError, TokenHash};
 
@@ -40,7 +40,12 @@ pub struct SessionRecord {
 
 #[cfg_attr(test, mockall::automock)]
 pub trait SessionRepository: Send + Sync + 'static {
-    async fn create(&self, session: NewSession) -> Result<(), PortError>;
+    /// Stores a session opened by a login, provided the user's password hash is still
+    /// `verified`, the one the login checked; `false` (nothing stored) when it changed
+    /// meanwhile. A password change that commits while this runs either waits for it
+    /// (and then revokes the new session) or makes it store nothing.
+    async fn create(&self, session: NewSession, verified: &PasswordHash)
+    -> Result<bool, PortError>;
 
     /// The session whose token hashes to `token_hash`, in whatever state it is.
     async fn find_by_token(
@@ -48,8 +53,9 @@ pub trait SessionRepository: Send + Sync + 'static {
         token_hash: &TokenHash,
     ) -> Result<Option<StoredSession>, PortError>;
 
-    /// Records activity on a session (sliding idle expiry).
-    async fn touch(&self, id: SessionId, now: Timestamp) -> Result<(), PortError>;
+    /// Records activity on a session (sliding idle expiry); `false` when the session
+    /// has been revoked meanwhile, and then nothing is written.
+    async fn touch(&self, id: SessionId, now: Timestamp) -> Result<bool, PortError>;
 
     /// `user`'s sessions that are not revoked, have not passed their absolute expiry
     /// at `now` and were last seen after `idle_since`; newest first.
@@ -82,18 +88,36 @@ pub trait SessionRepository: Send + Sync + 'static {
     async fn unrevoked_token_hashes(&self, user: UserId) -> Result<Vec<TokenHash>, PortError>;
 }
 
+/// Where an entry of the session cache stood when it was read: `forget` moves it on,
+/// and a copy read from PostgreSQL before that may no longer be written back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence(pub u64);
+
+/// What the session cache holds for a token, and its fence.
+#[derive(Debug, Clone)]
+pub struct CachedSession {
+    pub session: Option<StoredSession>,
+    pub fence: Fence,
+}
+
 /// A short-lived copy of session lookups (Redis), so that most requests do not read
-/// PostgreSQL to authenticate. Every change to a session or its user removes the
+/// PostgreSQL to authenticate. Every change to a session or its user forgets the
 /// affected entries; PostgreSQL stays the source of truth.
 pub trait SessionCache: Send + Sync + 'static {
-    async fn get(&self, token_hash: &TokenHash) -> Result<Option<StoredSession>, PortError>;
+    async fn get(&self, token_hash: &TokenHash) -> Result<CachedSession, PortError>;
 
+    /// Stores `session` unless the entry was forgotten after `fence` was read (then a
+    /// revocation or change happened that this copy may predate); whether it stored.
     async fn put(
         &self,
         token_hash: &TokenHash,
         session: &StoredSession,
+        fence: Fence,
         ttl: std::time::Duration,
-    ) -> Result<(), PortError>;
+    ) -> Result<bool, PortError>;
 
+    /// Removes the entries and moves their fences on, atomically. Implementations
+    /// keep retrying a removal that could not be made, so that an entry cannot
+    /// outlive a revocation by more than the retry interval once the cache is back.
     async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError>;
 }

@@ -1,8 +1,8 @@
 //! Registration, login, token authentication and account settings.
 
 use folio_domain::{
-    AuditEventType, Bio, Email, ImageUrl, InvalidValue, Password, SessionId, User, Username,
-    is_common_password,
+    AuditEventType, Bio, Email, ImageUrl, InvalidValue, Password, PasswordHash, SessionId, User,
+    Username, is_common_password,
 };
 
 use crate::ports::{
@@ -112,14 +112,22 @@ impl<P: Ports> Folio<P> {
         let mut errors = FieldErrors::new();
         if credentials.email.trim().is_empty() {
             errors.add("email", "can't be blank");
+        } else if credentials.email.trim().chars().count() > Email::MAX_CHARS {
+            // Cannot be an account's; refused before it costs anything or is stored.
+            errors.add("email", InvalidValue::too_long(Email::MAX_CHARS).message());
         }
         if credentials.password.is_empty() {
             errors.add("password", "can't be blank");
+        } else if credentials.password.chars().count() > Password::MAX_CHARS {
+            errors.add(
+                "password",
+                InvalidValue::too_long(Password::MAX_CHARS).message(),
+            );
         }
         errors.into_result()?;
         let attempted = credentials.email.trim().to_lowercase();
         let keys = self.login_keys(&attempted, &client);
-        self.refuse_locked_out_login(&keys, &attempted, &client)
+        self.admit_login_attempt(&keys, &attempted, &client)
             .await?;
 
         // A malformed email cannot match an account, but it gets the same treatment.
@@ -149,9 +157,15 @@ impl<P: Ports> Folio<P> {
                 self.record(failure("suspended").subject(user.id)).await;
                 Err(AppError::AccountSuspended)
             }
-            Some((user, _)) if matches => {
-                self.forget_login_failures(&keys).await;
-                let signed_in = self.open_session(user, &client).await?;
+            Some((user, verified)) if matches => {
+                let user_id = user.id;
+                let Some(signed_in) = self.open_session(user, &verified, &client).await? else {
+                    // The password changed while this one was being checked.
+                    self.record(failure("password_changed").subject(user_id))
+                        .await;
+                    return Err(AppError::InvalidCredentials);
+                };
+                self.login_succeeded(&keys).await;
                 let event = self
                     .event(AuditEventType::LoginSucceeded, &client)
                     .actor(signed_in.user.id)
@@ -161,13 +175,11 @@ impl<P: Ports> Folio<P> {
                 Ok(signed_in)
             }
             Some((user, _)) => {
-                self.count_login_failure(&keys).await;
                 self.record(failure("wrong_password").subject(user.id))
                     .await;
                 Err(AppError::InvalidCredentials)
             }
             None => {
-                self.count_login_failure(&keys).await;
                 self.record(failure("unknown_email")).await;
                 Err(AppError::InvalidCredentials)
             }
@@ -181,6 +193,15 @@ impl<P: Ports> Folio<P> {
         update: SettingsUpdate,
         client: ClientInfo,
     ) -> Result<User, AppError> {
+        let changing_email = update.email.as_deref().is_some_and(|raw| {
+            !raw.trim()
+                .eq_ignore_ascii_case(caller.user.email.as_str())
+        });
+        if changing_email {
+            // "Has already been taken" tells whether an address has an account: it
+            // costs what a registration costs.
+            self.limit_registrations(&client).await?;
+        }
         let mut errors = FieldErrors::new();
         let mut changes = UserChanges::default();
         if let Some(raw) = &update.username {
@@ -241,15 +262,23 @@ impl<P: Ports> Folio<P> {
         Ok(user)
     }
 
-    async fn open_session(&self, user: User, client: &ClientInfo) -> Result<SignedIn, AppError> {
+    /// A new session for `user`, unless the password hash is no longer `verified`.
+    async fn open_session(
+        &self,
+        user: User,
+        verified: &PasswordHash,
+        client: &ClientInfo,
+    ) -> Result<Option<SignedIn>, AppError> {
         let (session, token) = self.new_session(user.id, client)?;
         let session_id = session.id;
-        self.ports.sessions().create(session).await?;
-        Ok(SignedIn {
+        if !self.ports.sessions().create(session, verified).await? {
+            return Ok(None);
+        }
+        Ok(Some(SignedIn {
             user,
             token,
             session_id,
-        })
+        }))
     }
 
     /// A session for `user_id` with a fresh token; only the token's hash is stored.

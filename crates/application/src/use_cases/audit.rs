@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use folio_domain::{AuditEventType, AuditOutcome, Permission, Username};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::ports::{AuditEntry, AuditLog, AuditQuery, AuditRecord, Clock, UserRepository};
 use crate::views::Authenticated;
@@ -31,7 +31,7 @@ pub const MAX_AUDIT_PAGE: u32 = 200;
 impl<P: Ports> Folio<P> {
     /// A new event of `event_type` happening now, for the request `client` describes.
     pub(crate) fn event(&self, event_type: AuditEventType, client: &ClientInfo) -> AuditRecord {
-        AuditRecord {
+        let record = AuditRecord {
             occurred_at: self.ports.clock().now(),
             event_type,
             outcome: event_type.outcome(),
@@ -40,13 +40,15 @@ impl<P: Ports> Folio<P> {
             session: None,
             client: client.clone(),
             details: BTreeMap::new(),
-        }
+        };
+        record.bounded()
     }
 
     /// Appends `record` to the audit log and to the application log. A failed write is
     /// logged, not returned: the user's action already happened and must not be undone
     /// or reported as failed because the trail could not be written.
     pub(crate) async fn record(&self, record: AuditRecord) {
+        let record = record.bounded();
         let event = record.event_type.as_str();
         let actor = record.actor.map(|id| id.to_string());
         let subject = record.subject.map(|id| id.to_string());
@@ -62,6 +64,31 @@ impl<P: Ports> Folio<P> {
         if let Err(failure) = self.ports.audit().record(record).await {
             error!(event, error = %failure, "could not write the audit log");
         }
+    }
+
+    /// Counts a failure a client can repeat at will (rejected token, refused CSRF
+    /// check, limit hit) towards its window's one audit row; see `audit_tally`.
+    pub(crate) fn tally(&self, record: AuditRecord, client: &ClientInfo) {
+        debug!(event = record.event_type.as_str(), ip = ?client.ip, details = ?record.details, "security event tallied");
+        self.audit_tally.add(record, self.network_of(client));
+    }
+
+    /// Writes the rows of the tallies whose window has ended (all of them when
+    /// `everything`, before the process exits); how many it wrote.
+    pub async fn flush_audit_tally(&self, everything: bool) -> usize {
+        let rows = self
+            .audit_tally
+            .take_due(self.ports.clock().now(), everything);
+        let written = rows.len();
+        for row in rows {
+            self.record(row).await;
+        }
+        written
+    }
+
+    /// How often [`Self::flush_audit_tally`] should run so rows are at most this late.
+    pub fn audit_tally_window(&self) -> std::time::Duration {
+        self.audit_tally.window().to_std().unwrap_or_default()
     }
 
     /// The audit log, newest first, for admins.

@@ -1,18 +1,22 @@
-//! How often one client may try: failed logins, registrations, and requests in
-//! general. The counters live behind the `RateLimiter` port (Redis), shared by all
-//! instances. When they cannot be reached the limits fail open: an outage of the
-//! counters must not become an outage of the API.
+//! How often one client may try: logins, registrations and email changes, rejected
+//! tokens, and requests in general. The counters live behind the `RateLimiter` port
+//! (Redis), shared by all instances; IPv6 clients are counted by network. When Redis
+//! cannot be reached, the limits that guard accounts (logins, registrations, email
+//! changes, rejected tokens) count in this process instead, while the general
+//! request budget fails open: an outage of the counters must not become an outage of
+//! the API, nor an open door to password guessing.
 
 use folio_domain::{AuditEventType, UserId};
 use tracing::{error, warn};
 
-use crate::ports::{PortError, RateKey, RateLimiter, Usage, Window};
+use crate::ports::{Clock, PortError, RateKey, RateLimiter, Usage, Window};
 use crate::{AppError, ClientInfo, Folio, Ports};
 
 /// Whose budget a request spends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RequestSubject {
     User(UserId),
+    /// An anonymous client, by its address.
     Address(String),
 }
 
@@ -31,7 +35,13 @@ impl<P: Ports> Folio<P> {
         }
         let key = match subject {
             RequestSubject::User(id) => RateKey::new("requests-user", id.to_string()),
-            RequestSubject::Address(ip) => RateKey::new("requests-address", ip.clone()),
+            RequestSubject::Address(ip) => {
+                let client = ClientInfo {
+                    ip: Some(ip.clone()),
+                    ..ClientInfo::default()
+                };
+                RateKey::new("requests-address", self.network_of(&client))
+            }
         };
         let usage = self.counted(self.ports.limiter().take(&key, self.limits.requests).await)?;
         if !usage.allowed {
@@ -40,17 +50,24 @@ impl<P: Ports> Folio<P> {
         Some(usage)
     }
 
+    /// The address `client`'s limits count against (its /64 for IPv6 by default).
+    pub(crate) fn network_of(&self, client: &ClientInfo) -> String {
+        client.network(self.limits.ipv6_prefix)
+    }
+
     pub(crate) fn login_keys(&self, email: &str, client: &ClientInfo) -> LoginKeys {
-        let address = client.ip.clone().unwrap_or_else(|| "unknown".to_owned());
+        let address = self.network_of(client);
         LoginKeys {
             account: RateKey::new("login-account", format!("{address}\n{email}")),
             address: RateKey::new("login-address", address),
         }
     }
 
-    /// Refuses a login attempt from a client that failed too often lately, before
-    /// any password is checked.
-    pub(crate) async fn refuse_locked_out_login(
+    /// Counts a login attempt before its password is checked, in one atomic step per
+    /// counter, and refuses it when the account or the address is out of attempts:
+    /// concurrent guesses cannot all slip in between a check and a count. A login that
+    /// succeeds is credited back (see [`Self::login_succeeded`]).
+    pub(crate) async fn admit_login_attempt(
         &self,
         keys: &LoginKeys,
         email: &str,
@@ -64,50 +81,100 @@ impl<P: Ports> Folio<P> {
             (&keys.address, self.limits.login_failures_per_address),
         ];
         for (key, window) in checks {
-            let Some(usage) = self.counted(self.ports.limiter().peek(key, window).await) else {
-                continue;
-            };
+            let usage = self.count_strictly(key, window).await;
             if !usage.allowed {
-                return Err(self.rate_limited(key, usage, client, Some(email)).await);
+                return Err(self.rate_limited(key, usage, client, Some(email)));
             }
         }
         Ok(())
     }
 
-    pub(crate) async fn count_login_failure(&self, keys: &LoginKeys) {
+    /// A successful login wipes the slate for that account from that address, and
+    /// does not count against the address.
+    pub(crate) async fn login_succeeded(&self, keys: &LoginKeys) {
         if !self.limits.enabled {
             return;
         }
         let limiter = self.ports.limiter();
-        let account = self.limits.login_failures_per_account;
-        let address = self.limits.login_failures_per_address;
-        self.counted(limiter.record(&keys.account, account).await);
-        self.counted(limiter.record(&keys.address, address).await);
-    }
-
-    /// A successful login wipes the slate for that account from that address.
-    pub(crate) async fn forget_login_failures(&self, keys: &LoginKeys) {
-        if self.limits.enabled {
-            self.counted(self.ports.limiter().clear(&keys.account).await);
+        if let Err(failure) = limiter.clear(&keys.account).await {
+            error!(error = %failure, "rate limiter unavailable; clearing locally");
+            self.local_limits.clear(&keys.account);
+        }
+        if let Err(failure) = limiter.credit(&keys.address).await {
+            error!(error = %failure, "rate limiter unavailable; crediting locally");
+            self.local_limits.credit(&keys.address);
         }
     }
 
+    /// Registrations and email changes share one budget per address: both answer
+    /// "has already been taken" for an address in use.
     pub(crate) async fn limit_registrations(&self, client: &ClientInfo) -> Result<(), AppError> {
         if !self.limits.enabled {
             return Ok(());
         }
-        let address = client.ip.clone().unwrap_or_else(|| "unknown".to_owned());
-        let key = RateKey::new("registrations", address);
-        let window: Window = self.limits.registrations_per_address;
-        match self.counted(self.ports.limiter().record(&key, window).await) {
-            Some(usage) if !usage.allowed => {
-                Err(self.rate_limited(&key, usage, client, None).await)
-            }
-            _ => Ok(()),
+        let key = RateKey::new("registrations", self.network_of(client));
+        let usage = self
+            .count_strictly(&key, self.limits.registrations_per_address)
+            .await;
+        if usage.allowed {
+            Ok(())
+        } else {
+            Err(self.rate_limited(&key, usage, client, None))
         }
     }
 
-    async fn rate_limited(
+    /// Refuses, before any lookup, a credential from an address whose recent
+    /// credentials kept being rejected: guessing tokens must cost the guesser, not
+    /// the database.
+    pub(crate) async fn refuse_rejected_address(&self, client: &ClientInfo) -> Result<(), AppError> {
+        if !self.limits.enabled {
+            return Ok(());
+        }
+        let key = self.token_rejection_key(client);
+        let window = self.limits.token_rejections_per_address;
+        let usage = match self.ports.limiter().peek(&key, window).await {
+            Ok(usage) => usage,
+            Err(failure) => {
+                error!(error = %failure, "rate limiter unavailable; counting locally");
+                self.local_limits
+                    .peek(&key, window, self.ports.clock().now())
+            }
+        };
+        if usage.allowed {
+            Ok(())
+        } else {
+            Err(self.rate_limited(&key, usage, client, None))
+        }
+    }
+
+    pub(crate) async fn count_token_rejection(&self, client: &ClientInfo) {
+        if self.limits.enabled {
+            let key = self.token_rejection_key(client);
+            self.count_strictly(&key, self.limits.token_rejections_per_address)
+                .await;
+        }
+    }
+
+    fn token_rejection_key(&self, client: &ClientInfo) -> RateKey {
+        RateKey::new("token-rejections", self.network_of(client))
+    }
+
+    /// Counts one event in the shared counters, or in this process's when they
+    /// cannot be reached.
+    async fn count_strictly(&self, key: &RateKey, window: Window) -> Usage {
+        match self.ports.limiter().record(key, window).await {
+            Ok(usage) => usage,
+            Err(failure) => {
+                error!(error = %failure, scope = key.scope, "rate limiter unavailable; counting locally");
+                self.local_limits
+                    .record(key, window, self.ports.clock().now())
+            }
+        }
+    }
+
+    /// The refusal, tallied for the audit log (one row per address and window, not
+    /// one per refused request).
+    fn rate_limited(
         &self,
         key: &RateKey,
         usage: Usage,
@@ -120,7 +187,7 @@ impl<P: Ports> Folio<P> {
         if let Some(email) = email {
             event = event.detail("email", email);
         }
-        self.record(event).await;
+        self.tally(event, client);
         AppError::RateLimited {
             retry_after: usage.retry_in.unwrap_or(usage.resets_in),
         }

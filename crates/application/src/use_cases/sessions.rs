@@ -19,7 +19,17 @@ impl<P: Ports> Folio<P> {
     ) -> Result<Authenticated, AppError> {
         let now = self.ports.clock().now();
         let hash = self.ports.tokens().hash(token);
-        let Some(mut session) = self.load_session(&hash).await? else {
+        let found = self.cached_session(&hash).await;
+        let session = match found.session {
+            Some(session) => Some(session),
+            None => {
+                // Only credentials the cache does not know cost a lookup, and an
+                // address whose credentials keep failing gets none.
+                self.refuse_rejected_address(client).await?;
+                self.stored_session(&hash, found.fence).await?
+            }
+        };
+        let Some(mut session) = session else {
             self.reject_token("unknown", None, client).await;
             return Err(AppError::Unauthenticated);
         };
@@ -39,9 +49,14 @@ impl<P: Ports> Folio<P> {
         if now - session.last_seen_at >= self.sessions.touch_interval {
             // Losing one activity mark is harmless; failing the request for it is not.
             match self.ports.sessions().touch(session.id, now).await {
-                Ok(()) => {
+                Ok(true) => {
                     session.last_seen_at = now;
-                    self.remember_session(&hash, &session).await;
+                    self.remember_session(&hash, &session, found.fence).await;
+                }
+                Ok(false) => {
+                    self.reject_token("revoked", Some((&session.user, session.id)), client)
+                        .await;
+                    return Err(AppError::Unauthenticated);
                 }
                 Err(error) => warn!(error = %error, "could not record session activity"),
             }
@@ -52,19 +67,22 @@ impl<P: Ports> Folio<P> {
         })
     }
 
+    /// A presented token that does not authenticate: counted against the address,
+    /// and tallied for the audit log.
     async fn reject_token(
         &self,
         reason: &str,
         owner: Option<(&folio_domain::User, SessionId)>,
         client: &ClientInfo,
     ) {
+        self.count_token_rejection(client).await;
         let mut event = self
             .event(AuditEventType::TokenRejected, client)
             .detail("reason", reason);
         if let Some((user, session)) = owner {
             event = event.subject(user.id).session(session);
         }
-        self.record(event).await;
+        self.tally(event, client);
     }
 
     /// The caller's sessions that can still be used, newest first.
@@ -181,6 +199,6 @@ impl<P: Ports> Folio<P> {
             .subject(caller.user.id)
             .session(caller.session_id)
             .detail("reason", reason);
-        self.record(event).await;
+        self.tally(event, client);
     }
 }

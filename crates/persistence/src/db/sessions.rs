@@ -2,11 +2,11 @@ use diesel::{
     ExpressionMethods, Insertable, JoinOnDsl as _, OptionalExtension, QueryDsl, Queryable,
     SelectableHelper,
 };
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{
     NewSession, PortError, SessionRecord, SessionRepository, StoredSession, TokenHash,
 };
-use folio_domain::{SessionId, Timestamp, UserId};
+use folio_domain::{PasswordHash, SessionId, Timestamp, UserId};
 use uuid::Uuid;
 
 use super::Database;
@@ -84,11 +84,32 @@ impl From<SessionRow> for SessionRecord {
 }
 
 impl SessionRepository for PgSessionRepository {
-    async fn create(&self, session: NewSession) -> Result<(), PortError> {
+    async fn create(
+        &self,
+        session: NewSession,
+        verified: &PasswordHash,
+    ) -> Result<bool, PortError> {
         let mut conn = self.db.connection().await?;
-        insert_session(&mut conn, &session)
-            .await
-            .map_err(query_error)
+        conn.transaction(async |conn| {
+            // FOR SHARE conflicts with the UPDATE of a password change: that change
+            // either commits first (and the hash no longer matches here) or waits
+            // until this session is committed (and then revokes it).
+            let unchanged = users::table
+                .find(session.user_id.as_uuid())
+                .filter(users::password_hash.eq(verified.as_str()))
+                .select(users::id)
+                .for_share()
+                .first::<Uuid>(conn)
+                .await
+                .optional()?
+                .is_some();
+            if unchanged {
+                insert_session(conn, &session).await?;
+            }
+            Ok::<_, diesel::result::Error>(unchanged)
+        })
+        .await
+        .map_err(query_error)
     }
 
     async fn find_by_token(
@@ -135,14 +156,18 @@ impl SessionRepository for PgSessionRepository {
             .transpose()
     }
 
-    async fn touch(&self, id: SessionId, now: Timestamp) -> Result<(), PortError> {
+    async fn touch(&self, id: SessionId, now: Timestamp) -> Result<bool, PortError> {
         let mut conn = self.db.connection().await?;
-        diesel::update(sessions::table.find(id.as_uuid()))
-            .set(sessions::last_seen_at.eq(now))
-            .execute(&mut conn)
-            .await
-            .map_err(query_error)?;
-        Ok(())
+        let touched = diesel::update(
+            sessions::table
+                .find(id.as_uuid())
+                .filter(sessions::revoked_at.is_null()),
+        )
+        .set(sessions::last_seen_at.eq(now))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error)?;
+        Ok(touched == 1)
     }
 
     async fn list_active(

@@ -81,6 +81,12 @@ impl RedisStore {
         }
     }
 
+    /// The connection whatever the breaker says, for commands that must be tried
+    /// even right after a failure.
+    pub(crate) fn connection_past_breaker(&self) -> ConnectionManager {
+        self.connection.clone()
+    }
+
     /// A dedicated connection subscribed to `channel` (subscriptions cannot share the
     /// multiplexed one).
     pub(crate) async fn subscribe(&self, channel: &str) -> Result<redis::aio::PubSub, RedisError> {

@@ -49,6 +49,17 @@ static PEEK: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Takes back one counted event, never below zero; the window keeps its expiry.
+static CREDIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if count > 0 then redis.call('DECR', KEYS[1]) end
+        return 0
+        ",
+    )
+});
+
 /// Refills by elapsed time, then takes a token if there is one.
 /// ARGV: capacity, refill interval ms. Returns {allowed, tokens left, ms to next
 /// token, ms to full}.
@@ -128,6 +139,16 @@ impl RateLimiter for RedisRateLimiter {
             .await;
         let (count, ttl) = self.store.outcome(started, result)?;
         Ok(window_usage(window, count, ttl, true))
+    }
+
+    async fn credit(&self, key: &RateKey) -> Result<(), PortError> {
+        let mut connection = self.store.connection()?;
+        let started = Instant::now();
+        let result = CREDIT
+            .key(self.key(key))
+            .invoke_async::<u8>(&mut connection)
+            .await;
+        self.store.outcome(started, result).map(|_| ())
     }
 
     async fn clear(&self, key: &RateKey) -> Result<(), PortError> {

@@ -1,7 +1,12 @@
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::DateTime;
-use folio_application::ports::{PortError, SessionCache, StoredSession, TokenHash};
+use folio_application::ports::{
+    CachedSession, Fence, PortError, SessionCache, StoredSession, TokenHash,
+};
+use redis::Script;
 use folio_domain::{Bio, Email, ImageUrl, Role, SessionId, Timestamp, User, UserId, Username};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -9,26 +14,140 @@ use uuid::Uuid;
 use super::RedisStore;
 
 /// Session lookups cached as JSON under the token hash (which is already a digest,
-/// so the key reveals nothing usable).
+/// so the key reveals nothing usable), each next to a fence counter that `forget`
+/// moves on in the same atomic step as it deletes the entry.
 #[derive(Clone)]
 pub struct RedisSessionCache {
     store: RedisStore,
+    /// Token hashes whose entries could not be forgotten yet (Redis unreachable).
+    pending: Arc<Mutex<HashSet<TokenHash>>>,
 }
+
+/// How long a fence outlives its last move: far longer than any request that read
+/// it before loading the session from PostgreSQL can take.
+const FENCE_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// How often removals that could not be made are tried again.
+const RETRY_EVERY: Duration = Duration::from_secs(1);
+
+/// Removals waiting for Redis, at most; past it the oldest wishes are dropped and
+/// those entries end with their TTL.
+const MAX_PENDING: usize = 100_000;
+
+/// Returns {entry or "", fence}.
+static GET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local entry = redis.call('GET', KEYS[1])
+        local fence = redis.call('GET', KEYS[2])
+        return {entry or '', fence or '0'}
+        ",
+    )
+});
+
+/// Stores the entry (ARGV: json, ttl ms, fence) only if the fence has not moved.
+static PUT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local fence = redis.call('GET', KEYS[2]) or '0'
+        if fence ~= ARGV[3] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
+        ",
+    )
+});
+
+/// KEYS: entry, fence, entry, fence... Deletes each entry and moves its fence on.
+static FORGET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        for i = 1, #KEYS, 2 do
+            redis.call('DEL', KEYS[i])
+            redis.call('INCR', KEYS[i + 1])
+            redis.call('PEXPIRE', KEYS[i + 1], ARGV[1])
+        end
+        return 0
+        ",
+    )
+});
 
 impl RedisSessionCache {
     pub fn new(store: RedisStore) -> Self {
-        Self { store }
+        Self {
+            store,
+            pending: Arc::default(),
+        }
+    }
+
+    fn hex(hash: &TokenHash) -> String {
+        hash.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     fn key(&self, hash: &TokenHash) -> String {
-        let hex: String = hash.0.iter().map(|b| format!("{b:02x}")).collect();
-        self.store.key(&format!("session:{hex}"))
+        self.store.key(&format!("session:{}", Self::hex(hash)))
     }
+
+    fn fence_key(&self, hash: &TokenHash) -> String {
+        self.store.key(&format!("session-fence:{}", Self::hex(hash)))
+    }
+
+    /// Tries the removals that failed before, every second, for as long as the
+    /// process runs.
+    pub fn retry_pending_forgets(&self) {
+        let cache = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(RETRY_EVERY);
+            loop {
+                ticks.tick().await;
+                let due: Vec<TokenHash> = {
+                    let mut pending = cache.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                    pending.drain().collect()
+                };
+                if due.is_empty() {
+                    continue;
+                }
+                match cache.remove(&due).await {
+                    Ok(()) => tracing::info!(sessions = due.len(), "forgot cached sessions after a Redis outage"),
+                    Err(_) => cache.keep_pending(due),
+                }
+            }
+        });
+    }
+
+    fn keep_pending(&self, hashes: Vec<TokenHash>) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        for hash in hashes {
+            if pending.len() >= MAX_PENDING {
+                tracing::error!("too many cached sessions waiting to be forgotten; dropping the rest");
+                break;
+            }
+            pending.insert(hash);
+        }
+        metrics::gauge!("session_cache_pending_forgets").set(pending.len() as f64);
+    }
+
+    /// Runs even while the breaker is open: a revocation must reach Redis as soon
+    /// as Redis answers again.
+    async fn remove(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {
+        let mut script = FORGET.prepare_invoke();
+        for hash in token_hashes {
+            script.key(self.key(hash)).key(self.fence_key(hash));
+        }
+        script.arg(duration_millis(FENCE_LIFETIME));
+        let mut connection = self.store.connection_past_breaker();
+        let started = Instant::now();
+        let result = script.invoke_async::<u8>(&mut connection).await;
+        self.store.outcome(started, result).map(|_| ())
+    }
+}
+
+fn duration_millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// The cached form; timestamps as milliseconds since the epoch.
 #[derive(Serialize, Deserialize)]
-struct CachedSession {
+struct CachedEntry {
     id: String,
     created_at: i64,
     last_seen_at: i64,
@@ -63,7 +182,7 @@ fn at(millis: i64) -> Result<Timestamp, PortError> {
         .ok_or_else(|| PortError::other(Unreadable(format!("timestamp {millis}"))))
 }
 
-impl CachedSession {
+impl CachedEntry {
     fn from_session(session: &StoredSession) -> Self {
         let user = &session.user;
         Self {
@@ -115,61 +234,67 @@ impl CachedSession {
 }
 
 impl SessionCache for RedisSessionCache {
-    async fn get(&self, token_hash: &TokenHash) -> Result<Option<StoredSession>, PortError> {
+    async fn get(&self, token_hash: &TokenHash) -> Result<CachedSession, PortError> {
         let mut connection = self.store.connection()?;
         let started = Instant::now();
-        let result = redis::cmd("GET")
-            .arg(self.key(token_hash))
-            .query_async::<Option<String>>(&mut connection)
+        let result = GET
+            .key(self.key(token_hash))
+            .key(self.fence_key(token_hash))
+            .invoke_async::<(String, u64)>(&mut connection)
             .await;
         let found = self.store.outcome(started, result);
         let outcome = match &found {
-            Ok(Some(_)) => "hit",
-            Ok(None) => "miss",
+            Ok((json, _)) if !json.is_empty() => "hit",
+            Ok(_) => "miss",
             Err(_) => "error",
         };
         metrics::counter!("cache_requests_total", "cache" => "sessions", "outcome" => outcome)
             .increment(1);
-        let Some(json) = found? else {
-            return Ok(None);
+        let (json, fence) = found?;
+        let session = if json.is_empty() {
+            None
+        } else {
+            let cached: CachedEntry = serde_json::from_str(&json)
+                .map_err(|error| PortError::other(Unreadable(error.to_string())))?;
+            Some(cached.into_session()?)
         };
-        let cached: CachedSession = serde_json::from_str(&json)
-            .map_err(|error| PortError::other(Unreadable(error.to_string())))?;
-        cached.into_session().map(Some)
+        Ok(CachedSession {
+            session,
+            fence: Fence(fence),
+        })
     }
 
     async fn put(
         &self,
         token_hash: &TokenHash,
         session: &StoredSession,
+        fence: Fence,
         ttl: Duration,
-    ) -> Result<(), PortError> {
-        let json = serde_json::to_string(&CachedSession::from_session(session))
+    ) -> Result<bool, PortError> {
+        let json = serde_json::to_string(&CachedEntry::from_session(session))
             .map_err(|error| PortError::other(Unreadable(error.to_string())))?;
         let mut connection = self.store.connection()?;
         let started = Instant::now();
-        let result = redis::cmd("SET")
-            .arg(self.key(token_hash))
+        let result = PUT
+            .key(self.key(token_hash))
+            .key(self.fence_key(token_hash))
             .arg(json)
-            .arg("PX")
-            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1))
-            .query_async::<()>(&mut connection)
+            .arg(duration_millis(ttl))
+            .arg(fence.0)
+            .invoke_async::<u8>(&mut connection)
             .await;
-        self.store.outcome(started, result)
+        self.store.outcome(started, result).map(|stored| stored == 1)
     }
 
     async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {
         if token_hashes.is_empty() {
             return Ok(());
         }
-        let keys: Vec<String> = token_hashes.iter().map(|hash| self.key(hash)).collect();
-        let mut connection = self.store.connection()?;
-        let started = Instant::now();
-        let result = redis::cmd("DEL")
-            .arg(keys)
-            .query_async::<u64>(&mut connection)
-            .await;
-        self.store.outcome(started, result).map(|_| ())
+        let removed = self.remove(token_hashes).await;
+        if removed.is_err() {
+            self.keep_pending(token_hashes.to_vec());
+        }
+        removed
     }
 }
 
@@ -198,9 +323,9 @@ mod tests {
                 updated_at: now,
             },
         };
-        let json = serde_json::to_string(&CachedSession::from_session(&session))
+        let json = serde_json::to_string(&CachedEntry::from_session(&session))
             .map_err(|e| PortError::other(Unreadable(e.to_string())))?;
-        let back = serde_json::from_str::<CachedSession>(&json)
+        let back = serde_json::from_str::<CachedEntry>(&json)
             .map_err(|e| PortError::other(Unreadable(e.to_string())))?
             .into_session()?;
         assert_eq!(back.id, session.id);

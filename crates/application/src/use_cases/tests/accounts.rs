@@ -461,10 +461,15 @@ async fn login_with_the_right_password_opens_a_session() {
         .returning(|_, _| Ok(true));
     ports.issues_token("fresh-token", b"fresh-digest");
     let seen = new_sessions.clone();
-    ports.sessions.expect_create().times(1).returning(move |s| {
-        seen.lock().unwrap().push(s);
-        Ok(())
-    });
+    ports
+        .sessions
+        .expect_create()
+        .withf(|_, verified| *verified == password_hash("$stored"))
+        .times(1)
+        .returning(move |s, _| {
+            seen.lock().unwrap().push(s);
+            Ok(true)
+        });
     let folio = folio_with(ports, policy());
 
     let signed_in = folio
@@ -503,7 +508,7 @@ async fn login_accepts_a_short_password_set_under_older_rules() {
         .sessions
         .expect_create()
         .times(1)
-        .returning(|_| Ok(()));
+        .returning(|_, _| Ok(true));
     let folio = folio(ports);
 
     let result = folio
@@ -912,7 +917,7 @@ async fn a_successful_login_is_audited_with_its_session() {
         .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
     ports.hasher.expect_verify().returning(|_, _| Ok(true));
     ports.issues_token("fresh-token", b"fresh-digest");
-    ports.sessions.expect_create().returning(|_| Ok(()));
+    ports.sessions.expect_create().returning(|_, _| Ok(true));
     let folio = folio(ports);
 
     let signed_in = folio

@@ -46,7 +46,7 @@ async fn a_locked_out_client_is_refused_before_any_password_work() {
     ports.clock_at(now());
     ports
         .limiter
-        .expect_peek()
+        .expect_record()
         .withf(|key, _| key.scope == "login-account")
         .times(1)
         .returning(|_, _| Ok(usage(false)));
@@ -62,27 +62,28 @@ async fn a_locked_out_client_is_refused_before_any_password_work() {
         }
         other => panic!("expected RateLimited, got {other:?}"),
     }
+    // Refusals are tallied, not written one by one.
+    assert!(folio.ports().audit.recorded().is_empty());
+    assert_eq!(folio.flush_audit_tally(true).await, 1);
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.event_type, AuditEventType::RateLimited);
     assert_eq!(event.details["limit"], "login-account");
     assert_eq!(event.details["email"], "jake@example.com");
+    assert_eq!(event.details["count"], "1");
 }
 
 #[tokio::test]
-async fn a_failed_login_counts_against_the_account_and_the_address() {
+async fn every_attempt_is_counted_before_its_password_is_checked() {
     let mut ports = MockPorts::new();
     ports.clock_at(now());
-    ports
-        .limiter
-        .expect_peek()
-        .times(2)
-        .returning(|_, _| Ok(usage(true)));
+    let mut order = mockall::Sequence::new();
     let recorded = crate::test_support::captured::<RateKey>();
     let seen = recorded.clone();
     ports
         .limiter
         .expect_record()
         .times(2)
+        .in_sequence(&mut order)
         .returning(move |key, _| {
             seen.lock().unwrap().push(key.clone());
             Ok(usage(true))
@@ -91,7 +92,14 @@ async fn a_failed_login_counts_against_the_account_and_the_address() {
         .users
         .expect_find_with_password_by_email()
         .returning(|_| Ok(None));
-    ports.hasher.expect_verify().returning(|_, _| Ok(false));
+    ports
+        .hasher
+        .expect_verify()
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _| Ok(false));
+    ports.limiter.expect_credit().never();
+    ports.limiter.expect_clear().never();
     let folio = limited(ports);
 
     let result = folio.login(credentials("wrong"), client()).await;
@@ -111,13 +119,51 @@ async fn a_failed_login_counts_against_the_account_and_the_address() {
 }
 
 #[tokio::test]
-async fn a_successful_login_clears_the_account_counter_only() {
+async fn ipv6_clients_are_counted_by_their_network() {
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    let recorded = crate::test_support::captured::<RateKey>();
+    let seen = recorded.clone();
+    ports.limiter.expect_record().returning(move |key, _| {
+        seen.lock().unwrap().push(key.clone());
+        Ok(usage(true))
+    });
+    ports
+        .users
+        .expect_find_with_password_by_email()
+        .returning(|_| Ok(None));
+    ports.hasher.expect_verify().returning(|_, _| Ok(false));
+    let folio = limited(ports);
+    let from = |ip: &str| ClientInfo {
+        ip: Some(ip.to_owned()),
+        ..ClientInfo::default()
+    };
+
+    for ip in ["2001:db8:1:2::1", "2001:db8:1:2:dead:beef:0:7"] {
+        let _ = folio.login(credentials("wrong"), from(ip)).await;
+    }
+
+    let keys = crate::test_support::taken(&recorded);
+    let subjects: Vec<&str> = keys.iter().map(|key| key.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "2001:db8:1:2::/64\njake@example.com",
+            "2001:db8:1:2::/64",
+            "2001:db8:1:2::/64\njake@example.com",
+            "2001:db8:1:2::/64",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_successful_login_clears_the_account_and_credits_the_address() {
     let jake = user("jake");
     let mut ports = MockPorts::new();
     ports.clock_at(now());
     ports
         .limiter
-        .expect_peek()
+        .expect_record()
         .times(2)
         .returning(|_, _| Ok(usage(true)));
     ports
@@ -127,43 +173,125 @@ async fn a_successful_login_clears_the_account_counter_only() {
         .times(1)
         .returning(|_| Ok(()));
     ports
+        .limiter
+        .expect_credit()
+        .withf(|key| key.scope == "login-address")
+        .times(1)
+        .returning(|_| Ok(()));
+    ports
         .users
         .expect_find_with_password_by_email()
         .withf(|email: &Email| email.as_str() == "Jake@Example.com")
         .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
     ports.hasher.expect_verify().returning(|_, _| Ok(true));
     ports.issues_token("token", b"digest");
-    ports.sessions.expect_create().returning(|_| Ok(()));
+    ports
+        .sessions
+        .expect_create()
+        .returning(|_, _| Ok(true));
     let folio = limited(ports);
 
     folio.login(credentials("right"), client()).await.unwrap();
 }
 
 #[tokio::test]
-async fn unreachable_counters_let_logins_through() {
+async fn a_login_whose_password_changed_meanwhile_opens_no_session() {
     let jake = user("jake");
     let mut ports = MockPorts::new();
     ports.clock_at(now());
     ports
         .limiter
-        .expect_peek()
-        .returning(|_, _| Err(unavailable()));
-    ports
-        .limiter
-        .expect_clear()
-        .returning(|_| Err(unavailable()));
+        .expect_record()
+        .returning(|_, _| Ok(usage(true)));
+    ports.limiter.expect_clear().never();
+    ports.limiter.expect_credit().never();
     ports
         .users
         .expect_find_with_password_by_email()
-        .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
+        .returning(move |_| Ok(Some((jake.clone(), password_hash("$old")))));
     ports.hasher.expect_verify().returning(|_, _| Ok(true));
     ports.issues_token("token", b"digest");
-    ports.sessions.expect_create().returning(|_| Ok(()));
+    ports
+        .sessions
+        .expect_create()
+        .withf(|_, verified| *verified == password_hash("$old"))
+        .times(1)
+        .returning(|_, _| Ok(false));
     let folio = limited(ports);
 
-    let signed_in = folio.login(credentials("right"), client()).await.unwrap();
+    let result = folio.login(credentials("old"), client()).await;
 
-    assert_eq!(signed_in.token, "token");
+    assert!(
+        matches!(result, Err(AppError::InvalidCredentials)),
+        "{result:?}"
+    );
+    let [event] = folio.ports().audit.recorded().try_into().unwrap();
+    assert_eq!(event.event_type, AuditEventType::LoginFailed);
+    assert_eq!(event.details["reason"], "password_changed");
+}
+
+#[tokio::test]
+async fn with_the_counters_unreachable_logins_are_counted_in_process() {
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .limiter
+        .expect_record()
+        .returning(|_, _| Err(unavailable()));
+    ports
+        .users
+        .expect_find_with_password_by_email()
+        .returning(|_| Ok(None));
+    ports
+        .hasher
+        .expect_verify()
+        .times(5)
+        .returning(|_, _| Ok(false));
+    let folio = limited(ports);
+
+    for _ in 0..5 {
+        let result = folio.login(credentials("wrong"), client()).await;
+        assert!(
+            matches!(result, Err(AppError::InvalidCredentials)),
+            "{result:?}"
+        );
+    }
+    let sixth = folio.login(credentials("wrong"), client()).await;
+
+    assert!(
+        matches!(sixth, Err(AppError::RateLimited { .. })),
+        "{sixth:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_email_or_password_is_refused_before_any_work() {
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports.limiter.expect_record().never();
+    ports.users.expect_find_with_password_by_email().never();
+    ports.hasher.expect_verify().never();
+    let folio = limited(ports);
+    let huge = format!("{}@example.com", "a".repeat(1 << 20));
+
+    let result = folio
+        .login(
+            Credentials {
+                email: huge,
+                password: "x".repeat(129),
+            },
+            client(),
+        )
+        .await;
+
+    match result {
+        Err(AppError::Invalid(errors)) => {
+            assert!(errors.fields()["email"][0].contains("too long"), "{errors:?}");
+            assert!(errors.fields()["password"][0].contains("too long"), "{errors:?}");
+        }
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert!(folio.ports().audit.recorded().is_empty());
 }
 
 #[tokio::test]
@@ -195,9 +323,37 @@ async fn registrations_beyond_the_hourly_limit_are_refused_before_any_work() {
         matches!(result, Err(AppError::RateLimited { .. })),
         "{result:?}"
     );
+    folio.flush_audit_tally(true).await;
     assert_eq!(
         folio.ports().audit.event_types(),
         [AuditEventType::RateLimited]
+    );
+}
+
+#[tokio::test]
+async fn with_the_counters_unreachable_registrations_are_counted_in_process() {
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .limiter
+        .expect_record()
+        .returning(|_, _| Err(unavailable()));
+    let folio = limited(ports);
+    let registration = Registration {
+        username: "x".to_owned(),
+        email: "not an email".to_owned(),
+        password: "correct horse battery".to_owned(),
+    };
+
+    for _ in 0..10 {
+        let result = folio.register(registration.clone(), client()).await;
+        assert!(matches!(result, Err(AppError::Invalid(_))), "{result:?}");
+    }
+    let eleventh = folio.register(registration, client()).await;
+
+    assert!(
+        matches!(eleventh, Err(AppError::RateLimited { .. })),
+        "{eleventh:?}"
     );
 }
 
@@ -245,4 +401,69 @@ async fn requests_are_admitted_when_limits_are_off_or_unreachable() {
 
     assert_eq!(limited.admit_request(&subject).await, None);
     assert_eq!(unlimited.admit_request(&subject).await, None);
+}
+
+fn email_change(email: &str) -> crate::use_cases::accounts::SettingsUpdate {
+    crate::use_cases::accounts::SettingsUpdate {
+        email: Some(email.to_owned()),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn email_changes_spend_the_registration_budget() {
+    let jake = user("jake");
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .limiter
+        .expect_record()
+        .withf(|key, window| {
+            key.scope == "registrations" && key.subject == "203.0.113.5" && window.max == 10
+        })
+        .times(1)
+        .returning(|_, _| Ok(usage(false)));
+    ports.users.expect_update().never();
+    let folio = limited(ports);
+
+    let result = folio
+        .update_settings(
+            &crate::test_support::authenticated(&jake),
+            email_change("taken@example.com"),
+            client(),
+        )
+        .await;
+
+    assert!(
+        matches!(result, Err(AppError::RateLimited { .. })),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
+async fn sending_the_current_email_back_spends_nothing() {
+    let jake = user("jake");
+    let stored = jake.clone();
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports.limiter.expect_record().never();
+    ports
+        .users
+        .expect_update()
+        .times(1)
+        .returning(move |_, _| Ok(stored.clone()));
+    ports
+        .sessions
+        .expect_unrevoked_token_hashes()
+        .returning(|_| Ok(Vec::new()));
+    let folio = limited(ports);
+
+    folio
+        .update_settings(
+            &crate::test_support::authenticated(&jake),
+            email_change(" JAKE@example.com "),
+            client(),
+        )
+        .await
+        .unwrap();
 }

@@ -111,7 +111,7 @@ async fn recording_activity_refreshes_the_cached_copy() {
         .sessions
         .expect_touch()
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
     let folio = cached(ports);
 
     folio
@@ -193,4 +193,61 @@ async fn a_role_change_drops_every_cached_session_of_that_user() {
         .unwrap();
 
     assert_eq!(taken(&folio.ports().session_cache.forgotten), hashes(3));
+}
+
+#[tokio::test]
+async fn a_copy_read_before_a_revocation_is_not_cached_after_it() {
+    let jake = user("jake");
+    let before = active_session(&jake, now() - Duration::seconds(10));
+    let mut ports = MockPorts::new();
+    hashing_to_digest(&mut ports);
+    let fences = ports.session_cache.fences.clone();
+    // The revocation commits and forgets the entry while this lookup is in
+    // PostgreSQL: the lookup still holds the copy from before.
+    ports
+        .sessions
+        .expect_find_by_token()
+        .times(2)
+        .returning(move |_| {
+            *fences.lock().unwrap().entry(digest().0).or_default() += 1;
+            Ok(Some(before.clone()))
+        });
+    let folio = cached(ports);
+
+    folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+
+    assert!(folio.ports().session_cache.entries.lock().unwrap().is_empty());
+    // The next request reads PostgreSQL again instead of a stale entry.
+    folio
+        .authenticate("token", &ClientInfo::default())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_session_revoked_between_lookup_and_touch_is_refused() {
+    let jake = user("jake");
+    let session = active_session(&jake, now() - Duration::hours(1));
+    let mut ports = MockPorts::new();
+    hashing_to_digest(&mut ports);
+    ports
+        .sessions
+        .expect_find_by_token()
+        .returning(move |_| Ok(Some(session.clone())));
+    ports
+        .sessions
+        .expect_touch()
+        .times(1)
+        .returning(|_, _| Ok(false));
+    let folio = cached(ports);
+
+    let result = folio.authenticate("token", &ClientInfo::default()).await;
+
+    assert!(
+        matches!(result, Err(crate::AppError::Unauthenticated)),
+        "{result:?}"
+    );
 }

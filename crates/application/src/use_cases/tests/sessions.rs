@@ -59,9 +59,13 @@ async fn an_unknown_token_is_unauthenticated_and_audited() {
         matches!(result, Err(AppError::Unauthenticated)),
         "{result:?}"
     );
+    // Tallied: nothing is written until the window's one row is.
+    assert!(folio.ports().audit.recorded().is_empty());
+    assert_eq!(folio.flush_audit_tally(true).await, 1);
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.event_type, AuditEventType::TokenRejected);
-    assert_eq!(event.details["reason"], "unknown");
+    assert_eq!(event.details["reason.unknown"], "1");
+    assert_eq!(event.details["count"], "1");
     assert_eq!(event.client, client());
 }
 
@@ -78,8 +82,9 @@ async fn a_revoked_session_is_unauthenticated() {
         matches!(result, Err(AppError::Unauthenticated)),
         "{result:?}"
     );
+    folio.flush_audit_tally(true).await;
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
-    assert_eq!(event.details["reason"], "revoked");
+    assert_eq!(event.details["reason.revoked"], "1");
     assert_eq!(event.subject, Some(jake.id));
 }
 
@@ -95,9 +100,10 @@ async fn a_session_idle_for_longer_than_the_timeout_has_expired() {
         matches!(result, Err(AppError::SessionExpired)),
         "{result:?}"
     );
+    folio.flush_audit_tally(true).await;
     assert_eq!(
-        folio.ports().audit.recorded()[0].details["reason"],
-        "expired"
+        folio.ports().audit.recorded()[0].details["reason.expired"],
+        "1"
     );
 }
 
@@ -158,7 +164,7 @@ async fn a_session_not_seen_for_a_touch_interval_is_touched() {
         .expect_touch()
         .withf(move |id, at| *id == session_id && *at == now())
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
     let folio = folio_with(ports, policy());
 
     folio.authenticate("good-token", &client()).await.unwrap();
