@@ -110,13 +110,18 @@ impl AuditTally {
             row.details.remove("limit");
             row = row.detail("network", "*");
         }
-        row.details.remove("reason");
         row = row
             .detail("count", tally.count.to_string())
-            .detail("window_seconds", self.window.num_seconds().to_string())
-            .detail("last_at", tally.last_at.to_rfc3339());
-        for (reason, count) in tally.reasons {
-            row = row.detail(&format!("reason.{reason}"), count.to_string());
+            .detail("window_seconds", self.window.num_seconds().to_string());
+        if tally.count > 1 {
+            row = row.detail("last_at", tally.last_at.to_rfc3339());
+        }
+        // One reason stays `reason`; several are counted one by one.
+        if tally.reasons.len() > 1 {
+            row.details.remove("reason");
+            for (reason, count) in tally.reasons {
+                row = row.detail(&format!("reason.{reason}"), count.to_string());
+            }
         }
         row
     }
@@ -165,8 +170,19 @@ mod tests {
         assert_eq!(row.details["reason.revoked"], "150");
         assert_eq!(row.details["reason.unknown"], "300");
         assert_eq!(row.details["window_seconds"], "60");
+        assert!(row.details.contains_key("last_at"));
         assert!(!row.details.contains_key("reason"));
         assert!(tally.take_due(at(600), true).is_empty());
+    }
+
+    #[test]
+    fn a_single_reason_stays_the_rows_reason() {
+        let tally = AuditTally::new(Duration::from_secs(60));
+        tally.add(rejection(0, "unknown"), "203.0.113.9".to_owned());
+        let [row] = tally.take_due(at(60), false).try_into().unwrap_or_else(|_| panic!());
+        assert_eq!(row.details["reason"], "unknown");
+        assert_eq!(row.details["count"], "1");
+        assert!(!row.details.contains_key("last_at"));
     }
 
     #[test]

@@ -139,7 +139,19 @@ pub(crate) async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiE
         .cloned()
         .ok_or_else(ApiError::internal)?;
     let client = client_info(&request);
-    let session = gate.authenticate(&presented.token, &client).await?;
+    let session = match gate.authenticate(&presented.token, &client).await {
+        Ok(session) => session,
+        // A browser cannot drop an HttpOnly cookie by itself: rather than lock it out
+        // of every page, serve it anonymously and tell it to forget the cookie. A dead
+        // Authorization header stays a 401, as RealWorld clients expect.
+        Err(AppError::Unauthenticated | AppError::SessionExpired)
+            if presented.source == CredentialSource::Cookie =>
+        {
+            request.extensions_mut().insert(DeadSessionCookie);
+            return Ok(None);
+        }
+        Err(error) => return Err(error.into()),
+    };
     tracing::Span::current().record("user_id", tracing::field::display(session.user.id));
     if presented.source == CredentialSource::Cookie && !request.method().is_safe() {
         let allowed = request
@@ -158,6 +170,11 @@ pub(crate) async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiE
         source: presented.source,
     }))
 }
+
+/// Marks a request that came with a session cookie no session answers to; its
+/// response clears the cookies (see `limits::request_budget`).
+#[derive(Clone, Copy)]
+pub(crate) struct DeadSessionCookie;
 
 /// A handler argument that requires a valid session (401 otherwise).
 #[derive(Clone)]
@@ -204,6 +221,21 @@ impl FromRequest for Viewer {
             let caller = resolved(request).await?;
             Ok(Viewer(caller.map(|caller| caller.actor())))
         })
+    }
+}
+
+/// A handler argument for endpoints that act on a session when there is one (sign
+/// out): `None` when anonymous or when the session cookie is dead; a dead or
+/// malformed Authorization header is still a 401.
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequest for MaybeCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move { resolved(request).await.map(MaybeCaller) })
     }
 }
 

@@ -4,13 +4,14 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderName, HeaderValue, SET_COOKIE};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage as _, ResponseError, web};
 use folio_application::ports::Usage;
 use folio_application::use_cases::rate_limits::RequestSubject;
 
-use crate::auth::{Resolution, SessionGate, resolve};
+use crate::auth::{DeadSessionCookie, Resolution, SessionGate, resolve};
+use crate::cookies::CookieSettings;
 use crate::client::client_info;
 use crate::problem::ApiError;
 
@@ -34,6 +35,7 @@ pub async fn request_budget(
         _ => RequestSubject::Address(client_info(request.request()).ip.unwrap_or_default()),
     };
     request.extensions_mut().insert(Resolution(resolution));
+    let dead_cookie = request.extensions().contains::<DeadSessionCookie>();
     let usage = gate.admit(&subject).await;
 
     let mut response = match usage {
@@ -47,7 +49,28 @@ pub async fn request_budget(
     if let Some(usage) = usage {
         add_headers(response.headers_mut(), usage);
     }
+    if dead_cookie {
+        clear_session_cookies(&mut response);
+    }
     Ok(response)
+}
+
+/// Tells the browser to drop a session cookie that no longer signs anyone in,
+/// unless the handler already set cookies of its own.
+fn clear_session_cookies(response: &mut ServiceResponse<BoxBody>) {
+    if response.headers().contains_key(SET_COOKIE) {
+        return;
+    }
+    let settings = response
+        .request()
+        .app_data::<web::Data<CookieSettings>>()
+        .map(|settings| *settings.get_ref())
+        .unwrap_or_default();
+    for cookie in settings.cleared() {
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
 }
 
 fn add_headers(headers: &mut actix_web::http::header::HeaderMap, usage: Usage) {

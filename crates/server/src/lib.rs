@@ -8,4 +8,4 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;
-pub use startup::{Running, StartupError, grant_role, migrate, start};
+pub use startup::{AuditTallyFlush, Running, StartupError, grant_role, migrate, start};

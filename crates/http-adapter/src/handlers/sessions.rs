@@ -2,7 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use folio_application::{Folio, Ports};
 use folio_domain::SessionId;
 
-use crate::auth::{Caller, CsrfOrigins};
+use crate::auth::{Caller, CsrfOrigins, MaybeCaller};
 use crate::client::client_info;
 use crate::cookies::CookieSettings;
 use crate::csrf;
@@ -63,13 +63,14 @@ pub async fn list_sessions<P: Ports>(
     }))
 }
 
-/// Sign out: revokes the session making the request and clears the cookies.
+/// Sign out: revokes the session making the request, if it is still alive, and
+/// always clears the cookies.
 #[utoipa::path(
     delete, path = "/api/v1/sessions/current", tag = "sessions",
     security(("token" = []), ("cookie" = [])),
     responses(
-        (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Signed out (also when the cookie's session had already ended)"),
+        (status = 401, description = "An Authorization header with an invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Cookie session without a valid CSRF token or origin", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -77,9 +78,11 @@ pub async fn delete_current_session<P: Ports>(
     app: web::Data<Folio<P>>,
     cookies: web::Data<CookieSettings>,
     request: HttpRequest,
-    caller: Caller,
+    caller: MaybeCaller,
 ) -> Result<HttpResponse, ApiError> {
-    app.logout(&caller.session, &client_info(&request)).await?;
+    if let Some(caller) = caller.0 {
+        app.logout(&caller.session, &client_info(&request)).await?;
+    }
     let mut response = HttpResponse::NoContent();
     for cookie in cookies.cleared() {
         response.cookie(cookie);

@@ -7,6 +7,8 @@ use actix_web::dev::ServerHandle;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 
+use folio_server::AuditTallyFlush;
+
 use super::database::TestDatabase;
 use super::redis_keys;
 
@@ -14,6 +16,7 @@ pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
     stop: ServerHandle,
+    audit_tally: AuditTallyFlush,
     database: TestDatabase,
     redis_prefix: String,
 }
@@ -69,14 +72,22 @@ impl TestApp {
         database: TestDatabase,
         redis_prefix: String,
         stop: ServerHandle,
+        audit_tally: AuditTallyFlush,
     ) -> Self {
         Self {
             address,
             client: reqwest::Client::new(),
             stop,
+            audit_tally,
             database,
             redis_prefix,
         }
+    }
+
+    /// Writes the audit rows of every open tally now, instead of when its window
+    /// ends, so a test can read what repeated failures left in the log.
+    pub async fn flush_audit_tally(&self) {
+        self.audit_tally.flush_everything().await;
     }
 
     /// This app's own database (`DATABASE_URL`).

@@ -50,7 +50,13 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let running = folio_server::start(config).await.expect("Folio starts");
     let stop = running.server.handle();
     tokio::spawn(running.server);
-    TestApp::new(running.address, database, redis_prefix, stop)
+    TestApp::new(
+        running.address,
+        database,
+        redis_prefix,
+        stop,
+        running.audit_tally,
+    )
 }
 
 pub fn admin_database_url() -> String {
