@@ -293,3 +293,163 @@ async fn without_redis_reads_are_unlimited_and_logins_are_limited_in_process() {
     assert_eq!(user.status, StatusCode::OK, "{}", user.text);
     assert_eq!(articles.header("ratelimit-limit"), None);
 }
+
+// ------------------------------------------------------- abuse from one client
+
+#[tokio::test]
+async fn guessed_tokens_are_refused_without_lookups_and_tallied_in_the_audit_log() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_TOKEN_REJECTIONS_PER_ADDRESS", "20"),
+    ])
+    .await;
+    let mut statuses = Vec::new();
+    let mut queries_when_refused = 0;
+    for n in 0..450 {
+        let response = app.get("/user", Some(&format!("guessed-token-{n:04}"))).await;
+        if response.status == StatusCode::TOO_MANY_REQUESTS {
+            response.assert_problem(429, "rate_limited");
+            queries_when_refused += response.query_count();
+        }
+        statuses.push(response.status.as_u16());
+    }
+
+    assert!(statuses[..20].iter().all(|status| *status == 401), "{statuses:?}");
+    assert!(statuses[20..].iter().all(|status| *status == 429), "{statuses:?}");
+    assert_eq!(queries_when_refused, 0, "a refused credential costs no lookup");
+    // 450 requests leave two rows: the 20 rejections and the 430 refusals.
+    app.flush_audit_tally().await;
+    let rows: Vec<(String, String)> = app
+        .database()
+        .await
+        .query(
+            "SELECT event_type, details->>'count' FROM audit_events ORDER BY event_type",
+            &[],
+        )
+        .await
+        .expect("read the audit log")
+        .iter()
+        .map(|row| (row.get(0), row.get(1)))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("rate_limited".to_owned(), "430".to_owned()),
+            ("token_rejected".to_owned(), "20".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_valid_token_from_a_refused_address_still_works_from_the_cache() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_TOKEN_REJECTIONS_PER_ADDRESS", "3"),
+    ])
+    .await;
+    let token = app.register("jake").await;
+    assert_eq!(app.get("/user", Some(&token)).await.status, StatusCode::OK);
+    for n in 0..3 {
+        app.get("/user", Some(&format!("guess-{n}")))
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+    app.get("/user", Some("guess-4"))
+        .await
+        .assert_problem(429, "rate_limited");
+
+    let cached = app.get("/user", Some(&token)).await;
+
+    assert_eq!(cached.status, StatusCode::OK, "{}", cached.text);
+}
+
+#[tokio::test]
+async fn concurrent_wrong_passwords_get_exactly_the_allowed_number_of_401s() {
+    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on")]).await;
+    app.register("jake").await;
+
+    let attempts = (0..50).map(|_| login_as(&app, "jake@example.com", "wrong guess"));
+    let responses = futures_util::future::join_all(attempts).await;
+
+    let unauthorized = responses
+        .iter()
+        .filter(|response| response.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let limited = responses
+        .iter()
+        .filter(|response| response.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((unauthorized, limited), (5, 45));
+    assert_eq!(audit_count(&app, "login_failed").await, 5);
+}
+
+#[tokio::test]
+async fn ipv6_clients_of_one_network_share_a_budget() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_TRUSTED_PROXIES", "127.0.0.1"),
+        ("FOLIO_REGISTRATIONS_PER_ADDRESS", "2"),
+    ])
+    .await;
+    let register_from = |n: u32, address: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/api/v1/users"))
+                .header("X-Forwarded-For", address)
+                .json(&json!({"user": {
+                    "username": format!("user{n}"),
+                    "email": format!("user{n}@example.com"),
+                    "password": PASSWORD,
+                }}))
+                .send()
+                .await
+                .expect("request");
+            TestApp::read(response).await
+        }
+    };
+
+    let first = register_from(1, "2001:db8:1:2::1").await;
+    let second = register_from(2, "2001:db8:1:2:ffff::9").await;
+    let third = register_from(3, "2001:db8:1:2:0:0:0:abcd").await;
+    let elsewhere = register_from(4, "2001:db8:1:3::1").await;
+
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.text);
+    assert_rate_limited(&third, 3600);
+    assert_eq!(elsewhere.status, StatusCode::CREATED, "{}", elsewhere.text);
+}
+
+#[tokio::test]
+async fn email_changes_spend_the_registration_budget() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_REGISTRATIONS_PER_ADDRESS", "3"),
+    ])
+    .await;
+    let token = app.register("jake").await;
+    app.register("ann").await;
+    let change_email = |email: &'static str| {
+        app.put(
+            "/user",
+            Some(&token),
+            json!({"user": {"email": email, "bio": "hi"}}),
+        )
+    };
+
+    // Sending the current address back (as settings forms do) costs nothing.
+    for _ in 0..3 {
+        let same = change_email("jake@example.com").await;
+        assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+    }
+    // Two registrations spent two of three; one probe is left.
+    let taken = change_email("ann@example.com").await;
+    assert_eq!(
+        taken.assert_problem(422, "validation_failed")["errors"]["email"][0],
+        "has already been taken"
+    );
+    let refused = change_email("bob@example.com").await;
+
+    assert_rate_limited(&refused, 3600);
+}

@@ -743,3 +743,133 @@ async fn a_trusted_proxy_passes_on_the_client_address() {
     // The client forged the first entry; the proxy appended the real one.
     assert_eq!(login_ip(&app, "1.2.3.4, 203.0.113.9").await, "203.0.113.9");
 }
+
+// ------------------------------------------------------- a dead session cookie
+
+/// Whether `response` tells the browser to drop both session cookies.
+#[track_caller]
+fn clears_both_cookies(response: &Response) -> bool {
+    let cookies = set_cookies(response);
+    ["folio_session", "folio_csrf"].iter().all(|name| {
+        cookies.iter().any(|line| {
+            line.starts_with(&format!("{name}="))
+                && cookie_value(line).is_empty()
+                && attributes(line).contains(&"max-age=0".to_owned())
+        })
+    })
+}
+
+#[tokio::test]
+async fn a_dead_session_cookie_is_served_anonymously_and_cleared() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let (_, browser) = sign_in_browser(&app, "jake").await;
+    // Signing out everywhere else from another device kills the browser's session.
+    let others = app.delete("/sessions", Some(&token)).await;
+    assert_eq!(others.status, StatusCode::OK, "{}", others.text);
+
+    let page = browser_request(&app, Method::GET, "/articles", &browser, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(clears_both_cookies(&page), "{:?}", set_cookies(&page));
+    let profile = browser_request(&app, Method::GET, "/profiles/jake", &browser, &[], None).await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.text);
+    assert_eq!(profile.body["profile"]["following"], false);
+
+    // Where a session is required it is still a 401, and the cookies still go.
+    let me = browser_request(&app, Method::GET, "/user", &browser, &[], None).await;
+    me.assert_problem(401, "unauthorized");
+    assert!(clears_both_cookies(&me), "{:?}", set_cookies(&me));
+
+    // Signing out with it works and clears them too.
+    let out = browser_request(
+        &app,
+        Method::DELETE,
+        "/sessions/current",
+        &browser,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+    assert!(clears_both_cookies(&out), "{:?}", set_cookies(&out));
+}
+
+#[tokio::test]
+async fn a_live_cookie_is_left_alone_and_a_dead_header_stays_a_401() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let (_, browser) = sign_in_browser(&app, "jake").await;
+
+    let page = browser_request(&app, Method::GET, "/articles", &browser, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(set_cookies(&page).is_empty(), "{:?}", set_cookies(&page));
+
+    let out = app.delete("/sessions/current", Some(&token)).await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+    let dead = app.get("/articles", Some(&token)).await;
+    dead.assert_problem(401, "unauthorized");
+    assert!(set_cookies(&dead).is_empty(), "{:?}", set_cookies(&dead));
+}
+
+// ------------------------------------------- a login racing a password change
+
+#[tokio::test]
+async fn a_login_that_checked_the_old_password_opens_no_session_after_it_changed() {
+    let app = spawn_app().await;
+    app.register("jake").await;
+    // A password change is under way: its UPDATE holds the row, not yet committed.
+    let (mut changer, connection) =
+        tokio_postgres::connect(app.database_url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+    tokio::spawn(connection);
+    let change = changer.transaction().await.expect("begin");
+    change
+        .execute(
+            "UPDATE users SET password_hash = 'changed-meanwhile' WHERE username = 'jake'",
+            &[],
+        )
+        .await
+        .expect("update the hash");
+
+    // The login reads the committed (old) hash, and its password matches it.
+    let login = {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/users/login");
+        tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .json(&json!({"user": {"email": "jake@example.com", "password": PASSWORD}}))
+                .send()
+                .await
+                .expect("login");
+            TestApp::read(response).await
+        })
+    };
+    let observer = app.database().await;
+    for _ in 0..100 {
+        let waiting: i64 = observer
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                &[],
+            )
+            .await
+            .expect("read activity")
+            .get(0);
+        if waiting > 0 || login.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    change.commit().await.expect("commit the change");
+
+    let response = login.await.expect("the login finishes");
+    response.assert_problem(401, "invalid_credentials");
+    let sessions: i64 = observer
+        .query_one("SELECT count(*) FROM sessions", &[])
+        .await
+        .expect("count sessions")
+        .get(0);
+    assert_eq!(sessions, 1, "only the registration's session");
+}

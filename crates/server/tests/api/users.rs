@@ -957,3 +957,71 @@ async fn a_registration_whose_session_cannot_be_stored_leaves_no_account() {
     let retried = register_with(&app, body["user"].clone()).await;
     assert_eq!(retried.status, StatusCode::CREATED, "{}", retried.text);
 }
+
+// -------------------------------------------------- oversized client input
+
+#[tokio::test]
+async fn a_megabyte_email_is_refused_before_any_work_and_never_stored() {
+    let app = spawn_app().await;
+    let huge = format!("{}@example.com", "a".repeat(1_000_000));
+
+    let response = app
+        .post(
+            "/users/login",
+            None,
+            json!({"user": {"email": huge, "password": "whatever-it-is"}}),
+        )
+        .await;
+
+    let body = response.assert_problem(422, "validation_failed");
+    assert_eq!(
+        body["errors"]["email"][0],
+        "is too long (maximum is 254 characters)"
+    );
+    assert_eq!(response.query_count(), 0);
+    app.flush_audit_tally().await;
+    let stored: i64 = app
+        .database()
+        .await
+        .query_one(
+            "SELECT coalesce(max(octet_length(details::text)), 0)::bigint FROM audit_events",
+            &[],
+        )
+        .await
+        .expect("read the audit log")
+        .get(0);
+    assert_eq!(stored, 0, "no audit row");
+}
+
+#[tokio::test]
+async fn client_supplied_values_reach_the_audit_log_cut_to_their_bounds() {
+    let app = spawn_app().await;
+    app.register("jake").await;
+    let email = format!("{}@example.com", "j".repeat(240));
+    let agent = "A".repeat(16 * 1024);
+
+    let response = app
+        .client
+        .post(app.url("/api/v1/users/login"))
+        .header("User-Agent", agent.as_str())
+        .json(&json!({"user": {"email": email, "password": "wrong-password-1"}}))
+        .send()
+        .await
+        .expect("request");
+    let response = TestApp::read(response).await;
+
+    response.assert_problem(401, "invalid_credentials");
+    let row = app
+        .database()
+        .await
+        .query_one(
+            "SELECT char_length(details->>'email'), char_length(user_agent) \
+             FROM audit_events WHERE event_type = 'login_failed'",
+            &[],
+        )
+        .await
+        .expect("one login_failed row");
+    let (email_chars, agent_chars): (i32, i32) = (row.get(0), row.get(1));
+    assert!(email_chars <= 256, "{email_chars}");
+    assert!(agent_chars <= 512, "{agent_chars}");
+}
