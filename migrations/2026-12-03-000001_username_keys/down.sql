@@ -1,0 +1,7 @@
+DROP TRIGGER users_username_keyed ON users;
+DROP FUNCTION key_username();
+DROP INDEX users_username_key;
+ALTER TABLE users DROP COLUMN username_key;
+DROP FUNCTION fold_username(text);
+DROP TABLE username_case_folds;
+CREATE UNIQUE INDEX users_username_key ON users (lower(username));
