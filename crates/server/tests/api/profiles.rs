@@ -124,13 +124,13 @@ async fn profile_lookup_ignores_case() {
 }
 
 /// Lookups fold case the Unicode way, in the database and in the cache alike: the
-/// final sigma of "ας" is the sigma of "ΑΣ".
+/// final sigma of "ας" is the sigma of "ΑΣ", asked first, before anything is cached.
 #[tokio::test]
 async fn profile_lookup_folds_case_in_any_script() {
     let app = spawn_app().await;
     app.register("ΑΣ").await;
     for _ in 0..2 {
-        for name in ["ασ", "ας", "Ας", "ΑΣ"] {
+        for name in ["ας", "ασ", "Ας", "ΑΣ"] {
             let response = app.get(&format!("/profiles/{name}"), None).await;
             assert_profile(&response, "ΑΣ", false);
         }
