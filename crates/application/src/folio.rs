@@ -1,5 +1,5 @@
 use chrono::Duration;
-use folio_domain::{Article, Profile, Slug, TagName, Timestamp};
+use folio_domain::{Article, Profile, Slug, TagName, Timestamp, UsernameKey};
 
 use crate::Ports;
 use crate::audit_tally::AuditTally;
@@ -141,7 +141,7 @@ impl Default for ContentCachePolicy {
 #[derive(Default)]
 pub(crate) struct Flights {
     pub articles: SingleFlight<(Slug, u64), Option<Article>>,
-    pub profiles: SingleFlight<(String, u64), Option<Profile>>,
+    pub profiles: SingleFlight<(UsernameKey, u64), Option<Profile>>,
     pub tags: SingleFlight<u64, Vec<TagName>>,
     pub lists: SingleFlight<(ListKey, u64), ArticlePage>,
 }

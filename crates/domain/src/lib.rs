@@ -23,7 +23,7 @@ pub use policy::{Actor, Permission};
 pub use profile::Profile;
 pub use role::Role;
 pub use tag::{TagList, TagName};
-pub use user::{Bio, Email, ImageUrl, Password, PasswordHash, User, Username};
+pub use user::{Bio, Email, ImageUrl, Password, PasswordHash, User, Username, UsernameKey};
 
 /// Every timestamp in Folio is UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

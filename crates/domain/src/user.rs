@@ -1,8 +1,14 @@
+use caseless::Caseless;
+use unicode_normalization::UnicodeNormalization;
+
 use crate::invalid::{InvalidValue, bounded_text, string_newtype};
 use crate::{Role, Timestamp, UserId};
 
 string_newtype!(
     /// A public handle: 1 to 40 letters, digits, `_`, `-` or `.`; it appears in URLs.
+    /// Kept in Unicode NFC, so a name typed with a combining accent and one typed
+    /// with the precomposed letter are stored alike. Two names are the same name when
+    /// their [`UsernameKey`]s are equal.
     Username
 );
 
@@ -10,7 +16,7 @@ impl Username {
     pub const MAX_CHARS: usize = 40;
 
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        let name = raw.trim();
+        let name: String = raw.trim().nfc().collect();
         if name.is_empty() {
             return Err(InvalidValue::blank());
         }
@@ -23,7 +29,30 @@ impl Username {
                 "may only contain letters, digits, '_', '-' and '.'",
             ));
         }
-        Ok(Self(name.to_owned()))
+        Ok(Self(name))
+    }
+
+    /// What this name is compared, looked up and cached by.
+    pub fn key(&self) -> UsernameKey {
+        UsernameKey::of(&self.0)
+    }
+}
+
+string_newtype!(
+    /// The one form usernames are compared in, everywhere: uniqueness, lookups by
+    /// name and cache keys. It is the canonical caseless form of Unicode (§3.13):
+    /// full case folding between canonical decompositions, recomposed to NFC. So
+    /// "ΑΣ", "ας" and "ασ" share one key, and "Straße" and "STRASSE" another. It
+    /// depends on no locale, unlike SQL `lower()` or `str::to_lowercase` (which knows
+    /// about final sigma).
+    UsernameKey
+);
+
+impl UsernameKey {
+    /// The key of any spelling. For a text that is not a valid username (a list
+    /// filter, say) it is still well defined: it just equals no stored name's key.
+    pub fn of(spelling: &str) -> Self {
+        Self(spelling.nfd().default_case_fold().nfc().collect())
     }
 }
 
@@ -204,6 +233,69 @@ mod tests {
         assert_eq!(Username::parse(""), Err(InvalidValue::blank()));
         assert!(Username::parse(&"a".repeat(41)).is_err());
         assert!(Username::parse(&"a".repeat(40)).is_ok());
+    }
+
+    fn key(name: &str) -> Option<UsernameKey> {
+        Username::parse(name).ok().map(|name| name.key())
+    }
+
+    #[test]
+    fn greek_capitals_small_sigma_and_final_sigma_share_one_key() {
+        let keys = ["ΑΣ", "ας", "ασ", "Ας"].map(key);
+        assert!(keys[0].is_some());
+        assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+        assert_eq!(
+            keys[0].clone().map(UsernameKey::into_inner),
+            Some("ασ".into())
+        );
+    }
+
+    #[test]
+    fn keys_fold_case_fully_and_keep_punctuation_apart() {
+        assert_eq!(key("Straße"), key("STRASSE"));
+        assert_eq!(key("Jake_Doe"), key("jake_doe"));
+        assert_ne!(key("jake_doe"), key("jake-doe"));
+        assert_ne!(key("ασ"), key("αι"));
+    }
+
+    #[test]
+    fn decomposed_and_precomposed_spellings_are_one_name_stored_in_nfc() {
+        let decomposed = Username::parse("Rene\u{301}e");
+        let precomposed = Username::parse("Ren\u{e9}e");
+        assert_eq!(decomposed, precomposed);
+        assert_eq!(
+            decomposed.map(Username::into_inner),
+            Ok("Ren\u{e9}e".into())
+        );
+        assert_eq!(key("RENE\u{301}E"), key("ren\u{e9}e"));
+    }
+
+    #[test]
+    fn the_length_limit_counts_the_stored_nfc_form() {
+        let decomposed = "e\u{301}".repeat(Username::MAX_CHARS);
+        assert!(Username::parse(&decomposed).is_ok());
+    }
+
+    #[test]
+    fn a_key_is_its_own_key_whatever_form_it_was_computed_from() {
+        // U+01F0 folds to "j" + combining caron; U+1FBC folds through U+0345.
+        for name in [
+            "\u{1f0}",
+            "J\u{30c}",
+            "\u{1fbc}",
+            "\u{1fb3}",
+            "İstanbul",
+            "ꭰᏸ",
+        ] {
+            let first = UsernameKey::of(name);
+            assert_eq!(UsernameKey::of(first.as_str()), first, "{name}");
+            let nfc: String = first.as_str().nfc().collect();
+            assert_eq!(nfc, first.as_str(), "{name} keys to NFC");
+        }
+        assert_eq!(
+            UsernameKey::of("\u{1fbc}"),
+            UsernameKey::of("\u{3b1}\u{3b9}")
+        );
     }
 
     #[test]

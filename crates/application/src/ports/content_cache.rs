@@ -16,7 +16,7 @@ pub struct Lookup<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListKey {
     pub tag: Option<String>,
-    /// Lower-cased: author filters ignore case.
+    /// The author's `UsernameKey`: spellings of one name share a page.
     pub author: Option<String>,
     /// The reader whose feed this is; `None` for the public list.
     pub feed_of: Option<UserId>,

@@ -4,6 +4,7 @@ use super::PortError;
 
 #[cfg_attr(test, mockall::automock)]
 pub trait ProfileRepository: Send + Sync + 'static {
+    /// The profile whose username has the same `Username::key`.
     async fn find_by_username(&self, username: &Username) -> Result<Option<Profile>, PortError>;
 
     /// Idempotent: following twice leaves one follow.

@@ -26,13 +26,13 @@ pub struct UserChanges {
 pub trait UserRepository: Send + Sync + 'static {
     /// Stores the account and its first session in one transaction: a registration
     /// either signs in or leaves nothing behind. Fails with
-    /// `Conflict(Username | Email)` when either is taken (emails compare
-    /// case-insensitively).
+    /// `Conflict(Username | Email)` when either is taken (usernames compare by
+    /// `Username::key`, emails case-insensitively).
     async fn insert(&self, user: NewUser, first_session: NewSession) -> Result<User, PortError>;
 
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, PortError>;
 
-    /// The account with this username (case-insensitive).
+    /// The account whose username has the same `Username::key`.
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, PortError>;
 
     /// The account registered with `email` (case-insensitive) and its password hash.

@@ -2,7 +2,7 @@
 //! cache is an optimisation only: when it fails, PostgreSQL answers and the failure
 //! is logged.
 
-use folio_domain::{Article, Profile, Slug, TagName, Username};
+use folio_domain::{Article, Profile, Slug, TagName, Username, UsernameKey};
 use tracing::warn;
 
 use crate::ports::{
@@ -24,7 +24,11 @@ fn shared_list_key(query: &ArticleQuery) -> Option<ListKey> {
     let shareable = query.offset == 0 && query.filter.favorited_by.is_none();
     shareable.then(|| ListKey {
         tag: query.filter.tag.clone(),
-        author: query.filter.author.as_ref().map(|a| a.to_lowercase()),
+        author: query
+            .filter
+            .author
+            .as_deref()
+            .map(|author| UsernameKey::of(author).into_inner()),
         feed_of: query.followed_by,
         limit: query.limit,
     })
@@ -92,7 +96,7 @@ impl<P: Ports> Folio<P> {
             }
             Ok::<_, PortError>(profile)
         };
-        let key = username.as_str().to_lowercase();
+        let key = username.key();
         Ok(self
             .flights
             .profiles

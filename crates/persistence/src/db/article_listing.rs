@@ -11,11 +11,12 @@ use diesel::dsl::sum;
 use diesel::{ExpressionMethods, JoinOnDsl, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{ArticlePage, ArticleQuery};
+use folio_domain::UsernameKey;
 use uuid::Uuid;
 
 use super::feed_page::FeedPage;
 use super::pool::plan_for_these_values;
-use super::rows::{ArticleRow, ArticleSummaryRow, ProfileRow, lower};
+use super::rows::{ArticleRow, ArticleSummaryRow, ProfileRow};
 use super::schema::{article_tags, article_totals, articles, favorites, follows, tags, users};
 
 type DieselResult<T> = Result<T, diesel::result::Error>;
@@ -161,13 +162,14 @@ async fn resolve(
     Ok(Some(scope))
 }
 
-/// The id and article count of the user with this name (any case).
+/// The id and article count of the user with this name (any spelling with the
+/// same key).
 async fn user_named(
     conn: &mut AsyncPgConnection,
     username: &str,
 ) -> DieselResult<Option<(Uuid, i32)>> {
     users::table
-        .filter(lower(users::username).eq(lower(username)))
+        .filter(users::username_key.eq(UsernameKey::of(username).as_str()))
         .select((users::id, users::article_count))
         .first(conn)
         .await

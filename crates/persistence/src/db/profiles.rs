@@ -5,7 +5,7 @@ use folio_domain::{Profile, UserId, Username};
 
 use super::Database;
 use super::errors::query_error;
-use super::rows::{ProfileRow, lower};
+use super::rows::ProfileRow;
 use super::schema::{follows, users};
 
 #[derive(Clone)]
@@ -23,7 +23,7 @@ impl ProfileRepository for PgProfileRepository {
     async fn find_by_username(&self, username: &Username) -> Result<Option<Profile>, PortError> {
         let mut conn = self.db.connection().await?;
         let row: Option<ProfileRow> = users::table
-            .filter(lower(users::username).eq(lower(username.as_str())))
+            .filter(users::username_key.eq(username.key().as_str()))
             .select(ProfileRow::as_select())
             .first(&mut conn)
             .await

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::schema::{articles, comments, users};
 
 diesel::define_sql_function! {
-    /// SQL `lower(text)`: usernames and emails compare case-insensitively.
+    /// SQL `lower(text)`: emails compare case-insensitively.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 

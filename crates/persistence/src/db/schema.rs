@@ -14,6 +14,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         suspended_at -> Nullable<Timestamptz>,
         article_count -> Int4,
+        /// `UsernameKey` of `username`: what names are unique by and looked up by.
+        username_key -> Text,
     }
 }
 
@@ -59,6 +61,8 @@ diesel::table! {
         id -> Int8,
         name -> Text,
         article_count -> Int4,
+        /// `UsernameKey` of `username`: what names are unique by and looked up by.
+        username_key -> Text,
     }
 }
 

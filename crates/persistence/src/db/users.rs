@@ -28,6 +28,7 @@ impl PgUserRepository {
 struct UserInsert<'a> {
     id: Uuid,
     username: &'a str,
+    username_key: &'a str,
     email: &'a str,
     password_hash: &'a str,
 }
@@ -36,6 +37,7 @@ struct UserInsert<'a> {
 #[diesel(table_name = users)]
 struct UserChangeset {
     username: Option<String>,
+    username_key: Option<String>,
     email: Option<String>,
     password_hash: Option<String>,
     bio: Option<Option<String>>,
@@ -52,6 +54,7 @@ impl UserRepository for PgUserRepository {
                     .values(UserInsert {
                         id: user.id.as_uuid(),
                         username: user.username.as_str(),
+                        username_key: user.username.key().as_str(),
                         email: user.email.as_str(),
                         password_hash: user.password_hash.as_str(),
                     })
@@ -99,6 +102,7 @@ impl UserRepository for PgUserRepository {
     async fn update(&self, id: UserId, changes: UserChanges) -> Result<User, PortError> {
         let mut conn = self.db.connection().await?;
         let changeset = UserChangeset {
+            username_key: changes.username.as_ref().map(|u| u.key().into_inner()),
             username: changes.username.map(|u| u.into_inner()),
             email: changes.email.map(|e| e.into_inner()),
             password_hash: changes.password_hash.map(|h| h.as_str().to_owned()),
@@ -118,7 +122,7 @@ impl UserRepository for PgUserRepository {
     async fn find_by_username(&self, username: &Username) -> Result<Option<User>, PortError> {
         let mut conn = self.db.connection().await?;
         users::table
-            .filter(lower(users::username).eq(lower(username.as_str())))
+            .filter(users::username_key.eq(username.key().as_str()))
             .select(UserRow::as_select())
             .first(&mut conn)
             .await

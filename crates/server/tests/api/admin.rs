@@ -1424,6 +1424,38 @@ async fn the_grant_role_command_makes_an_admin_whose_token_works_at_once() {
     assert_account(&response, "anna", "moderator", false);
 }
 
+/// The admin routes and the command name users the way every lookup does.
+#[tokio::test]
+async fn admin_routes_and_the_grant_role_command_find_a_user_by_any_spelling() {
+    let app = spawn_app().await;
+    let boss = admin(&app, "boss").await;
+    app.register("ΑΣ").await;
+
+    let response = set_role(&app, Some(&boss), "ας", json!({"role": "moderator"})).await;
+    assert_account(&response, "ΑΣ", "moderator", false);
+    let response = suspend(&app, Some(&boss), "Ας").await;
+    assert_account(&response, "ΑΣ", "moderator", true);
+    let response = unsuspend(&app, Some(&boss), "ασ").await;
+    assert_account(&response, "ΑΣ", "moderator", false);
+
+    let output = grant_role_cli(&deployment(&app), "ας", "admin").await;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sigma = app
+        .post(
+            "/users/login",
+            None,
+            json!({"user": {"email": "ΑΣ@example.com", "password": "correct-horse-42"}}),
+        )
+        .await;
+    assert_eq!(sigma.body["user"]["role"], "admin", "{}", sigma.text);
+    assert_eq!(sigma.body["user"]["username"], "ΑΣ", "{}", sigma.text);
+}
+
 #[tokio::test]
 async fn the_grant_role_command_refuses_an_unknown_user_or_role_in_one_line() {
     let app = spawn_app().await;

@@ -613,6 +613,31 @@ async fn the_favorited_filter_lists_what_that_user_favorited() {
     assert_empty_list(&list(&app, "?favorited=jake", None).await);
 }
 
+/// Filters name users the way lookups do: "ας" is the author "ΑΣ" (whose key is
+/// "ασ"), and a decomposed accent is the precomposed letter.
+#[tokio::test]
+async fn author_and_favorited_filters_fold_case_in_any_script() {
+    let app = spawn_app().await;
+    let sigma = app.register("ΑΣ").await;
+    let fan = app.register("Zo\u{eb}").await;
+    let slugs = publish_many(&app, &sigma, "Greek", 2, &[]).await;
+    favorite(&app, &fan, &slugs[0]).await;
+    for _ in 0..2 {
+        for name in ["ΑΣ", "ας", "ασ"] {
+            let response = list(&app, &format!("?author={name}"), None).await;
+            assert_eq!(page_slugs(&response, 2), slugs, "author={name}");
+        }
+        for name in ["Zo\u{eb}", "zoe\u{308}"] {
+            let response = list(&app, &format!("?favorited={name}"), None).await;
+            assert_eq!(
+                page_slugs(&response, 1),
+                [slugs[0].as_str()],
+                "favorited={name}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_unfavorited_article_leaves_the_favorited_filter() {
     let app = spawn_app().await;

@@ -25,4 +25,5 @@ mod smoke;
 mod startup;
 mod stored_counts;
 mod tags;
+mod username_keys;
 mod users;

@@ -123,6 +123,40 @@ async fn profile_lookup_ignores_case() {
     }
 }
 
+/// Lookups fold case the Unicode way, in the database and in the cache alike: the
+/// final sigma of "ας" is the sigma of "ΑΣ", asked first, before anything is cached.
+#[tokio::test]
+async fn profile_lookup_folds_case_in_any_script() {
+    let app = spawn_app().await;
+    app.register("ΑΣ").await;
+    for _ in 0..2 {
+        for name in ["ας", "ασ", "Ας", "ΑΣ"] {
+            let response = app.get(&format!("/profiles/{name}"), None).await;
+            assert_profile(&response, "ΑΣ", false);
+        }
+    }
+    let token = app.register("jake").await;
+    assert_profile(&follow(&app, &token, "ας").await, "ΑΣ", true);
+}
+
+/// A name registered with a combining accent is found by its precomposed spelling,
+/// and a precomposed one by its decomposed spelling.
+#[tokio::test]
+async fn profiles_are_found_by_decomposed_and_precomposed_spellings() {
+    let app = spawn_app().await;
+    app.register("Rene\u{301}e").await;
+    app.register("Zo\u{eb}").await;
+    for (path, name) in [
+        ("Ren\u{e9}e", "Ren\u{e9}e"),
+        ("Rene\u{301}e", "Ren\u{e9}e"),
+        ("Zoe\u{308}", "Zo\u{eb}"),
+        ("ZOE\u{308}", "Zo\u{eb}"),
+    ] {
+        let response = app.get(&format!("/profiles/{path}"), None).await;
+        assert_profile(&response, name, false);
+    }
+}
+
 #[tokio::test]
 async fn following_is_reported_to_the_follower_only() {
     let app = spawn_app().await;

@@ -379,6 +379,80 @@ async fn a_duplicate_username_is_taken_whatever_its_case() {
     assert_invalid_credentials(&response);
 }
 
+/// Names are one name when their Unicode case foldings are: Greek final sigma and
+/// small sigma, and "ß" and "SS", whatever the database's locale makes of lower().
+#[tokio::test]
+async fn a_duplicate_username_is_taken_whatever_its_case_in_any_script() {
+    let app = spawn_app().await;
+    for (taken, spellings) in [
+        ("ΑΣ", ["ας", "ασ", "Ας"]),
+        ("Straße", ["STRASSE", "strasse", "STRAẞE"]),
+    ] {
+        let first = register_with(
+            &app,
+            json!({"username": taken, "email": "first@example.com", "password": "correct-horse-42"}),
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+        for username in spellings {
+            let response = register_with(
+                &app,
+                json!({"username": username, "email": "other@example.com", "password": "correct-horse-42"}),
+            )
+            .await;
+            let errors = assert_invalid(&response, &["username"]);
+            assert_eq!(
+                errors["username"],
+                json!(["has already been taken"]),
+                "{username}"
+            );
+        }
+        app.database()
+            .await
+            .execute("DELETE FROM users WHERE email = 'first@example.com'", &[])
+            .await
+            .expect("remove the first account");
+    }
+}
+
+/// A name sent with a combining accent is the name with the precomposed letter, and is
+/// stored and shown precomposed (NFC).
+#[tokio::test]
+async fn a_username_sent_decomposed_is_stored_precomposed_and_taken_both_ways() {
+    let app = spawn_app().await;
+    let response = register_with(
+        &app,
+        json!({"username": "Rene\u{301}e", "email": "renee@example.com", "password": "correct-horse-42"}),
+    )
+    .await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    assert_eq!(response.body["user"]["username"], "Ren\u{e9}e");
+    let stored: String = app
+        .database()
+        .await
+        .query_one(
+            "SELECT username FROM users WHERE email = 'renee@example.com'",
+            &[],
+        )
+        .await
+        .expect("read the stored name")
+        .get(0);
+    assert_eq!(stored, "Ren\u{e9}e");
+    for username in ["Ren\u{e9}e", "REN\u{c9}E", "Rene\u{301}e"] {
+        let response = register_with(
+            &app,
+            json!({"username": username, "email": "other@example.com", "password": "correct-horse-42"}),
+        )
+        .await;
+        let errors = assert_invalid(&response, &["username"]);
+        assert_eq!(
+            errors["username"],
+            json!(["has already been taken"]),
+            "{username}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_duplicate_email_is_taken_whatever_its_case() {
     let app = spawn_app().await;
@@ -790,6 +864,32 @@ async fn a_taken_username_or_email_cannot_be_claimed_by_an_update() {
     // jane is untouched.
     let jane = login_with(&app, "jane@example.com", "correct-horse-42").await;
     assert_eq!(jane.body["user"]["username"], "jane");
+}
+
+#[tokio::test]
+async fn an_update_cannot_claim_another_spelling_of_a_taken_name_but_may_respell_its_own() {
+    let app = spawn_app().await;
+    app.register("ΑΣ").await;
+    let token = app.register("jake").await;
+    for username in ["ας", "ασ"] {
+        let response = update(&app, &token, json!({"username": username})).await;
+        let errors = assert_invalid(&response, &["username"]);
+        assert_eq!(
+            errors["username"],
+            json!(["has already been taken"]),
+            "{username}"
+        );
+    }
+
+    let respelled = update(&app, &token, json!({"username": "JAKE"})).await;
+    assert_eq!(respelled.status, StatusCode::OK, "{}", respelled.text);
+    assert_eq!(respelled.body["user"]["username"], "JAKE");
+    let profile = app.get("/profiles/jake", None).await;
+    assert_eq!(
+        profile.body["profile"]["username"], "JAKE",
+        "{}",
+        profile.text
+    );
 }
 
 #[tokio::test]

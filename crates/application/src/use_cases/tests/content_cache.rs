@@ -165,6 +165,37 @@ async fn a_first_page_is_keyed_by_tag_author_in_lower_case_and_limit() {
     assert_eq!(list.total, 9);
 }
 
+/// Spellings of one name share a page: the author is keyed by `Username::key`, not
+/// by a lower-casing that keeps a final sigma.
+#[tokio::test]
+async fn a_first_page_is_keyed_by_the_authors_username_key() {
+    let mut ports = MockPorts::new();
+    ports
+        .content_cache
+        .expect_list_page()
+        .withf(|key| key.author.as_deref() == Some("ασ"))
+        .times(3)
+        .returning(|_| {
+            Ok(Lookup {
+                version: 1,
+                value: Some(no_articles()),
+            })
+        });
+    ports.articles.expect_list().never();
+    let folio = cached(ports);
+
+    for author in ["ΑΣ", "ας", "Ας"] {
+        let filter = crate::ports::ArticleFilter {
+            author: Some(author.to_owned()),
+            ..Default::default()
+        };
+        folio
+            .list_articles(None, filter, PageRequest::default())
+            .await
+            .unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_retitling_edit_invalidates_both_slugs_the_lists_and_the_tags() {
     let jake = profile("jake");

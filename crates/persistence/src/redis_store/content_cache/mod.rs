@@ -108,8 +108,8 @@ impl RedisContentCache {
     }
 
     fn profile_key(&self, username: &Username) -> String {
-        let name = username.as_str().to_lowercase();
-        self.store.key(&format!("content:profile:{name}"))
+        let key = username.key();
+        self.store.key(&format!("content:profile:{key}"))
     }
 
     fn tags_key(&self) -> String {
