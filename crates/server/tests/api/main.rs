@@ -20,6 +20,7 @@ mod operations;
 mod profiles;
 mod rate_limits;
 mod session_cache;
+mod session_forgets;
 mod sessions;
 mod smoke;
 mod startup;

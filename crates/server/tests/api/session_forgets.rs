@@ -1,0 +1,142 @@
+//! Forgetting cached sessions while Redis does not answer: the removal is kept and
+//! made as soon as Redis answers again, so a revoked session cannot be served from
+//! the cache for the rest of its TTL. Runs against a Redis of its own, which it
+//! pauses, so the shared one other tests use is never disturbed.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use folio_application::ports::{Fence, SessionCache, StoredSession, TokenHash};
+use folio_domain::{Email, Role, SessionId, User, UserId, Username};
+use folio_persistence::redis_store::RedisSessionCache;
+use folio_persistence::{RedisSettings, RedisStore};
+
+/// A redis-server on a free port, stopped when dropped.
+struct PrivateRedis {
+    process: Child,
+    url: String,
+}
+
+impl PrivateRedis {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let process = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (scripts/ensure-services.sh installs it)");
+        let url = format!("redis://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if Self::client(&url).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Self { process, url }
+    }
+
+    async fn client(url: &str) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        redis::Client::open(url)?
+            .get_multiplexed_async_connection()
+            .await
+    }
+
+    async fn connection(&self) -> redis::aio::MultiplexedConnection {
+        Self::client(&self.url).await.expect("connect")
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn session() -> StoredSession {
+    let now = chrono::Utc::now();
+    StoredSession {
+        id: SessionId::generate(),
+        user: User {
+            id: UserId::generate(),
+            username: Username::parse("jake").expect("a valid name"),
+            email: Email::parse("jake@example.com").expect("a valid email"),
+            bio: None,
+            image: None,
+            role: Role::Member,
+            suspended_at: None,
+            created_at: now,
+            updated_at: now,
+        },
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + chrono::Duration::days(1),
+        revoked_at: None,
+    }
+}
+
+#[tokio::test]
+async fn a_removal_redis_missed_is_made_once_it_answers_again() {
+    let redis = PrivateRedis::start().await;
+    let store = RedisStore::connect_lazily(&RedisSettings {
+        url: redis.url.clone(),
+        key_prefix: "folio-test:".to_owned(),
+        timeout: Duration::from_millis(200),
+    })
+    .expect("a valid URL");
+    let cache = RedisSessionCache::new(store);
+    cache.retry_pending_forgets();
+    let hash = TokenHash(b"a-token-hash".to_vec());
+    let before = cache.get(&hash).await.expect("Redis answers");
+    let stored = cache
+        .put(&hash, &session(), before.fence, Duration::from_secs(60))
+        .await
+        .expect("Redis answers");
+    assert!(stored);
+
+    // Redis stops answering while the session is revoked.
+    let mut admin = redis.connection().await;
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(1500)
+        .arg("ALL")
+        .query_async::<()>(&mut admin)
+        .await
+        .expect("pause Redis");
+    assert!(cache.forget(std::slice::from_ref(&hash)).await.is_err());
+
+    // Shortly after it answers again, the entry is gone and its fence has moved.
+    let entry = "folio-test:session:612d746f6b656e2d68617368";
+    let mut checker = redis.connection().await;
+    let mut gone = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // While paused, Redis does not answer this connection either.
+        let exists: redis::RedisResult<bool> = redis::cmd("EXISTS")
+            .arg(entry)
+            .query_async(&mut checker)
+            .await;
+        if exists == Ok(false) {
+            gone = true;
+            break;
+        }
+    }
+    assert!(gone, "the entry was removed after the pause");
+    let fence: Option<u64> = redis::cmd("GET")
+        .arg("folio-test:session-fence:612d746f6b656e2d68617368")
+        .query_async(&mut checker)
+        .await
+        .expect("ask Redis");
+    assert_eq!(fence, Some(1));
+    // A lookup that read the old fence can no longer write its copy back.
+    tokio::time::sleep(Duration::from_secs(5)).await; // the breaker's cooldown
+    let late = cache
+        .put(&hash, &session(), Fence(0), Duration::from_secs(60))
+        .await
+        .expect("Redis answers");
+    assert!(!late);
+}
