@@ -158,7 +158,11 @@ mod tests {
     fn a_window_of_rejections_becomes_one_row_with_the_count() {
         let tally = AuditTally::new(Duration::from_secs(60));
         for second in 0..450 {
-            let reason = if second % 3 == 0 { "revoked" } else { "unknown" };
+            let reason = if second % 3 == 0 {
+                "revoked"
+            } else {
+                "unknown"
+            };
             tally.add(rejection(second / 10, reason), "203.0.113.9".to_owned());
         }
         assert!(tally.take_due(at(59), false).is_empty());
@@ -179,7 +183,10 @@ mod tests {
     fn a_single_reason_stays_the_rows_reason() {
         let tally = AuditTally::new(Duration::from_secs(60));
         tally.add(rejection(0, "unknown"), "203.0.113.9".to_owned());
-        let [row] = tally.take_due(at(60), false).try_into().unwrap_or_else(|_| panic!());
+        let [row] = tally
+            .take_due(at(60), false)
+            .try_into()
+            .unwrap_or_else(|_| panic!());
         assert_eq!(row.details["reason"], "unknown");
         assert_eq!(row.details["count"], "1");
         assert!(!row.details.contains_key("last_at"));
@@ -200,7 +207,10 @@ mod tests {
     fn past_capacity_new_addresses_share_one_row() {
         let tally = AuditTally::new(Duration::from_secs(60));
         for n in 0..CAPACITY + 500 {
-            tally.add(rejection(0, "unknown"), format!("10.{}.{}.1", n / 256, n % 256));
+            tally.add(
+                rejection(0, "unknown"),
+                format!("10.{}.{}.1", n / 256, n % 256),
+            );
         }
         let rows = tally.take_due(at(60), false);
         assert_eq!(rows.len(), CAPACITY + 1);

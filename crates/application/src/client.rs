@@ -17,9 +17,7 @@ impl ClientInfo {
         match self.ip.as_deref().map(str::parse::<IpAddr>) {
             Some(Ok(IpAddr::V6(ip))) => {
                 let prefix = ipv6_prefix.min(128);
-                let mask = u128::MAX
-                    .checked_shl(u32::from(128 - prefix))
-                    .unwrap_or(0);
+                let mask = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
                 let network = Ipv6Addr::from(u128::from(ip) & mask);
                 format!("{network}/{prefix}")
             }

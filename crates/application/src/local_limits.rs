@@ -49,11 +49,7 @@ impl LocalWindows {
         }
         counter.count = counter.count.saturating_add(1);
         let elapsed = (now - counter.started).to_std().unwrap_or_default();
-        usage(
-            window,
-            counter.count,
-            window.length.saturating_sub(elapsed),
-        )
+        usage(window, counter.count, window.length.saturating_sub(elapsed))
     }
 
     /// Where the key stands without counting, as `RateLimiter::peek` does.

@@ -13,12 +13,11 @@ use folio_domain::{
 };
 
 use crate::ports::{
-    ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, IssuedToken,
-    MockArticleRepository, MockClock, MockCommentRepository, MockContentCache, MockPasswordHasher,
-    MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
-    MockUserRepository, NewArticle, PortError, Ports, SessionCache, StoredSession, TokenHash,
-    CachedSession, Fence,
-    ViewerFacts,
+    ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, CachedSession, Fence,
+    IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockContentCache,
+    MockPasswordHasher, MockProfileRepository, MockRateLimiter, MockSessionRepository,
+    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, SessionCache, StoredSession,
+    TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 use crate::{AppError, ContentCachePolicy, Folio, RateLimits, SessionPolicy};

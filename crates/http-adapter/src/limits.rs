@@ -11,8 +11,8 @@ use folio_application::ports::Usage;
 use folio_application::use_cases::rate_limits::RequestSubject;
 
 use crate::auth::{DeadSessionCookie, Resolution, SessionGate, resolve};
-use crate::cookies::CookieSettings;
 use crate::client::client_info;
+use crate::cookies::CookieSettings;
 use crate::problem::ApiError;
 
 const LIMIT: HeaderName = HeaderName::from_static("ratelimit-limit");

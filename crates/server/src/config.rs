@@ -135,9 +135,11 @@ impl Config {
                 reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
             },
             rate_limits: rate_limits(&lookup)?,
-            audit_tally_window: Duration::from_secs(
-                positive(&lookup, "FOLIO_AUDIT_TALLY_SECONDS", 60)? as u64,
-            ),
+            audit_tally_window: Duration::from_secs(positive(
+                &lookup,
+                "FOLIO_AUDIT_TALLY_SECONDS",
+                60,
+            )? as u64),
             content_cache: ContentCachePolicy {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },

@@ -127,8 +127,7 @@ impl<P: Ports> Folio<P> {
         errors.into_result()?;
         let attempted = credentials.email.trim().to_lowercase();
         let keys = self.login_keys(&attempted, &client);
-        self.admit_login_attempt(&keys, &attempted, &client)
-            .await?;
+        self.admit_login_attempt(&keys, &attempted, &client).await?;
 
         // A malformed email cannot match an account, but it gets the same treatment.
         let email = Email::parse(&credentials.email).ok();
@@ -193,10 +192,10 @@ impl<P: Ports> Folio<P> {
         update: SettingsUpdate,
         client: ClientInfo,
     ) -> Result<User, AppError> {
-        let changing_email = update.email.as_deref().is_some_and(|raw| {
-            !raw.trim()
-                .eq_ignore_ascii_case(caller.user.email.as_str())
-        });
+        let changing_email = update
+            .email
+            .as_deref()
+            .is_some_and(|raw| !raw.trim().eq_ignore_ascii_case(caller.user.email.as_str()));
         if changing_email {
             // "Has already been taken" tells whether an address has an account: it
             // costs what a registration costs.

@@ -126,7 +126,10 @@ impl<P: Ports> Folio<P> {
     /// Refuses, before any lookup, a credential from an address whose recent
     /// credentials kept being rejected: guessing tokens must cost the guesser, not
     /// the database.
-    pub(crate) async fn refuse_rejected_address(&self, client: &ClientInfo) -> Result<(), AppError> {
+    pub(crate) async fn refuse_rejected_address(
+        &self,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
         if !self.limits.enabled {
             return Ok(());
         }

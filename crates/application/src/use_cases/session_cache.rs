@@ -69,7 +69,10 @@ impl<P: Ports> Folio<P> {
             return;
         };
         let cache = self.ports.session_cache();
-        match cache.put(hash, session, fence, self.sessions.cache_ttl).await {
+        match cache
+            .put(hash, session, fence, self.sessions.cache_ttl)
+            .await
+        {
             Ok(true) => {}
             Ok(false) => warn!("session changed while it was read; not caching the old copy"),
             Err(error) => warn!(error = %error, "could not cache a session"),

@@ -6,8 +6,8 @@ use chrono::DateTime;
 use folio_application::ports::{
     CachedSession, Fence, PortError, SessionCache, StoredSession, TokenHash,
 };
-use redis::Script;
 use folio_domain::{Bio, Email, ImageUrl, Role, SessionId, Timestamp, User, UserId, Username};
+use redis::Script;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -88,7 +88,8 @@ impl RedisSessionCache {
     }
 
     fn fence_key(&self, hash: &TokenHash) -> String {
-        self.store.key(&format!("session-fence:{}", Self::hex(hash)))
+        self.store
+            .key(&format!("session-fence:{}", Self::hex(hash)))
     }
 
     /// Tries the removals that failed before, every second, for as long as the
@@ -107,7 +108,10 @@ impl RedisSessionCache {
                     continue;
                 }
                 match cache.remove(&due).await {
-                    Ok(()) => tracing::info!(sessions = due.len(), "forgot cached sessions after a Redis outage"),
+                    Ok(()) => tracing::info!(
+                        sessions = due.len(),
+                        "forgot cached sessions after a Redis outage"
+                    ),
                     Err(_) => cache.keep_pending(due),
                 }
             }
@@ -118,7 +122,9 @@ impl RedisSessionCache {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         for hash in hashes {
             if pending.len() >= MAX_PENDING {
-                tracing::error!("too many cached sessions waiting to be forgotten; dropping the rest");
+                tracing::error!(
+                    "too many cached sessions waiting to be forgotten; dropping the rest"
+                );
                 break;
             }
             pending.insert(hash);
@@ -142,7 +148,9 @@ impl RedisSessionCache {
 }
 
 fn duration_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// The cached form; timestamps as milliseconds since the epoch.
@@ -283,7 +291,9 @@ impl SessionCache for RedisSessionCache {
             .arg(fence.0)
             .invoke_async::<u8>(&mut connection)
             .await;
-        self.store.outcome(started, result).map(|stored| stored == 1)
+        self.store
+            .outcome(started, result)
+            .map(|stored| stored == 1)
     }
 
     async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {

@@ -306,7 +306,9 @@ async fn guessed_tokens_are_refused_without_lookups_and_tallied_in_the_audit_log
     let mut statuses = Vec::new();
     let mut queries_when_refused = 0;
     for n in 0..450 {
-        let response = app.get("/user", Some(&format!("guessed-token-{n:04}"))).await;
+        let response = app
+            .get("/user", Some(&format!("guessed-token-{n:04}")))
+            .await;
         if response.status == StatusCode::TOO_MANY_REQUESTS {
             response.assert_problem(429, "rate_limited");
             queries_when_refused += response.query_count();
@@ -314,9 +316,18 @@ async fn guessed_tokens_are_refused_without_lookups_and_tallied_in_the_audit_log
         statuses.push(response.status.as_u16());
     }
 
-    assert!(statuses[..20].iter().all(|status| *status == 401), "{statuses:?}");
-    assert!(statuses[20..].iter().all(|status| *status == 429), "{statuses:?}");
-    assert_eq!(queries_when_refused, 0, "a refused credential costs no lookup");
+    assert!(
+        statuses[..20].iter().all(|status| *status == 401),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[20..].iter().all(|status| *status == 429),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        queries_when_refused, 0,
+        "a refused credential costs no lookup"
+    );
     // 450 requests leave two rows: the 20 rejections and the 430 refusals.
     app.flush_audit_tally().await;
     let rows: Vec<(String, String)> = app

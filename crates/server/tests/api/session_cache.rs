@@ -180,3 +180,61 @@ async fn new_settings_show_in_every_cached_session_of_the_user() {
     assert_eq!(user.body["user"]["username"], "jacob", "{}", user.text);
     assert_eq!(user.body["user"]["bio"], "renamed");
 }
+
+#[tokio::test]
+async fn no_request_started_after_a_revocation_is_served_by_the_revoked_session() {
+    let app = spawn_app().await;
+    let doomed = app.register("jake").await;
+    let survivor = login(&app, "jake").await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let revoked_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+
+    // Readers keep using the token while it is revoked; each lookup that misses the
+    // cache reads PostgreSQL and tries to cache what it read.
+    let readers: Vec<_> = (0..8)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = app.url("/api/v1/user");
+            let token = doomed.clone();
+            let stop = stop.clone();
+            let revoked_at = revoked_at.clone();
+            tokio::spawn(async move {
+                let mut late_successes = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let started = std::time::Instant::now();
+                    let status = client
+                        .get(&url)
+                        .header("Authorization", format!("Token {token}"))
+                        .send()
+                        .await
+                        .map(|response| response.status())
+                        .expect("request");
+                    let after_revocation = revoked_at
+                        .lock()
+                        .expect("lock")
+                        .is_some_and(|at| started > at);
+                    if after_revocation && status == StatusCode::OK {
+                        late_successes += 1;
+                    }
+                }
+                late_successes
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let out = app.delete("/sessions", Some(&survivor)).await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.text);
+    *revoked_at.lock().expect("lock") = Some(std::time::Instant::now());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+
+    let mut late = 0;
+    for reader in readers {
+        late += reader.await.expect("reader");
+    }
+    assert_eq!(late, 0, "requests served by a revoked session");
+    assert_eq!(
+        app.get("/user", Some(&doomed)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

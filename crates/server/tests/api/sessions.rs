@@ -676,9 +676,14 @@ async fn the_session_endpoints_need_a_session() {
         .send(Method::DELETE, "/sessions/current", None, None)
         .await;
     assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
-    app.send(Method::DELETE, "/sessions/current", Some("dead-token"), None)
-        .await
-        .assert_problem(401, "unauthorized");
+    app.send(
+        Method::DELETE,
+        "/sessions/current",
+        Some("dead-token"),
+        None,
+    )
+    .await
+    .assert_problem(401, "unauthorized");
 }
 
 // --------------------------------------------------- headers and addresses

@@ -185,10 +185,7 @@ async fn a_successful_login_clears_the_account_and_credits_the_address() {
         .returning(move |_| Ok(Some((jake.clone(), password_hash("$stored")))));
     ports.hasher.expect_verify().returning(|_, _| Ok(true));
     ports.issues_token("token", b"digest");
-    ports
-        .sessions
-        .expect_create()
-        .returning(|_, _| Ok(true));
+    ports.sessions.expect_create().returning(|_, _| Ok(true));
     let folio = limited(ports);
 
     folio.login(credentials("right"), client()).await.unwrap();
@@ -286,8 +283,14 @@ async fn an_oversized_email_or_password_is_refused_before_any_work() {
 
     match result {
         Err(AppError::Invalid(errors)) => {
-            assert!(errors.fields()["email"][0].contains("too long"), "{errors:?}");
-            assert!(errors.fields()["password"][0].contains("too long"), "{errors:?}");
+            assert!(
+                errors.fields()["email"][0].contains("too long"),
+                "{errors:?}"
+            );
+            assert!(
+                errors.fields()["password"][0].contains("too long"),
+                "{errors:?}"
+            );
         }
         other => panic!("expected Invalid, got {other:?}"),
     }

@@ -219,7 +219,15 @@ async fn a_copy_read_before_a_revocation_is_not_cached_after_it() {
         .await
         .unwrap();
 
-    assert!(folio.ports().session_cache.entries.lock().unwrap().is_empty());
+    assert!(
+        folio
+            .ports()
+            .session_cache
+            .entries
+            .lock()
+            .unwrap()
+            .is_empty()
+    );
     // The next request reads PostgreSQL again instead of a stale entry.
     folio
         .authenticate("token", &ClientInfo::default())
