@@ -17,6 +17,7 @@ mod extract;
 mod handlers;
 mod http_caching;
 mod limits;
+mod no_store;
 mod openapi;
 mod problem;
 mod rendered;

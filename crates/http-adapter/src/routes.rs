@@ -22,6 +22,7 @@ use crate::handlers::metrics::{self, MetricsSource};
 use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
 use crate::http_caching::http_caching;
 use crate::limits::request_budget;
+use crate::no_store::no_store;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 
@@ -95,12 +96,14 @@ pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
             web::scope("/api/v1")
                 .wrap(from_fn(http_caching))
                 .wrap(from_fn(request_budget))
+                .wrap(from_fn(no_store))
                 .configure(api::<P>),
         )
         .service(
             web::scope("/api")
                 .wrap(from_fn(http_caching))
                 .wrap(from_fn(request_budget))
+                .wrap(from_fn(no_store))
                 .configure(api::<P>),
         )
         .default_service(web::to(not_found));
