@@ -16,7 +16,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::cookies::SESSION_COOKIE;
+use crate::cookies::CookieSettings;
 use crate::no_store::carries_credentials;
 
 /// How long shared caches may serve an anonymous answer, and serve it stale while
@@ -39,8 +39,10 @@ pub async fn http_caching(
     // validator, so no 304 can ever hand one back.
     let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
         && !carries_credentials(request.match_pattern().as_deref());
-    let anonymous =
-        !request.headers().contains_key(AUTHORIZATION) && request.cookie(SESSION_COOKIE).is_none();
+    let anonymous = !request.headers().contains_key(AUTHORIZATION)
+        && CookieSettings::of(request.request())
+            .session_token(request.request())
+            .is_none();
     let if_none_match = request
         .headers()
         .get(IF_NONE_MATCH)

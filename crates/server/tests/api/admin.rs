@@ -1553,9 +1553,9 @@ async fn a_cookie_signed_admin_cannot_suspend_without_the_csrf_token_and_is_audi
     let jake = app.register("jake").await;
     let signed_in = login_with(&app, "/sessions", "root@example.com", PASSWORD).await;
     assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.text);
-    let session = cookie(&signed_in, "folio_session");
-    let csrf = cookie(&signed_in, "folio_csrf");
-    let cookies = format!("folio_session={session}; folio_csrf={csrf}");
+    let session = cookie(&signed_in, "__Host-folio_session");
+    let csrf = cookie(&signed_in, "__Host-folio_csrf");
+    let cookies = format!("__Host-folio_session={session}; __Host-folio_csrf={csrf}");
     let origin = format!("http://{}", app.address);
     let url = app.url("/api/v1/admin/users/jake/suspension");
 
