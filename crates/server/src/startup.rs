@@ -7,7 +7,7 @@ use folio_persistence::{Database, DatabaseError, PgPorts, RedisStore};
 
 use crate::config::Config;
 use crate::metrics::PrometheusMetrics;
-use crate::readiness::DependencyProbe;
+use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
 use folio_http::Operations;
 
 /// Why the server could not start; printed as one line before exiting non-zero.
@@ -91,7 +91,10 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let folio = Arc::new(folio);
     let operations = Operations {
         metrics: Arc::new(PrometheusMetrics::install(database.clone())),
-        readiness: Arc::new(DependencyProbe { database, redis }),
+        readiness: Arc::new(CachedReadiness::new(
+            DependencyProbe { database, redis },
+            MAX_REPORT_AGE,
+        )),
     };
 
     let listener = TcpListener::bind(&config.bind).map_err(|reason| StartupError::Bind {
