@@ -32,4 +32,4 @@ pub use cookies::CookieSettings;
 pub use handlers::health::{Readiness, ReadinessReport};
 pub use handlers::metrics::MetricsSource;
 pub use openapi::openapi_json;
-pub use routes::{HttpSettings, Operations, configure, serve};
+pub use routes::{HttpSettings, Operations, configure, serve, serve_metrics};

@@ -63,7 +63,7 @@ async fn run(command: Command) -> Result<(), folio_server::StartupError> {
         Command::Serve => {
             let running = folio_server::start(config).await?;
             running
-                .server
+                .serve()
                 .await
                 .map_err(|e| folio_server::StartupError::Other(e.to_string()))?;
             tracing::info!("stopped");

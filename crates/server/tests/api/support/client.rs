@@ -12,6 +12,8 @@ use super::redis_keys;
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The `/metrics` listener, when the app runs with `FOLIO_METRICS_BIND`.
+    pub metrics_address: Option<SocketAddr>,
     pub client: reqwest::Client,
     stop: ServerHandle,
     database: TestDatabase,
@@ -72,11 +74,22 @@ impl TestApp {
     ) -> Self {
         Self {
             address,
+            metrics_address: None,
             client: reqwest::Client::new(),
             stop,
             database,
             redis_prefix,
         }
+    }
+
+    pub(super) fn with_metrics_address(mut self, metrics_address: Option<SocketAddr>) -> Self {
+        self.metrics_address = metrics_address;
+        self
+    }
+
+    /// Stops the server gracefully and waits until it has stopped.
+    pub async fn shut_down(&self) {
+        self.stop.stop(true).await;
     }
 
     /// This app's own database (`DATABASE_URL`).
