@@ -48,7 +48,6 @@ pub struct Operations {
 }
 
 /// Builds the HTTP server on an already bound listener (port 0 works for tests).
-
 pub fn serve<P: Ports>(
     listener: TcpListener,
     folio: Arc<Folio<P>>,
