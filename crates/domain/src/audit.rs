@@ -16,10 +16,12 @@ pub enum AuditEventType {
     CsrfRejected,
     RateLimited,
     TokenRejected,
+    ArticleRemoved,
+    CommentRemoved,
 }
 
 impl AuditEventType {
-    pub const ALL: [AuditEventType; 12] = [
+    pub const ALL: [AuditEventType; 14] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::Logout,
@@ -32,6 +34,8 @@ impl AuditEventType {
         Self::CsrfRejected,
         Self::RateLimited,
         Self::TokenRejected,
+        Self::ArticleRemoved,
+        Self::CommentRemoved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +52,8 @@ impl AuditEventType {
             Self::CsrfRejected => "csrf_rejected",
             Self::RateLimited => "rate_limited",
             Self::TokenRejected => "token_rejected",
+            Self::ArticleRemoved => "article_removed",
+            Self::CommentRemoved => "comment_removed",
         }
     }
 

@@ -1,5 +1,5 @@
 //! Resolving the caller: `Authorization: Token <t>` (or `Bearer <t>`) for API
-//! clients, the `folio_session` cookie for browsers. Cookie-authenticated unsafe
+//! clients, the session cookie for browsers. Cookie-authenticated unsafe
 //! requests must also pass the CSRF check.
 
 use std::future::Future;
@@ -16,7 +16,7 @@ use folio_application::{AppError, ClientInfo, Folio, Ports};
 use folio_domain::Actor;
 
 use crate::client::client_info;
-use crate::cookies::SESSION_COOKIE;
+use crate::cookies::CookieSettings;
 use crate::csrf;
 use crate::problem::ApiError;
 
@@ -85,9 +85,8 @@ fn presented_credential(request: &HttpRequest) -> Result<Option<Presented>, ApiE
             source: CredentialSource::Header,
         }));
     }
-    Ok(request
-        .cookie(SESSION_COOKIE)
-        .map(|cookie| cookie.value().to_owned())
+    Ok(CookieSettings::of(request)
+        .session_token(request)
         .filter(|token| !token.is_empty())
         .map(|token| Presented {
             token,
@@ -251,6 +250,8 @@ mod tests {
     use actix_web::cookie::Cookie;
     use actix_web::test::TestRequest;
 
+    const SESSION_COOKIE: &str = "__Host-folio_session";
+
     fn token_of(header: &str) -> Result<Option<String>, ApiError> {
         presented_token(
             &TestRequest::default()
@@ -309,5 +310,41 @@ mod tests {
             .cookie(Cookie::new(SESSION_COOKIE, ""))
             .to_http_request();
         assert!(presented_credential(&empty).is_ok_and(|p| p.is_none()));
+    }
+
+    #[test]
+    fn only_the_configured_cookie_name_is_read() {
+        let settings = |secure| web::Data::new(CookieSettings { secure });
+        let bare = Cookie::new("folio_session", "bare");
+        let prefixed = Cookie::new(SESSION_COOKIE, "prefixed");
+        let token = |request: HttpRequest| {
+            presented_credential(&request)
+                .ok()
+                .flatten()
+                .map(|presented| presented.token)
+        };
+
+        let secure_with_bare = TestRequest::default()
+            .app_data(settings(true))
+            .cookie(bare.clone())
+            .to_http_request();
+        let secure_with_both = TestRequest::default()
+            .app_data(settings(true))
+            .cookie(bare.clone())
+            .cookie(prefixed.clone())
+            .to_http_request();
+        let plain_with_prefixed = TestRequest::default()
+            .app_data(settings(false))
+            .cookie(prefixed)
+            .to_http_request();
+        let plain_with_bare = TestRequest::default()
+            .app_data(settings(false))
+            .cookie(bare)
+            .to_http_request();
+
+        assert_eq!(token(secure_with_bare), None);
+        assert_eq!(token(secure_with_both).as_deref(), Some("prefixed"));
+        assert_eq!(token(plain_with_prefixed), None);
+        assert_eq!(token(plain_with_bare).as_deref(), Some("bare"));
     }
 }

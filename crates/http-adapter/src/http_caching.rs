@@ -2,7 +2,8 @@
 //! Modified` for a matching `If-None-Match`, and `Cache-Control`/`Vary` that say who
 //! may reuse the answer. Anonymous answers are the same for everyone, so shared
 //! caches may keep them briefly; answers to signed-in callers carry per-viewer
-//! fields and must be revalidated by the client's own cache only.
+//! fields and must be revalidated by the client's own cache only. Answers that
+//! carry credentials are never cached at all (`no_store`).
 
 use actix_web::Error;
 use actix_web::HttpResponse;
@@ -15,7 +16,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use xxhash_rust::xxh3::xxh3_128;
 
-use crate::cookies::SESSION_COOKIE;
+use crate::cookies::CookieSettings;
+use crate::no_store::carries_credentials;
 
 /// How long shared caches may serve an anonymous answer, and serve it stale while
 /// they revalidate. Tags change rarely; content should look fresh.
@@ -33,16 +35,21 @@ pub async fn http_caching(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let is_read = matches!(*request.method(), Method::GET | Method::HEAD);
-    let anonymous =
-        !request.headers().contains_key(AUTHORIZATION) && request.cookie(SESSION_COOKIE).is_none();
+    // Answers carrying credentials get `no-store` instead (see `no_store`): no
+    // validator, so no 304 can ever hand one back.
+    let cacheable = matches!(*request.method(), Method::GET | Method::HEAD)
+        && !carries_credentials(request.match_pattern().as_deref());
+    let anonymous = !request.headers().contains_key(AUTHORIZATION)
+        && CookieSettings::of(request.request())
+            .session_token(request.request())
+            .is_none();
     let if_none_match = request
         .headers()
         .get(IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
     let response = next.call(request).await?.map_into_boxed_body();
-    if !is_read || response.status() != StatusCode::OK {
+    if !cacheable || response.status() != StatusCode::OK {
         return Ok(response);
     }
     let (request, response) = response.into_parts();

@@ -92,9 +92,10 @@ impl Modify for TokenSecurity {
         components.add_security_scheme(
             "cookie",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "folio_session",
-                "The session cookie set by POST /api/v1/sessions; unsafe requests also need \
-                 `X-CSRF-Token` (the `folio_csrf` cookie's value) and an allowed Origin",
+                "__Host-folio_session",
+                "The session cookie set by POST /api/v1/sessions (named `folio_session` when \
+                 the deployment serves plain http); unsafe requests also need `X-CSRF-Token` \
+                 (the `__Host-folio_csrf` cookie's value) and an allowed Origin",
             ))),
         );
     }

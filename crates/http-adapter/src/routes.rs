@@ -22,6 +22,7 @@ use crate::handlers::metrics::{self, MetricsSource};
 use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
 use crate::http_caching::http_caching;
 use crate::limits::request_budget;
+use crate::no_store::no_store;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 
@@ -37,14 +38,16 @@ pub struct HttpSettings {
     pub compression: CompressionSettings,
 }
 
-/// Builds the HTTP server on an already bound listener (port 0 works for tests).
 /// What the operations endpoints report on.
 #[derive(Clone)]
 pub struct Operations {
     pub readiness: Arc<dyn Readiness + Send + Sync>,
-    pub metrics: Arc<dyn MetricsSource + Send + Sync>,
+    /// `None` when `/metrics` has a listener of its own ([`serve_metrics`]): the API
+    /// listener then answers 404 for it.
+    pub metrics: Option<Arc<dyn MetricsSource + Send + Sync>>,
 }
 
+/// Builds the HTTP server on an already bound listener (port 0 works for tests).
 pub fn serve<P: Ports>(
     listener: TcpListener,
     folio: Arc<Folio<P>>,
@@ -58,7 +61,6 @@ pub fn serve<P: Ports>(
         App::new()
             .app_data(web::Data::new(settings.context))
             .app_data(web::Data::from(readiness))
-            .app_data(metrics::source_data(operations.metrics.clone()))
             .app_data(web::Data::new(settings.trusted_proxies.clone()))
             .app_data(web::Data::new(settings.cookies))
             .app_data(web::Data::new(csrf_origins))
@@ -67,6 +69,11 @@ pub fn serve<P: Ports>(
             .wrap(from_fn(request_context))
             .wrap(security_headers())
             .wrap(from_fn(compress))
+            .configure(|cfg| {
+                if let Some(source) = &operations.metrics {
+                    metrics_route(cfg, source.clone());
+                }
+            })
             .configure(|cfg| configure(cfg, folio.clone()))
     })
     .listen(listener)?;
@@ -77,7 +84,31 @@ pub fn serve<P: Ports>(
     Ok(server.run())
 }
 
-/// Registers every route: operations, API docs, and the API under `/api/v1` and `/api`.
+/// Serves only `/metrics` on its own listener, so scrapers can be let in on a port
+/// the public never reaches. One worker is plenty; it ignores signals and is stopped
+/// by whoever stops the API server.
+pub fn serve_metrics(
+    listener: TcpListener,
+    source: Arc<dyn MetricsSource + Send + Sync>,
+) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .configure(|cfg| metrics_route(cfg, source.clone()))
+            .default_service(web::to(not_found))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?;
+    Ok(server.run())
+}
+
+fn metrics_route(cfg: &mut web::ServiceConfig, source: Arc<dyn MetricsSource + Send + Sync>) {
+    cfg.app_data(metrics::source_data(source))
+        .service(resource("/metrics").route(read().to(metrics::metrics)));
+}
+
+/// Registers every route but `/metrics`: operations, API docs, and the API under
+/// `/api/v1` and `/api`.
 pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
     cfg.app_data(session_gate_data(folio.clone()))
         .app_data(web::Data::from(folio))
@@ -87,7 +118,6 @@ pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
         .app_data(path_config())
         .service(resource("/health/live").route(read().to(health::live)))
         .service(resource("/health/ready").route(read().to(health::ready)))
-        .service(resource("/metrics").route(read().to(metrics::metrics)))
         // Registered before the API scopes, which would otherwise claim its URL.
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(resource("/docs").route(read().to(redirect_to_docs)))
@@ -95,12 +125,14 @@ pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
             web::scope("/api/v1")
                 .wrap(from_fn(http_caching))
                 .wrap(from_fn(request_budget))
+                .wrap(from_fn(no_store))
                 .configure(api::<P>),
         )
         .service(
             web::scope("/api")
                 .wrap(from_fn(http_caching))
                 .wrap(from_fn(request_budget))
+                .wrap(from_fn(no_store))
                 .configure(api::<P>),
         )
         .default_service(web::to(not_found));

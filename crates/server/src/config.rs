@@ -20,6 +20,8 @@ const DEFAULT_POOL_SIZE: usize = 8;
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: String,
+    /// Where `/metrics` is served instead of the API listener, when set.
+    pub metrics_bind: Option<String>,
     pub database: DatabaseSettings,
     pub redis: RedisSettings,
     pub log_filter: String,
@@ -103,6 +105,9 @@ impl Config {
         })?;
         Ok(Self {
             bind: get("FOLIO_BIND", "127.0.0.1:8080"),
+            metrics_bind: lookup("FOLIO_METRICS_BIND")
+                .map(|bind| bind.trim().to_owned())
+                .filter(|bind| !bind.is_empty()),
             database: DatabaseSettings {
                 url: get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/folio"),
                 pool_size: positive(&lookup, "FOLIO_DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,
@@ -270,6 +275,16 @@ mod tests {
         assert!(config.http.cors_origins.is_none());
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert!(!config.http.context.expose_query_count);
+        assert_eq!(config.metrics_bind, None);
+        Ok(())
+    }
+
+    #[test]
+    fn metrics_get_their_own_listener_only_when_asked() -> Result<(), ConfigError> {
+        let separate = config(&[("FOLIO_METRICS_BIND", " 127.0.0.1:9100 ")])?;
+        let blank = config(&[("FOLIO_METRICS_BIND", "")])?;
+        assert_eq!(separate.metrics_bind.as_deref(), Some("127.0.0.1:9100"));
+        assert_eq!(blank.metrics_bind, None);
         Ok(())
     }
 

@@ -63,10 +63,9 @@ async fn run(command: Command) -> Result<(), folio_server::StartupError> {
         Command::Serve => {
             let running = folio_server::start(config).await?;
             running
-                .server
+                .serve()
                 .await
                 .map_err(|e| folio_server::StartupError::Other(e.to_string()))?;
-            running.audit_tally.flush_everything().await;
             tracing::info!("stopped");
             Ok(())
         }

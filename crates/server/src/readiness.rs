@@ -5,6 +5,10 @@ use std::time::Duration;
 use folio_http::{Readiness, ReadinessReport};
 use folio_persistence::{Database, RedisStore};
 
+mod cached;
+
+pub use cached::{CachedReadiness, MAX_REPORT_AGE};
+
 /// Readiness means both stores answer within a short bound.
 pub struct DependencyProbe {
     pub database: Database,

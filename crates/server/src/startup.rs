@@ -7,8 +7,9 @@ use folio_persistence::{Database, DatabaseError, PgPorts, RedisStore};
 
 use crate::config::Config;
 use crate::metrics::PrometheusMetrics;
-use crate::readiness::DependencyProbe;
-use folio_http::Operations;
+use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
+use actix_web::dev::{Server, ServerHandle};
+use folio_http::{MetricsSource, Operations};
 
 /// Why the server could not start; printed as one line before exiting non-zero.
 #[derive(Debug, thiserror::Error)]
@@ -28,15 +29,53 @@ pub enum StartupError {
     Other(String),
 }
 
-/// A started server: where it listens, and the future that serves until shutdown.
+/// A started server: where it listens, and what serves until shutdown.
 pub struct Running {
     pub address: SocketAddr,
-    pub server: actix_web::dev::Server,
-    /// Writes what is still tallied for the audit log; call it once serving ended.
-    pub audit_tally: AuditTallyFlush,
+    /// Where `/metrics` is served when `FOLIO_METRICS_BIND` is set.
+    pub metrics_address: Option<SocketAddr>,
+    server: Server,
+    metrics_server: Option<Server>,
+    audit_tally: AuditTallyFlush,
 }
 
-/// The application, for writing its remaining audit tallies at shutdown.
+impl Running {
+    /// Stops the API server, and the metrics listener with it.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Writes the open audit tallies on demand.
+    pub fn audit_tally(&self) -> AuditTallyFlush {
+        AuditTallyFlush(self.audit_tally.0.clone())
+    }
+
+    /// Serves until the API server stops (on SIGINT/SIGTERM or through [`handle`]),
+    /// then stops the metrics listener, which keeps answering scrapes while the API
+    /// drains, and writes what is still tallied for the audit log.
+    ///
+    /// [`handle`]: Running::handle
+    pub async fn serve(self) -> std::io::Result<()> {
+        let served = match self.metrics_server {
+            None => self.server.await,
+            Some(metrics_server) => {
+                let metrics = metrics_server.handle();
+                let api = async {
+                    let served = self.server.await;
+                    metrics.stop(true).await;
+                    served
+                };
+                let (api, metrics) = tokio::join!(api, metrics_server);
+                api.and(metrics)
+            }
+        };
+        self.audit_tally.flush_everything().await;
+        served
+    }
+}
+
+/// The application, for writing its open audit tallies before their window ends
+/// (at shutdown, and in tests).
 pub struct AuditTallyFlush(Arc<Folio<PgPorts>>);
 
 impl AuditTallyFlush {
@@ -117,19 +156,18 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let folio = Arc::new(folio);
     flush_audit_tallies_periodically(folio.clone());
     let audit_tally = AuditTallyFlush(folio.clone());
+    let metrics: Arc<dyn MetricsSource + Send + Sync> =
+        Arc::new(PrometheusMetrics::install(database.clone()));
+    let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;
     let operations = Operations {
-        metrics: Arc::new(PrometheusMetrics::install(database.clone())),
-        readiness: Arc::new(DependencyProbe { database, redis }),
+        metrics: metrics_listener.is_none().then(|| metrics.clone()),
+        readiness: Arc::new(CachedReadiness::new(
+            DependencyProbe { database, redis },
+            MAX_REPORT_AGE,
+        )),
     };
 
-    let listener = TcpListener::bind(&config.bind).map_err(|reason| StartupError::Bind {
-        address: config.bind.clone(),
-        reason,
-    })?;
-    let address = listener.local_addr().map_err(|reason| StartupError::Bind {
-        address: config.bind.clone(),
-        reason,
-    })?;
+    let (listener, address) = bind(&config.bind)?;
     let server =
         folio_http::serve(listener, folio, operations, config.http.clone()).map_err(|reason| {
             StartupError::Bind {
@@ -138,9 +176,34 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
             }
         })?;
     tracing::info!(%address, "serving HTTP");
+    let (metrics_server, metrics_address) = match metrics_listener {
+        Some((listener, address)) => {
+            let server = folio_http::serve_metrics(listener, metrics).map_err(|reason| {
+                StartupError::Bind {
+                    address: address.to_string(),
+                    reason,
+                }
+            })?;
+            tracing::info!(%address, "serving metrics");
+            (Some(server), Some(address))
+        }
+        None => (None, None),
+    };
     Ok(Running {
         address,
+        metrics_address,
         server,
+        metrics_server,
         audit_tally,
     })
+}
+
+fn bind(address: &str) -> Result<(TcpListener, SocketAddr), StartupError> {
+    let failed = |reason| StartupError::Bind {
+        address: address.to_owned(),
+        reason,
+    };
+    let listener = TcpListener::bind(address).map_err(failed)?;
+    let bound = listener.local_addr().map_err(failed)?;
+    Ok((listener, bound))
 }

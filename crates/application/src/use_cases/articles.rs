@@ -1,8 +1,8 @@
 //! Articles: lists, the feed, reading, publishing, editing, deleting, favorites, tags.
 
 use folio_domain::{
-    Actor, Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, Permission, Slug,
-    TagList, TagName, UserId,
+    Actor, Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, AuditEventType,
+    Permission, Slug, TagList, TagName, UserId,
 };
 
 use crate::error::Resource;
@@ -11,7 +11,7 @@ use crate::ports::{
     PortError, ViewerFacts,
 };
 use crate::views::{ArticleListView, ArticleView};
-use crate::{AppError, FieldErrors, Folio, Ports};
+use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
 
 /// Page size when the client does not ask for one.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
@@ -205,11 +205,15 @@ impl<P: Ports> Folio<P> {
         Err(slug_exhausted())
     }
 
-    pub async fn delete_article(&self, actor: Actor, slug: &str) -> Result<(), AppError> {
+    pub async fn delete_article(
+        &self,
+        actor: Actor,
+        slug: &str,
+        client: &ClientInfo,
+    ) -> Result<(), AppError> {
         let article = self.find_article(slug).await?;
-        if !actor.may(Permission::DeleteArticle {
-            author: article.author.user_id,
-        }) {
+        let author = article.author.user_id;
+        if !actor.may(Permission::DeleteArticle { author }) {
             return Err(AppError::Forbidden);
         }
         self.ports
@@ -217,6 +221,10 @@ impl<P: Ports> Folio<P> {
             .delete(article.id)
             .await
             .map_err(article_gone)?;
+        if let Some(event) = self.removal(AuditEventType::ArticleRemoved, actor, author, client) {
+            self.record(event.detail("slug", article.slug.as_str()))
+                .await;
+        }
         self.article_changed(&[article.slug], true).await;
         Ok(())
     }

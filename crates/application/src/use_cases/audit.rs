@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use folio_domain::{AuditEventType, AuditOutcome, Permission, Username};
+use folio_domain::{Actor, AuditEventType, AuditOutcome, Permission, UserId, Username};
 use tracing::{debug, error, info, warn};
 
 use crate::ports::{AuditEntry, AuditLog, AuditQuery, AuditRecord, Clock, UserRepository};
@@ -42,6 +42,22 @@ impl<P: Ports> Folio<P> {
             details: BTreeMap::new(),
         };
         record.bounded()
+    }
+
+    /// An event for `actor` removing content written by `author` (moderation), or
+    /// `None` when authors remove their own: that is their right and leaves no trail.
+    pub(crate) fn removal(
+        &self,
+        event_type: AuditEventType,
+        actor: Actor,
+        author: UserId,
+        client: &ClientInfo,
+    ) -> Option<AuditRecord> {
+        (actor.user_id != author).then(|| {
+            self.event(event_type, client)
+                .actor(actor.user_id)
+                .subject(author)
+        })
     }
 
     /// Appends `record` to the audit log and to the application log. A failed write is

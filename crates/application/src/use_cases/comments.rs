@@ -1,11 +1,11 @@
 //! Comments on articles.
 
-use folio_domain::{Actor, CommentBody, CommentId, Permission};
+use folio_domain::{Actor, AuditEventType, CommentBody, CommentId, Permission};
 
 use crate::error::Resource;
 use crate::ports::{ArticleRepository, Clock, CommentRepository, NewComment, PortError};
 use crate::views::CommentView;
-use crate::{AppError, FieldErrors, Folio, Ports};
+use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
 
 impl<P: Ports> Folio<P> {
     pub async fn add_comment(
@@ -75,6 +75,7 @@ impl<P: Ports> Folio<P> {
         actor: Actor,
         slug: &str,
         comment_id: i64,
+        client: &ClientInfo,
     ) -> Result<(), AppError> {
         let article = self.find_article(slug).await?;
         let comment = self
@@ -89,8 +90,18 @@ impl<P: Ports> Folio<P> {
             return Err(AppError::Forbidden);
         }
         match self.ports.comments().delete(comment.id).await {
-            Ok(()) | Err(PortError::NotFound) => Ok(()),
-            Err(other) => Err(other.into()),
+            Ok(()) => {}
+            // Someone else deleted it meanwhile: the end state is the one asked for.
+            Err(PortError::NotFound) => return Ok(()),
+            Err(other) => return Err(other.into()),
         }
+        let author = comment.author.user_id;
+        if let Some(event) = self.removal(AuditEventType::CommentRemoved, actor, author, client) {
+            let event = event
+                .detail("slug", article.slug.as_str())
+                .detail("comment_id", comment.id.to_string());
+            self.record(event).await;
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@ use folio_application::{Folio, Ports};
 use serde_json::json;
 
 use crate::auth::{Caller, Viewer};
+use crate::client::client_info;
 use crate::dto::articles::{
     ArticleResponse, ArticlesResponse, FieldsQuery, ListArticlesQuery, NewArticleRequest,
     PageQuery, UpdateArticleRequest,
@@ -206,8 +207,10 @@ pub async fn delete_article<P: Ports>(
     app: web::Data<Folio<P>>,
     caller: Caller,
     slug: web::Path<String>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    app.delete_article(caller.actor(), &slug).await?;
+    app.delete_article(caller.actor(), &slug, &client_info(&request))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

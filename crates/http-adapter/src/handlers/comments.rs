@@ -1,7 +1,8 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use folio_application::{Folio, Ports};
 
 use crate::auth::{Caller, Viewer};
+use crate::client::client_info;
 use crate::dto::comments::{CommentBody, CommentResponse, CommentsResponse, NewCommentRequest};
 use crate::extract::validate;
 use crate::problem::{ApiError, Problem};
@@ -75,8 +76,10 @@ pub async fn delete_comment<P: Ports>(
     app: web::Data<Folio<P>>,
     caller: Caller,
     path: web::Path<(String, i64)>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, id) = path.into_inner();
-    app.delete_comment(caller.actor(), &slug, id).await?;
+    app.delete_comment(caller.actor(), &slug, id, &client_info(&request))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

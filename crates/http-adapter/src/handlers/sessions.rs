@@ -11,8 +11,9 @@ use crate::dto::users::{LoginRequest, UserResponse};
 use crate::extract::validate;
 use crate::problem::{ApiError, Problem};
 
-/// Sign in a browser: sets the HttpOnly `folio_session` cookie and the readable
-/// `folio_csrf` cookie; the token never appears in the body.
+/// Sign in a browser: sets the HttpOnly `__Host-folio_session` cookie and the readable
+/// `__Host-folio_csrf` cookie (without the prefix on plain-http development setups);
+/// the token never appears in the body.
 #[utoipa::path(
     post, path = "/api/v1/sessions", tag = "sessions",
     request_body = LoginRequest,

@@ -816,6 +816,85 @@ async fn a_role_change_is_audited_with_who_whom_and_which_request() {
 }
 
 #[tokio::test]
+async fn removing_someone_elses_article_or_comment_is_audited_with_its_author() {
+    let app = spawn_app().await;
+    let root = admin(&app, "root").await;
+    let author = app.register("author").await;
+    let jake = app.register("jake").await;
+    set_role(&app, Some(&root), "jake", json!({"role": "moderator"})).await;
+    let slug = app.publish(&author, "Reported", &[]).await;
+    let spam = comment(&app, &author, &slug, "spam").await;
+
+    let removed_comment = delete_comment(&app, &jake, &slug, spam).await;
+    assert_eq!(removed_comment.status, StatusCode::NO_CONTENT);
+    let removed_article = app.delete(&format!("/articles/{slug}"), Some(&root)).await;
+    assert_eq!(removed_article.status, StatusCode::NO_CONTENT);
+
+    let author_id = user_id(&app, "author").await;
+    let comments = audit_events(&app, &root, "?type=comment_removed").await;
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    let event = &comments[0];
+    assert_event_shape(event);
+    assert_eq!(event["type"], "comment_removed");
+    assert_eq!(event["outcome"], "success");
+    assert_eq!(event["actorId"], user_id(&app, "jake").await.as_str());
+    assert_eq!(event["subjectId"], author_id.as_str());
+    assert_eq!(
+        event["details"],
+        json!({"slug": slug, "comment_id": spam.to_string()})
+    );
+    assert_caused_by(event, &removed_comment);
+    let articles = audit_events(&app, &root, "?type=article_removed").await;
+    assert_eq!(articles.len(), 1, "{articles:?}");
+    let event = &articles[0];
+    assert_event_shape(event);
+    assert_eq!(event["actorId"], user_id(&app, "root").await.as_str());
+    assert_eq!(event["subjectId"], author_id.as_str());
+    assert_eq!(event["details"], json!({"slug": slug}));
+    assert_caused_by(event, &removed_article);
+    // The author finds both under their name.
+    let authors = audit_events(&app, &root, "?user=author").await;
+    let types: Vec<&str> = authors
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["article_removed", "comment_removed"]);
+}
+
+#[tokio::test]
+async fn authors_deleting_their_own_article_or_comment_leave_no_audit_event() {
+    let app = spawn_app().await;
+    let root = admin(&app, "root").await;
+    let author = app.register("author").await;
+    let slug = app.publish(&author, "Regretted", &[]).await;
+    let id = comment(&app, &author, &slug, "second thoughts").await;
+    let own_slug = app.publish(&root, "By the admin", &[]).await;
+    let own_id = comment(&app, &root, &own_slug, "by the admin too").await;
+
+    for response in [
+        delete_comment(&app, &author, &slug, id).await,
+        app.delete(&format!("/articles/{slug}"), Some(&author))
+            .await,
+        delete_comment(&app, &root, &own_slug, own_id).await,
+        app.delete(&format!("/articles/{own_slug}"), Some(&root))
+            .await,
+    ] {
+        assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
+    }
+
+    assert!(
+        audit_events(&app, &root, "?type=comment_removed")
+            .await
+            .is_empty()
+    );
+    assert!(
+        audit_events(&app, &root, "?type=article_removed")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn suspension_and_unsuspension_are_audited() {
     let app = spawn_app().await;
     let root = admin(&app, "root").await;
@@ -1525,9 +1604,9 @@ async fn a_cookie_signed_admin_cannot_suspend_without_the_csrf_token_and_is_audi
     let jake = app.register("jake").await;
     let signed_in = login_with(&app, "/sessions", "root@example.com", PASSWORD).await;
     assert_eq!(signed_in.status, StatusCode::CREATED, "{}", signed_in.text);
-    let session = cookie(&signed_in, "folio_session");
-    let csrf = cookie(&signed_in, "folio_csrf");
-    let cookies = format!("folio_session={session}; folio_csrf={csrf}");
+    let session = cookie(&signed_in, "__Host-folio_session");
+    let csrf = cookie(&signed_in, "__Host-folio_csrf");
+    let cookies = format!("__Host-folio_session={session}; __Host-folio_csrf={csrf}");
     let origin = format!("http://{}", app.address);
     let url = app.url("/api/v1/admin/users/jake/suspension");
 

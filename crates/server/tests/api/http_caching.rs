@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::support::{Response, TestApp, spawn_app};
+use crate::support::{Response, TestApp, spawn_app, spawn_app_with};
 
 struct Raw {
     status: StatusCode,
@@ -191,6 +191,153 @@ async fn writes_and_errors_carry_no_validator() {
     assert_eq!(created.header("etag"), None);
     assert_eq!(missing.header("etag"), None);
     assert_eq!(missing.header("cache-control"), None);
+}
+
+// ---------------------------------------------------- answers with credentials
+
+#[track_caller]
+fn assert_never_stored(response: &Response, what: &str) {
+    assert_eq!(
+        response.header("cache-control"),
+        Some("no-store"),
+        "{what}: {} {}",
+        response.status,
+        response.text
+    );
+    assert_eq!(response.header("etag"), None, "{what}");
+}
+
+/// Sends to `{prefix}{path}` (both API prefixes serve the same routes).
+async fn send_under(
+    app: &TestApp,
+    prefix: &str,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Response {
+    let mut request = app
+        .client
+        .request(method, app.url(&format!("{prefix}{path}")))
+        .header("Content-Type", "application/json");
+    if let Some(token) = token {
+        request = request.header("Authorization", format!("Token {token}"));
+    }
+    if let Some(body) = body {
+        request = request.body(body.to_string());
+    }
+    TestApp::read(request.send().await.expect("request reaches the server")).await
+}
+
+#[tokio::test]
+async fn answers_that_carry_tokens_or_sessions_are_never_stored_nor_their_errors() {
+    use reqwest::Method;
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let login = json!({"user": {"email": "jake@example.com", "password": "correct-horse-42"}});
+    let wrong = json!({"user": {"email": "jake@example.com", "password": "not-the-password"}});
+    let newcomer = |name: &str| json!({"user": {"username": name, "email": format!("{name}@example.com"), "password": "correct-horse-42"}});
+
+    for prefix in ["/api/v1", "/api"] {
+        let cases = [
+            (
+                Method::POST,
+                "/users",
+                None,
+                Some(newcomer(&format!("new{}", prefix.len()))),
+                201,
+            ),
+            (Method::POST, "/users", None, Some(newcomer("jake")), 422),
+            (Method::POST, "/users/login", None, Some(login.clone()), 200),
+            (Method::POST, "/users/login", None, Some(wrong.clone()), 401),
+            (Method::GET, "/user", Some(token.as_str()), None, 200),
+            (Method::GET, "/user", None, None, 401),
+            (
+                Method::PUT,
+                "/user",
+                Some(token.as_str()),
+                Some(json!({"user": {"bio": "hi"}})),
+                200,
+            ),
+            (Method::PATCH, "/user", Some(token.as_str()), None, 405),
+            (Method::POST, "/sessions", None, Some(login.clone()), 201),
+            (Method::POST, "/sessions", None, Some(wrong.clone()), 401),
+            (Method::GET, "/sessions", Some(token.as_str()), None, 200),
+            (Method::GET, "/sessions", None, None, 401),
+            (
+                Method::DELETE,
+                "/sessions/01J0000000000000000000000",
+                Some(token.as_str()),
+                None,
+                404,
+            ),
+            (
+                Method::GET,
+                "/admin/audit-events",
+                Some(token.as_str()),
+                None,
+                403,
+            ),
+            (
+                Method::PUT,
+                "/admin/users/jake/role",
+                None,
+                Some(json!({"role": "admin"})),
+                401,
+            ),
+        ];
+        for (method, path, token, body, status) in cases {
+            let what = format!("{method} {prefix}{path}");
+            let response = send_under(&app, prefix, method, path, token, body).await;
+            assert_eq!(
+                response.status.as_u16(),
+                status,
+                "{what}: {}",
+                response.text
+            );
+            assert_never_stored(&response, &what);
+        }
+    }
+    let root = app.register("root").await;
+    app.grant_role("root", "admin").await;
+    let audit = app.get("/admin/audit-events", Some(&root)).await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    assert_never_stored(&audit, "the audit log");
+    // Content keeps its validators.
+    let profile = app.get("/profiles/jake", Some(&token)).await;
+    assert_eq!(profile.header("cache-control"), Some("private, no-cache"));
+    assert!(profile.header("etag").is_some());
+}
+
+#[tokio::test]
+async fn the_current_user_is_never_answered_with_304() {
+    let app = spawn_app().await;
+    let token = app.register("jake").await;
+    let authorization = format!("Token {token}");
+
+    let again = raw_get(
+        &app,
+        "/user",
+        &[("Authorization", &authorization), ("If-None-Match", "*")],
+    )
+    .await;
+
+    assert_eq!(again.status, StatusCode::OK);
+    let body: Value = serde_json::from_slice(&again.body).expect("JSON");
+    assert_eq!(body["user"]["token"], token.as_str());
+    assert_eq!(again.header("cache-control"), Some("no-store"));
+}
+
+#[tokio::test]
+async fn a_refusal_by_the_request_budget_on_those_routes_is_not_stored_either() {
+    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on"), ("FOLIO_REQUEST_BURST", "1")]).await;
+
+    let first = app.get("/user", None).await;
+    let refused = app.get("/user", None).await;
+
+    assert_never_stored(&first, "the first");
+    refused.assert_problem(429, "rate_limited");
+    assert_never_stored(&refused, "the refusal");
 }
 
 // ------------------------------------------------------------- compression

@@ -1,5 +1,7 @@
 //! Operations endpoints: health probes, the OpenAPI document and the docs page.
 
+use std::time::{Duration, Instant};
+
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -80,12 +82,64 @@ async fn readiness_fails_when_postgres_goes_away() {
     let app = spawn_app_with(&[("DATABASE_URL", &database.url)]).await;
     assert_eq!(get_raw(&app, "/health/ready").await.status, 200);
     drop(database); // DROP DATABASE ... WITH (FORCE) kills the pool's connections.
-    let response = get_raw(&app, "/health/ready").await;
+    let dropped = Instant::now();
+    // The last report is reused for up to a second, so the failure shows within it.
+    let response = loop {
+        let response = get_raw(&app, "/health/ready").await;
+        if response.status != 200 || dropped.elapsed() > Duration::from_secs(5) {
+            break response;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        dropped.elapsed() < Duration::from_millis(2000),
+        "reported after {:?}",
+        dropped.elapsed()
+    );
     let problem = assert_problem_shape(&response, 503, "service_unavailable");
     let detail = problem["detail"].as_str().expect("detail").to_lowercase();
     assert!(detail.contains("postgres"), "{detail}");
     assert!(!detail.contains("redis"), "redis is fine: {detail}");
     assert_eq!(get_raw(&app, "/health/live").await.status, 200);
+}
+
+/// The SQL statements behind readiness probes sent within `elapsed`: at most one
+/// check per second, however many probes.
+#[track_caller]
+fn assert_one_check_per_second(queries: u32, elapsed: Duration) {
+    let seconds = u32::try_from(elapsed.as_secs()).expect("a short test");
+    assert!(
+        (1..=seconds + 1).contains(&queries),
+        "{queries} checks in {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn rapid_readiness_probes_check_postgres_at_most_once_a_second() {
+    let app = spawn_app().await;
+    let started = Instant::now();
+
+    let mut queries = 0;
+    for _ in 0..10 {
+        let response = get_raw(&app, "/health/ready").await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        queries += response.query_count();
+    }
+
+    assert_one_check_per_second(queries, started.elapsed());
+}
+
+#[tokio::test]
+async fn concurrent_readiness_probes_share_one_check() {
+    let app = spawn_app().await;
+    let started = Instant::now();
+
+    let responses =
+        futures_util::future::join_all((0..10).map(|_| get_raw(&app, "/health/ready"))).await;
+
+    assert!(responses.iter().all(|response| response.status == 200));
+    let queries = responses.iter().map(Response::query_count).sum();
+    assert_one_check_per_second(queries, started.elapsed());
 }
 
 /// Every RealWorld route (method, path under /api/v1) and whether it needs a token.

@@ -7,6 +7,9 @@ use serde_json::{Value, json};
 use crate::support::{Response, TestApp, spawn_app, spawn_app_with};
 
 const PASSWORD: &str = "correct-horse-42";
+/// The cookie names with `FOLIO_COOKIE_SECURE=true`, the default.
+const SESSION_COOKIE: &str = "__Host-folio_session";
+const CSRF_COOKIE: &str = "__Host-folio_csrf";
 
 /// A browser's view of one signed-in session.
 struct Browser {
@@ -16,7 +19,10 @@ struct Browser {
 
 impl Browser {
     fn cookie_header(&self) -> String {
-        format!("folio_session={}; folio_csrf={}", self.session, self.csrf)
+        format!(
+            "{SESSION_COOKIE}={}; {CSRF_COOKIE}={}",
+            self.session, self.csrf
+        )
     }
 }
 
@@ -65,8 +71,8 @@ async fn sign_in_browser(app: &TestApp, username: &str) -> (Response, Browser) {
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
     let cookies = set_cookies(&response);
     let browser = Browser {
-        session: cookie_value(set_cookie(&cookies, "folio_session")),
-        csrf: cookie_value(set_cookie(&cookies, "folio_csrf")),
+        session: cookie_value(set_cookie(&cookies, SESSION_COOKIE)),
+        csrf: cookie_value(set_cookie(&cookies, CSRF_COOKIE)),
     };
     (response, browser)
 }
@@ -164,8 +170,8 @@ async fn a_browser_sign_in_sets_an_http_only_session_cookie_and_a_readable_csrf_
     assert!(!user.contains_key("token"), "{}", response.text);
     assert_eq!(user["username"], "jake");
     let cookies = set_cookies(&response);
-    let session = attributes(set_cookie(&cookies, "folio_session"));
-    let csrf = attributes(set_cookie(&cookies, "folio_csrf"));
+    let session = attributes(set_cookie(&cookies, SESSION_COOKIE));
+    let csrf = attributes(set_cookie(&cookies, CSRF_COOKIE));
     for expected in ["httponly", "samesite=lax", "path=/", "secure"] {
         assert!(session.contains(&expected.to_owned()), "{session:?}");
     }
@@ -207,15 +213,77 @@ async fn a_foreign_page_cannot_sign_a_browser_in() {
 }
 
 #[tokio::test]
-async fn plain_http_development_can_drop_the_secure_attribute() {
-    let app = spawn_app_with(&[("FOLIO_COOKIE_SECURE", "false")]).await;
+async fn secure_cookies_carry_the_host_prefix_and_follow_its_rules() {
+    let app = spawn_app().await;
     app.register("jake").await;
 
     let (response, _) = sign_in_browser(&app, "jake").await;
 
-    for line in set_cookies(&response) {
-        assert!(!attributes(&line).contains(&"secure".to_owned()), "{line}");
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
+        let attributes = attributes(set_cookie(&cookies, name));
+        assert!(attributes.contains(&"secure".to_owned()), "{attributes:?}");
+        assert!(attributes.contains(&"path=/".to_owned()), "{attributes:?}");
+        assert!(
+            !attributes.iter().any(|a| a.starts_with("domain")),
+            "{attributes:?}"
+        );
     }
+}
+
+/// `GET /user` with exactly this Cookie header.
+async fn current_user_with_cookie(app: &TestApp, cookie: &str) -> Response {
+    let response = app
+        .client
+        .get(app.url("/api/v1/user"))
+        .header("Cookie", cookie)
+        .send()
+        .await
+        .expect("request reaches the server");
+    TestApp::read(response).await
+}
+
+#[tokio::test]
+async fn a_session_cookie_without_the_host_prefix_is_ignored_when_cookies_are_secure() {
+    let app = spawn_app().await;
+    app.register("jake").await;
+    let (_, browser) = sign_in_browser(&app, "jake").await;
+
+    let bare = current_user_with_cookie(&app, &format!("folio_session={}", browser.session)).await;
+    let prefixed =
+        current_user_with_cookie(&app, &format!("{SESSION_COOKIE}={}", browser.session)).await;
+
+    bare.assert_problem(401, "unauthorized");
+    assert_eq!(prefixed.status, StatusCode::OK, "{}", prefixed.text);
+    assert_eq!(prefixed.body["user"]["username"], "jake");
+}
+
+#[tokio::test]
+async fn plain_http_development_can_drop_the_secure_attribute() {
+    let app = spawn_app_with(&[("FOLIO_COOKIE_SECURE", "false")]).await;
+    app.register("jake").await;
+
+    let response = app
+        .post(
+            "/sessions",
+            None,
+            json!({"user": {"email": "jake@example.com", "password": PASSWORD}}),
+        )
+        .await;
+
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    let cookies = set_cookies(&response);
+    for line in &cookies {
+        assert!(!attributes(line).contains(&"secure".to_owned()), "{line}");
+    }
+    // The prefix's rules cannot be met without Secure: the bare names are used.
+    let session = cookie_value(set_cookie(&cookies, "folio_session"));
+    set_cookie(&cookies, "folio_csrf");
+    let bare = current_user_with_cookie(&app, &format!("folio_session={session}")).await;
+    assert_eq!(bare.status, StatusCode::OK, "{}", bare.text);
+    let prefixed = current_user_with_cookie(&app, &format!("{SESSION_COOKIE}={session}")).await;
+    prefixed.assert_problem(401, "unauthorized");
 }
 
 #[tokio::test]
@@ -425,7 +493,7 @@ async fn browser_logout_revokes_the_session_and_clears_both_cookies() {
 
     assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
     let cookies = set_cookies(&response);
-    for name in ["folio_session", "folio_csrf"] {
+    for name in [SESSION_COOKIE, CSRF_COOKIE] {
         let line = set_cookie(&cookies, name);
         assert_eq!(cookie_value(line), "", "{line}");
         assert!(attributes(line).contains(&"max-age=0".to_owned()), "{line}");
@@ -755,7 +823,7 @@ async fn a_trusted_proxy_passes_on_the_client_address() {
 #[track_caller]
 fn clears_both_cookies(response: &Response) -> bool {
     let cookies = set_cookies(response);
-    ["folio_session", "folio_csrf"].iter().all(|name| {
+    [SESSION_COOKIE, CSRF_COOKIE].iter().all(|name| {
         cookies.iter().any(|line| {
             line.starts_with(&format!("{name}="))
                 && cookie_value(line).is_empty()

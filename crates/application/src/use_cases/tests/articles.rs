@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use folio_domain::{
-    Actor, Article, ArticleBody, ArticleId, ArticleTitle, Role, Slug, TagName, UserId,
+    Actor, Article, ArticleBody, ArticleId, ArticleTitle, AuditEventType, Role, Slug, TagName,
+    UserId,
 };
 
+use crate::ClientInfo;
 use crate::error::{AppError, Resource};
 use crate::ports::{
     ArticleChanges, ArticleFilter, ArticlePage, ArticleQuery, Conflict, NewArticle, PortError,
@@ -66,6 +68,13 @@ fn draft(title: &str) -> ArticleDraft {
 
 fn member(name: &str) -> Actor {
     actor_for(&profile(name))
+}
+
+fn client() -> ClientInfo {
+    ClientInfo {
+        ip: Some("203.0.113.7".into()),
+        ..ClientInfo::default()
+    }
 }
 
 // ---------------------------------------------------------------- listing
@@ -879,7 +888,9 @@ async fn delete_by_a_member_who_is_not_the_author_is_forbidden() {
     ports.articles.expect_delete().never();
     let folio = folio(ports);
 
-    let result = folio.delete_article(member("mallory"), "hello-world").await;
+    let result = folio
+        .delete_article(member("mallory"), "hello-world", &client())
+        .await;
 
     assert!(matches!(result, Err(AppError::Forbidden)), "{result:?}");
 }
@@ -895,6 +906,7 @@ async fn delete_by_the_author_or_a_moderator_removes_the_article() {
         let article = article_by(&alice, "Hello World");
         let id = article.id;
         let mut ports = MockPorts::new();
+        ports.clock_at(now());
         ports.finds_article(&article);
         ports
             .articles
@@ -904,10 +916,97 @@ async fn delete_by_the_author_or_a_moderator_removes_the_article() {
             .returning(|_| Ok(()));
         let folio = folio(ports);
 
-        let result = folio.delete_article(actor, "hello-world").await;
+        let result = folio.delete_article(actor, "hello-world", &client()).await;
 
         assert!(result.is_ok(), "{actor:?}: {result:?}");
     }
+}
+
+#[tokio::test]
+async fn removing_someone_elses_article_is_audited_with_its_author_and_slug() {
+    let alice = profile("alice");
+    for role in [Role::Moderator, Role::Admin] {
+        let remover = Actor::new(UserId::generate(), role);
+        let article = article_by(&alice, "Hello World");
+        let mut ports = MockPorts::new();
+        ports.clock_at(now());
+        ports.finds_article(&article);
+        ports
+            .articles
+            .expect_delete()
+            .times(1)
+            .returning(|_| Ok(()));
+        let folio = folio(ports);
+
+        let result = folio
+            .delete_article(remover, "hello-world", &client())
+            .await;
+
+        assert!(result.is_ok(), "{role:?}: {result:?}");
+        let [event] = folio.ports().audit.recorded().try_into().unwrap();
+        assert_eq!(event.event_type, AuditEventType::ArticleRemoved);
+        assert_eq!(event.actor, Some(remover.user_id));
+        assert_eq!(event.subject, Some(alice.user_id));
+        assert_eq!(event.details["slug"], "hello-world");
+        assert_eq!(event.client.ip.as_deref(), Some("203.0.113.7"));
+    }
+}
+
+#[tokio::test]
+async fn authors_deleting_their_own_article_leave_no_audit_event() {
+    for role in [Role::Member, Role::Moderator, Role::Admin] {
+        let author = profile("alice");
+        let article = article_by(&author, "Hello World");
+        let mut ports = MockPorts::new();
+        ports.finds_article(&article);
+        ports
+            .articles
+            .expect_delete()
+            .times(1)
+            .returning(|_| Ok(()));
+        let folio = folio(ports);
+
+        let result = folio
+            .delete_article(Actor::new(author.user_id, role), "hello-world", &client())
+            .await;
+
+        assert!(result.is_ok(), "{role:?}: {result:?}");
+        assert!(folio.ports().audit.recorded().is_empty(), "{role:?}");
+    }
+}
+
+#[tokio::test]
+async fn refused_and_failed_removals_are_not_audited() {
+    let article = article_by(&profile("alice"), "Hello World");
+    let mut refused = MockPorts::new();
+    refused.finds_article(&article);
+    refused.articles.expect_delete().never();
+    let refused = folio(refused);
+    let mut gone = MockPorts::new();
+    gone.finds_article(&article);
+    gone.articles
+        .expect_delete()
+        .returning(|_| Err(PortError::NotFound));
+    let gone = folio(gone);
+    let moderator = Actor::new(UserId::generate(), Role::Moderator);
+
+    let forbidden = refused
+        .delete_article(member("mallory"), "hello-world", &client())
+        .await;
+    let missing = gone
+        .delete_article(moderator, "hello-world", &client())
+        .await;
+
+    assert!(
+        matches!(forbidden, Err(AppError::Forbidden)),
+        "{forbidden:?}"
+    );
+    assert!(
+        matches!(missing, Err(AppError::NotFound(Resource::Article))),
+        "{missing:?}"
+    );
+    assert!(refused.ports().audit.recorded().is_empty());
+    assert!(gone.ports().audit.recorded().is_empty());
 }
 
 #[tokio::test]
@@ -917,7 +1016,9 @@ async fn delete_of_unknown_article_is_not_found() {
     ports.articles.expect_delete().never();
     let folio = folio(ports);
 
-    let result = folio.delete_article(member("alice"), "nope").await;
+    let result = folio
+        .delete_article(member("alice"), "nope", &client())
+        .await;
 
     assert!(
         matches!(result, Err(AppError::NotFound(Resource::Article))),
@@ -937,7 +1038,9 @@ async fn delete_of_an_article_deleted_meanwhile_is_not_found() {
         .returning(|_| Err(PortError::NotFound));
     let folio = folio(ports);
 
-    let result = folio.delete_article(actor_for(&alice), "hello-world").await;
+    let result = folio
+        .delete_article(actor_for(&alice), "hello-world", &client())
+        .await;
 
     assert!(
         matches!(result, Err(AppError::NotFound(Resource::Article))),

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-use folio_domain::{Actor, CommentId, Role, UserId};
+use folio_domain::{Actor, AuditEventType, CommentId, Role, UserId};
 
+use crate::ClientInfo;
 use crate::error::{AppError, Resource};
 use crate::ports::{NewComment, PortError, ViewerFacts};
 use crate::test_support::{
@@ -240,6 +241,13 @@ async fn no_comments_need_no_viewer_facts() {
 
 // ---------------------------------------------------------------- delete
 
+fn client() -> ClientInfo {
+    ClientInfo {
+        ip: Some("203.0.113.7".into()),
+        ..ClientInfo::default()
+    }
+}
+
 /// The comment lookup, scoped to the comment's article, finds `comment` once.
 fn finds_comment(ports: &mut MockPorts, comment: &folio_domain::Comment) {
     let found = comment.clone();
@@ -263,7 +271,7 @@ async fn deleting_someone_elses_comment_as_a_member_is_forbidden() {
     let folio = folio(ports);
 
     let result = folio
-        .delete_comment(actor_for(&profile("mallory")), "hello-world", 7)
+        .delete_comment(actor_for(&profile("mallory")), "hello-world", 7, &client())
         .await;
 
     assert!(matches!(result, Err(AppError::Forbidden)), "{result:?}");
@@ -281,7 +289,7 @@ async fn the_article_author_cannot_delete_comments_of_others() {
     let folio = folio(ports);
 
     let result = folio
-        .delete_comment(actor_for(&alice), "hello-world", 7)
+        .delete_comment(actor_for(&alice), "hello-world", 7, &client())
         .await;
 
     assert!(matches!(result, Err(AppError::Forbidden)), "{result:?}");
@@ -298,6 +306,7 @@ async fn moderators_and_the_comment_author_may_delete_a_comment() {
         let article = article_by(&profile("alice"), "Hello World");
         let comment = comment_on(&article, &bob, 7, "Mine");
         let mut ports = MockPorts::new();
+        ports.clock_at(now());
         ports.finds_article(&article);
         finds_comment(&mut ports, &comment);
         ports
@@ -308,10 +317,110 @@ async fn moderators_and_the_comment_author_may_delete_a_comment() {
             .returning(|_| Ok(()));
         let folio = folio(ports);
 
-        let result = folio.delete_comment(actor, "hello-world", 7).await;
+        let result = folio
+            .delete_comment(actor, "hello-world", 7, &client())
+            .await;
 
         assert!(result.is_ok(), "{actor:?}: {result:?}");
     }
+}
+
+#[tokio::test]
+async fn removing_someone_elses_comment_is_audited_with_its_author_slug_and_id() {
+    let bob = profile("bob");
+    for role in [Role::Moderator, Role::Admin] {
+        let remover = Actor::new(UserId::generate(), role);
+        let article = article_by(&profile("alice"), "Hello World");
+        let comment = comment_on(&article, &bob, 7, "Mine");
+        let mut ports = MockPorts::new();
+        ports.clock_at(now());
+        ports.finds_article(&article);
+        finds_comment(&mut ports, &comment);
+        ports
+            .comments
+            .expect_delete()
+            .times(1)
+            .returning(|_| Ok(()));
+        let folio = folio(ports);
+
+        let result = folio
+            .delete_comment(remover, "hello-world", 7, &client())
+            .await;
+
+        assert!(result.is_ok(), "{role:?}: {result:?}");
+        let [event] = folio.ports().audit.recorded().try_into().unwrap();
+        assert_eq!(event.event_type, AuditEventType::CommentRemoved);
+        assert_eq!(event.actor, Some(remover.user_id));
+        assert_eq!(event.subject, Some(bob.user_id));
+        assert_eq!(event.details["slug"], "hello-world");
+        assert_eq!(event.details["comment_id"], "7");
+        assert_eq!(event.client.ip.as_deref(), Some("203.0.113.7"));
+    }
+}
+
+#[tokio::test]
+async fn authors_deleting_their_own_comment_leave_no_audit_event() {
+    for role in [Role::Member, Role::Moderator, Role::Admin] {
+        let author = profile("bob");
+        let article = article_by(&profile("alice"), "Hello World");
+        let comment = comment_on(&article, &author, 7, "Mine");
+        let mut ports = MockPorts::new();
+        ports.finds_article(&article);
+        finds_comment(&mut ports, &comment);
+        ports
+            .comments
+            .expect_delete()
+            .times(1)
+            .returning(|_| Ok(()));
+        let folio = folio(ports);
+
+        let result = folio
+            .delete_comment(
+                Actor::new(author.user_id, role),
+                "hello-world",
+                7,
+                &client(),
+            )
+            .await;
+
+        assert!(result.is_ok(), "{role:?}: {result:?}");
+        assert!(folio.ports().audit.recorded().is_empty(), "{role:?}");
+    }
+}
+
+#[tokio::test]
+async fn refused_and_vanished_comment_removals_are_not_audited() {
+    let article = article_by(&profile("alice"), "Hello World");
+    let comment = comment_on(&article, &profile("bob"), 7, "Mine");
+    let mut refused = MockPorts::new();
+    refused.finds_article(&article);
+    finds_comment(&mut refused, &comment);
+    refused.comments.expect_delete().never();
+    let refused = folio(refused);
+    let mut vanished = MockPorts::new();
+    vanished.finds_article(&article);
+    finds_comment(&mut vanished, &comment);
+    vanished
+        .comments
+        .expect_delete()
+        .returning(|_| Err(PortError::NotFound));
+    let vanished = folio(vanished);
+    let moderator = Actor::new(UserId::generate(), Role::Moderator);
+
+    let forbidden = refused
+        .delete_comment(actor_for(&profile("mallory")), "hello-world", 7, &client())
+        .await;
+    let already_gone = vanished
+        .delete_comment(moderator, "hello-world", 7, &client())
+        .await;
+
+    assert!(
+        matches!(forbidden, Err(AppError::Forbidden)),
+        "{forbidden:?}"
+    );
+    assert!(already_gone.is_ok(), "{already_gone:?}");
+    assert!(refused.ports().audit.recorded().is_empty());
+    assert!(vanished.ports().audit.recorded().is_empty());
 }
 
 #[tokio::test]
@@ -336,6 +445,7 @@ async fn a_comment_of_another_article_is_not_found() {
             Actor::new(UserId::generate(), Role::Admin),
             "hello-world",
             7,
+            &client(),
         )
         .await;
 
@@ -354,7 +464,7 @@ async fn deleting_a_comment_of_an_unknown_article_is_not_found() {
     let folio = folio(ports);
 
     let result = folio
-        .delete_comment(actor_for(&profile("bob")), "no-such-article", 7)
+        .delete_comment(actor_for(&profile("bob")), "no-such-article", 7, &client())
         .await;
 
     assert!(
@@ -379,7 +489,7 @@ async fn deleting_a_comment_that_vanished_meanwhile_succeeds() {
     let folio = folio(ports);
 
     let result = folio
-        .delete_comment(actor_for(&bob), "hello-world", 7)
+        .delete_comment(actor_for(&bob), "hello-world", 7, &client())
         .await;
 
     assert!(result.is_ok(), "{result:?}");
@@ -400,7 +510,7 @@ async fn comment_delete_outage_is_unavailable() {
     let folio = folio(ports);
 
     let result = folio
-        .delete_comment(actor_for(&bob), "hello-world", 7)
+        .delete_comment(actor_for(&bob), "hello-world", 7, &client())
         .await;
 
     assert!(

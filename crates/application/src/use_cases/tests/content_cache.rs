@@ -6,7 +6,7 @@ use folio_domain::{Actor, Role, Slug};
 use crate::ports::{ArticlePage, ListKey, Lookup, PortError, ViewerFacts};
 use crate::test_support::{MockPorts, article_by, now, profile, unavailable};
 use crate::use_cases::articles::{ArticleEdit, PageRequest};
-use crate::{Folio, RateLimits, SessionPolicy};
+use crate::{ClientInfo, Folio, RateLimits, SessionPolicy};
 
 fn no_articles() -> ArticlePage {
     ArticlePage {
@@ -278,7 +278,12 @@ async fn a_failed_invalidation_does_not_fail_the_write() {
         .returning(|| Err(unavailable()));
     let folio = cached(ports);
 
-    assert!(folio.delete_article(actor, "gone-soon").await.is_ok());
+    assert!(
+        folio
+            .delete_article(actor, "gone-soon", &ClientInfo::default())
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]

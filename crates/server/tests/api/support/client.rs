@@ -14,6 +14,8 @@ use super::redis_keys;
 
 pub struct TestApp {
     pub address: SocketAddr,
+    /// The `/metrics` listener, when the app runs with `FOLIO_METRICS_BIND`.
+    pub metrics_address: Option<SocketAddr>,
     pub client: reqwest::Client,
     stop: ServerHandle,
     audit_tally: AuditTallyFlush,
@@ -76,6 +78,7 @@ impl TestApp {
     ) -> Self {
         Self {
             address,
+            metrics_address: None,
             client: reqwest::Client::new(),
             stop,
             audit_tally,
@@ -88,6 +91,16 @@ impl TestApp {
     /// ends, so a test can read what repeated failures left in the log.
     pub async fn flush_audit_tally(&self) {
         self.audit_tally.flush_everything().await;
+    }
+
+    pub(super) fn with_metrics_address(mut self, metrics_address: Option<SocketAddr>) -> Self {
+        self.metrics_address = metrics_address;
+        self
+    }
+
+    /// Stops the server gracefully and waits until it has stopped.
+    pub async fn shut_down(&self) {
+        self.stop.stop(true).await;
     }
 
     /// This app's own database (`DATABASE_URL`).

@@ -48,15 +48,12 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     .expect("test configuration is valid");
     folio_server::telemetry::init(&config.log_filter, config.log_format);
     let running = folio_server::start(config).await.expect("Folio starts");
-    let stop = running.server.handle();
-    tokio::spawn(running.server);
-    TestApp::new(
-        running.address,
-        database,
-        redis_prefix,
-        stop,
-        running.audit_tally,
-    )
+    let stop = running.handle();
+    let audit_tally = running.audit_tally();
+    let (address, metrics_address) = (running.address, running.metrics_address);
+    tokio::spawn(running.serve());
+    TestApp::new(address, database, redis_prefix, stop, audit_tally)
+        .with_metrics_address(metrics_address)
 }
 
 pub fn admin_database_url() -> String {
