@@ -8,6 +8,7 @@ mod support;
 mod admin;
 mod articles;
 mod auth;
+mod bounded_reads;
 mod comments;
 mod content_cache;
 mod errors;
