@@ -9,6 +9,7 @@ mod admin;
 mod articles;
 mod auth;
 mod bounded_reads;
+mod comment_pages;
 mod comments;
 mod content_cache;
 mod errors;
