@@ -2,7 +2,8 @@
 # Benchmarks a release build of Folio on a fresh database: seeds a realistic dataset
 # through the public API, then measures each scenario with wrk (see scenarios.py).
 # Usage: make bench   (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS to tune;
-# BENCH_KEEP=1 keeps the seeded database)
+# BENCH_KEEP=1 keeps the seeded database; BENCH_ONLY=<name>,... runs only the named
+# parts of scenarios.py: "table" and/or "abusive reads")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,7 +55,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_server
-echo "seeding (100 users, 5000 articles, follows, favorites, comments)..."
+echo "seeding (100 users, 5000 articles, follows, favorites, comments, a thread of 3000 long comments)..."
 SEED=$(python3 bench/seed.py "http://127.0.0.1:$PORT/api/v1")
 echo "$SEED"
 psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "VACUUM ANALYZE" >/dev/null

@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Runs wrk against each scenario of a seeded Folio and prints a Markdown table:
 requests/s, p50, p99, non-2xx responses and socket errors, and each scenario's
-ratio to the `/health/live` floor measured in the same run."""
+ratio to the `/health/live` floor measured in the same run.
+
+Then "abusive reads": a normal client reads the anonymous article list alone, and
+again while 16 connections hammer the most expensive reads an anonymous client may
+make; both measurements are printed side by side. BENCH_ONLY ("table", "abusive
+reads", comma-separated) runs only the named parts."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 
 BASE = sys.argv[1]
 SEED = json.loads(sys.argv[2])
@@ -19,6 +25,7 @@ THREADS = os.environ.get("BENCH_THREADS", "2")
 # not the pool opening connections and preparing statements.
 WARMUP = os.environ.get("BENCH_WARMUP", "2s")
 HERE = os.path.dirname(os.path.abspath(__file__))
+ONLY = [part.strip() for part in os.environ.get("BENCH_ONLY", "").split(",") if part.strip()]
 
 AUTH = ["-H", f"Authorization: Token {SEED['token']}"]
 SCENARIOS = [
@@ -35,14 +42,38 @@ SCENARIOS = [
 ]
 
 
+# The deepest offset a list accepts (MAX_OFFSET in the application crate).
+DEEPEST_OFFSET = 10000
+NORMAL_PATH = "/api/v1/articles"
+NORMAL_CONNECTIONS = "4"
+ABUSIVE_CONNECTIONS = "16"
+# The deepest page of the list in each filter shape (unfiltered, one tag, tag and
+# author, tag and fan), and a full page of the longest thread of long comments.
+ABUSIVE_PATHS = [
+    f"/api/v1/articles?offset={DEEPEST_OFFSET}&limit=100",
+    f"/api/v1/articles?tag={SEED['tag']}&offset={DEEPEST_OFFSET}&limit=100",
+    f"/api/v1/articles?tag={SEED['tag']}&author={SEED['username']}&offset={DEEPEST_OFFSET}&limit=100",
+    f"/api/v1/articles?tag={SEED['tag']}&favorited={SEED['username']}&offset={DEEPEST_OFFSET}&limit=100",
+    f"/api/v1/articles/{SEED['thread']}/comments?limit=100",
+]
+
+
 def to_ms(value):
     number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(path, extra, duration):
-    command = ["wrk", "-t", THREADS, "-c", CONNECTIONS, "-d", duration, "--latency", *extra, BASE + path]
-    return subprocess.run(command, capture_output=True, text=True, env={**os.environ, "BENCH_TOKEN": SEED["token"]}, check=True).stdout
+def wrk_command(path, extra, duration, connections=None, threads=None):
+    return ["wrk", "-t", threads or THREADS, "-c", connections or CONNECTIONS, "-d", duration,
+            "--latency", *extra, BASE + path]
+
+
+WRK_ENV = {**os.environ, "BENCH_TOKEN": SEED["token"], "BENCH_ABUSIVE_PATHS": " ".join(ABUSIVE_PATHS)}
+
+
+def wrk(path, extra, duration, connections=None, threads=None):
+    command = wrk_command(path, extra, duration, connections, threads)
+    return subprocess.run(command, capture_output=True, text=True, env=WRK_ENV, check=True).stdout
 
 
 def errors_in(output):
@@ -51,17 +82,57 @@ def errors_in(output):
     return (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
 
 
-def run(path, extra):
-    warmup_errors = errors_in(wrk(path, extra, WARMUP))
-    output = wrk(path, extra, DURATION)
+def measured(output):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))
     p99 = to_ms(re.search(r"\s99%\s+(\S+)", output).group(1))
+    return rps, p50, p99, errors_in(output)
+
+
+def run(path, extra):
+    warmup_errors = errors_in(wrk(path, extra, WARMUP))
+    rps, p50, p99, errors = measured(wrk(path, extra, DURATION))
     # Errors count whether or not they fell in the measured part.
-    return rps, p50, p99, warmup_errors + errors_in(output)
+    return rps, p50, p99, warmup_errors + errors
 
 
-def main():
+def seconds(duration):
+    number, unit = re.match(r"(\d+)(s|m)?$", duration).groups()
+    return int(number) * (60 if unit == "m" else 1)
+
+
+def abusive_reads():
+    """The normal client alone, then the same client while the abusive load runs."""
+    def normal(duration):
+        return wrk(NORMAL_PATH, [], duration, NORMAL_CONNECTIONS, "1")
+
+    normal(WARMUP)
+    alone = measured(normal(DURATION))
+    # The abusive load warms up, then keeps running until the normal client is done.
+    length = f"{seconds(WARMUP) + seconds(DURATION) + 2}s"
+    abusive = subprocess.Popen(
+        wrk_command("/", ["-s", os.path.join(HERE, "abusive.lua")], length, ABUSIVE_CONNECTIONS, THREADS),
+        stdout=subprocess.PIPE, text=True, env=WRK_ENV)
+    time.sleep(seconds(WARMUP))
+    loaded = measured(normal(DURATION))
+    abusive_output, _ = abusive.communicate()
+    load = measured(abusive_output)
+
+    print(f"\n{LABEL} — abusive reads: wrk -t1 -c{NORMAL_CONNECTIONS} -d{DURATION} on {NORMAL_PATH}, "
+          f"alone and next to wrk -t{THREADS} -c{ABUSIVE_CONNECTIONS} cycling through:")
+    for path in ABUSIVE_PATHS:
+        print(f"  {path}")
+    print()
+    print("| normal client | requests/s | p50 ms | p99 ms | errors |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (rps, p50, p99, errors) in [("alone", alone), (f"with {ABUSIVE_CONNECTIONS} abusive connections", loaded)]:
+        print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {errors} |")
+    rps, p50, p99, errors = load
+    print(f"\nabusive load itself: {rps:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
+          f"{errors} errors (non-2xx or socket)", flush=True)
+
+
+def table():
     print(f"\n{LABEL} — wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} (after {WARMUP} unmeasured)\n")
     print("| scenario | requests/s | p50 ms | p99 ms | errors | vs floor |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -70,6 +141,13 @@ def main():
         rps, p50, p99, errors = run(path, extra)
         floor = floor or rps
         print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {errors} | {rps / floor:.0%} |", flush=True)
+
+
+def main():
+    if not ONLY or "table" in ONLY:
+        table()
+    if not ONLY or "abusive reads" in ONLY:
+        abusive_reads()
 
 
 if __name__ == "__main__":

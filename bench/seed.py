@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Seeds a Folio instance through its public API with a realistic dataset:
 users, articles tagged from a fixed vocabulary, follows, favorites and comments.
-Prints one JSON object with what the benchmark needs (tokens, a slug, a user).
+Prints one JSON object with what the benchmark needs (tokens, a slug, a user, the long thread).
 Only the standard library is used, so it runs on any machine with Python 3."""
 
 import json
@@ -17,6 +17,9 @@ TAGS = [f"tag{n}" for n in range(50)]
 FOLLOWS_PER_USER = 10
 FAVORITES = 10000
 COMMENTS = 2000
+# One thread far longer than the rest, of long comments: the costliest comment page.
+THREAD_COMMENTS = 3000
+THREAD_COMMENT_CHARS = 2000
 PASSWORD = "bench-passphrase-42"
 
 random.seed(7)
@@ -68,6 +71,13 @@ def main():
                            {"comment": {"body": f"Comment {c[2]}"}}, tokens[c[0]]),
             comments,
         ))
+        thread = slugs[0]
+        list(pool.map(
+            lambda n: call("POST", f"/articles/{thread}/comments",
+                           {"comment": {"body": f"Long comment {n}. " + "x" * THREAD_COMMENT_CHARS}},
+                           tokens[n % USERS]),
+            range(THREAD_COMMENTS),
+        ))
     print(json.dumps({
         "token": tokens[0],
         "slug": slugs[len(slugs) // 2],
@@ -78,6 +88,8 @@ def main():
         "follows": len(follows),
         "favorites": len(favorites),
         "comments": COMMENTS,
+        "thread": thread,
+        "thread_comments": THREAD_COMMENTS,
     }))
 
 

@@ -34,6 +34,14 @@ pub struct CommentView {
     pub following_author: bool,
 }
 
+/// One page of an article's comments, and the cursor of the next page when there
+/// are more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentPageView {
+    pub comments: Vec<CommentView>,
+    pub next_cursor: Option<String>,
+}
+
 /// A user who just proved who they are, with the bearer token for the new session.
 #[derive(Debug, Clone)]
 pub struct SignedIn {

@@ -113,6 +113,10 @@ impl Config {
                 pool_size: positive(&lookup, "FOLIO_DB_POOL_SIZE", DEFAULT_POOL_SIZE)?,
                 timeout,
                 slow_query: Duration::from_millis(number(&lookup, "FOLIO_SLOW_QUERY_MS", 100)?),
+                statement_timeout: match number(&lookup, "FOLIO_DB_STATEMENT_TIMEOUT_MS", 5000)? {
+                    0 => None,
+                    millis => Some(Duration::from_millis(millis)),
+                },
             },
             redis: RedisSettings {
                 url: get("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -276,6 +280,10 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Pretty);
         assert!(!config.http.context.expose_query_count);
         assert_eq!(config.metrics_bind, None);
+        assert_eq!(
+            config.database.statement_timeout,
+            Some(Duration::from_secs(5))
+        );
         Ok(())
     }
 
@@ -285,6 +293,19 @@ mod tests {
         let blank = config(&[("FOLIO_METRICS_BIND", "")])?;
         assert_eq!(separate.metrics_bind.as_deref(), Some("127.0.0.1:9100"));
         assert_eq!(blank.metrics_bind, None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_statement_timeout_of_0_sets_none() -> Result<(), ConfigError> {
+        let tiny = config(&[("FOLIO_DB_STATEMENT_TIMEOUT_MS", "250")])?;
+        assert_eq!(
+            tiny.database.statement_timeout,
+            Some(Duration::from_millis(250))
+        );
+        let off = config(&[("FOLIO_DB_STATEMENT_TIMEOUT_MS", "0")])?;
+        assert_eq!(off.database.statement_timeout, None);
+        assert!(config(&[("FOLIO_DB_STATEMENT_TIMEOUT_MS", "soon")]).is_err());
         Ok(())
     }
 

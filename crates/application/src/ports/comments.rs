@@ -10,12 +10,27 @@ pub struct NewComment {
     pub created_at: Timestamp,
 }
 
+/// A comment's place in list order (newest first, ties by id, highest first): a
+/// page that starts after it lists the comments that come next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentPosition {
+    pub created_at: Timestamp,
+    pub id: CommentId,
+}
+
 #[cfg_attr(test, mockall::automock)]
 pub trait CommentRepository: Send + Sync + 'static {
     async fn insert(&self, comment: NewComment) -> Result<Comment, PortError>;
 
-    /// All comments of an article with their authors, newest first, in one query.
-    async fn list_for_article(&self, article_id: ArticleId) -> Result<Vec<Comment>, PortError>;
+    /// At most `limit` comments of an article with their authors, newest first (ties
+    /// by id, highest first), starting just past `after` when given, in one query
+    /// whose work grows with `limit`, not with how deep `after` is.
+    async fn list_for_article(
+        &self,
+        article_id: ArticleId,
+        after: Option<CommentPosition>,
+        limit: u32,
+    ) -> Result<Vec<Comment>, PortError>;
 
     async fn find(
         &self,

@@ -17,7 +17,7 @@ pub use articles::{
     ViewerFacts,
 };
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
-pub use comments::{CommentRepository, NewComment};
+pub use comments::{CommentPosition, CommentRepository, NewComment};
 pub use content_cache::{ContentCache, ListKey, Lookup};
 pub use error::{Conflict, PortError};
 pub use profiles::ProfileRepository;

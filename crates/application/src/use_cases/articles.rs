@@ -17,6 +17,9 @@ use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
 pub const DEFAULT_PAGE_SIZE: u32 = 20;
 /// Larger requested pages are cut to this size.
 pub const MAX_PAGE_SIZE: u32 = 100;
+/// Deeper offsets are refused: an offset page reads and skips every row before it.
+/// Clients walking further than this should narrow the list with a filter.
+pub const MAX_OFFSET: u64 = 10_000;
 /// `GET /tags` returns at most this many tags.
 pub const MAX_TAGS_LISTED: u32 = 1000;
 
@@ -343,10 +346,17 @@ fn validate_page(page: PageRequest) -> Result<(u32, u64), AppError> {
     };
     let offset = match page.offset {
         None => 0,
-        Some(offset) => u64::try_from(offset).unwrap_or_else(|_| {
-            errors.add("offset", "must be zero or more");
-            0
-        }),
+        Some(offset) => match u64::try_from(offset) {
+            Err(_) => {
+                errors.add("offset", "must be zero or more");
+                0
+            }
+            Ok(offset) if offset > MAX_OFFSET => {
+                errors.add("offset", format!("must be at most {MAX_OFFSET}"));
+                0
+            }
+            Ok(offset) => offset,
+        },
     };
     errors.into_result()?;
     Ok((limit, offset))
@@ -404,6 +414,28 @@ mod tests {
                 );
             }
             other => panic!("expected validation failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn offsets_beyond_the_maximum_are_refused() {
+        let deepest = validate_page(PageRequest {
+            limit: None,
+            offset: Some(10_000),
+        });
+        assert!(matches!(deepest, Ok((20, 10_000))));
+        for offset in [10_001, i64::MAX] {
+            match validate_page(PageRequest {
+                limit: None,
+                offset: Some(offset),
+            }) {
+                Err(AppError::Invalid(errors)) => assert_eq!(
+                    errors.fields().get("offset"),
+                    Some(&vec!["must be at most 10000".to_owned()]),
+                    "offset {offset}"
+                ),
+                other => panic!("expected validation failure for {offset}, got {other:?}"),
+            }
         }
     }
 

@@ -2,10 +2,28 @@
 
 use folio_domain::{Actor, AuditEventType, CommentBody, CommentId, Permission};
 
+use super::comment_cursor;
 use crate::error::Resource;
-use crate::ports::{ArticleRepository, Clock, CommentRepository, NewComment, PortError};
-use crate::views::CommentView;
+use crate::ports::{
+    ArticleRepository, Clock, CommentPosition, CommentRepository, NewComment, PortError,
+};
+use crate::views::{CommentPageView, CommentView};
 use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
+
+/// Comments per page when the client does not ask for a size. As large as the
+/// maximum, so clients that never page (RealWorld front ends) see whole threads
+/// of ordinary length.
+pub const DEFAULT_COMMENT_PAGE: u32 = 100;
+/// Larger requested pages are cut to this size, as article pages are.
+pub const MAX_COMMENT_PAGE: u32 = 100;
+
+/// Page size and cursor as the client sent them.
+#[derive(Debug, Clone, Default)]
+pub struct CommentPageRequest {
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; `None` for the first page.
+    pub cursor: Option<String>,
+}
 
 impl<P: Ports> Folio<P> {
     pub async fn add_comment(
@@ -41,13 +59,32 @@ impl<P: Ports> Folio<P> {
         })
     }
 
+    /// One page of an article's comments, newest first.
     pub async fn comments(
         &self,
         viewer: Option<Actor>,
         slug: &str,
-    ) -> Result<Vec<CommentView>, AppError> {
+        page: CommentPageRequest,
+    ) -> Result<CommentPageView, AppError> {
+        let (limit, after) = validate_comment_page(&page)?;
         let article = self.find_article(slug).await?;
-        let comments = self.ports.comments().list_for_article(article.id).await?;
+        // One more than the page tells whether another page follows.
+        let mut comments = self
+            .ports
+            .comments()
+            .list_for_article(article.id, after, limit + 1)
+            .await?;
+        let next_cursor = if comments.len() > limit as usize {
+            comments.truncate(limit as usize);
+            comments.last().map(|last| {
+                comment_cursor::encode(CommentPosition {
+                    created_at: last.created_at,
+                    id: last.id,
+                })
+            })
+        } else {
+            None
+        };
         let following = match viewer {
             Some(viewer) if !comments.is_empty() => {
                 let mut authors: Vec<_> = comments.iter().map(|c| c.author.user_id).collect();
@@ -61,13 +98,17 @@ impl<P: Ports> Folio<P> {
             }
             _ => Default::default(),
         };
-        Ok(comments
+        let comments = comments
             .into_iter()
             .map(|comment| CommentView {
                 following_author: following.contains(&comment.author.user_id),
                 comment,
             })
-            .collect())
+            .collect();
+        Ok(CommentPageView {
+            comments,
+            next_cursor,
+        })
     }
 
     pub async fn delete_comment(
@@ -104,4 +145,32 @@ impl<P: Ports> Folio<P> {
         }
         Ok(())
     }
+}
+
+fn validate_comment_page(
+    page: &CommentPageRequest,
+) -> Result<(u32, Option<CommentPosition>), AppError> {
+    let mut errors = FieldErrors::new();
+    let limit = match page.limit {
+        None => DEFAULT_COMMENT_PAGE,
+        Some(limit) if limit < 1 => {
+            errors.add("limit", "must be at least 1");
+            DEFAULT_COMMENT_PAGE
+        }
+        Some(limit) => {
+            u32::try_from(limit.min(i64::from(MAX_COMMENT_PAGE))).unwrap_or(MAX_COMMENT_PAGE)
+        }
+    };
+    let after = match &page.cursor {
+        None => None,
+        Some(cursor) => {
+            let position = comment_cursor::decode(cursor);
+            if position.is_none() {
+                errors.add("cursor", "is not a cursor from a previous page");
+            }
+            position
+        }
+    };
+    errors.into_result()?;
+    Ok((limit, after))
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod articles;
 pub mod audit;
+mod comment_cursor;
 pub mod comments;
 pub mod content_cache;
 pub mod profiles;

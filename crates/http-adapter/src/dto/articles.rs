@@ -79,7 +79,7 @@ pub struct ListArticlesQuery {
     pub favorited: Option<String>,
     /// Page size, default 20, at most 100 (larger values are capped).
     pub limit: Option<i64>,
-    /// Number of articles to skip, default 0.
+    /// Number of articles to skip, default 0, at most 10000.
     pub offset: Option<i64>,
     /// Only these fields of each article, e.g. `slug,title,author.username`.
     pub fields: Option<String>,
@@ -108,7 +108,7 @@ impl ListArticlesQuery {
 pub struct PageQuery {
     /// Page size, default 20, at most 100.
     pub limit: Option<i64>,
-    /// Number of articles to skip, default 0.
+    /// Number of articles to skip, default 0, at most 10000.
     pub offset: Option<i64>,
     /// Only these fields of each article, e.g. `slug,title,author.username`.
     pub fields: Option<String>,

@@ -26,7 +26,7 @@ use crate::rendered::RenderedPages;
         (status = 200, description = "A page of articles (without bodies) and the total count", body = ArticlesResponse),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Unparseable query string", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "limit < 1, offset < 0, or unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit < 1, offset < 0 or above 10000, or unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_articles<P: Ports>(
@@ -65,7 +65,7 @@ pub async fn list_articles<P: Ports>(
         (status = 200, description = "A page of the feed and its total count", body = ArticlesResponse),
         (status = 400, description = "Unparseable query string", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "limit < 1, offset < 0, or unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit < 1, offset < 0 or above 10000, or unknown names in `fields`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn feed<P: Ports>(

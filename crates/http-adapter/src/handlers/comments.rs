@@ -3,7 +3,7 @@ use folio_application::{Folio, Ports};
 
 use crate::auth::{Caller, Viewer};
 use crate::client::client_info;
-use crate::dto::comments::{CommentBody, CommentResponse, CommentsResponse, NewCommentRequest};
+use crate::dto::comments::{CommentResponse, CommentsQuery, CommentsResponse, NewCommentRequest};
 use crate::extract::validate;
 use crate::problem::{ApiError, Problem};
 
@@ -35,26 +35,30 @@ pub async fn add_comment<P: Ports>(
     }))
 }
 
-/// The comments of an article, newest first.
+/// The comments of an article, newest first, a page at a time: follow `nextCursor`
+/// for more.
 #[utoipa::path(
     get, path = "/api/v1/articles/{slug}/comments", tag = "comments",
-    params(("slug" = String, Path, description = "The article's slug")),
+    params(("slug" = String, Path, description = "The article's slug"), CommentsQuery),
     security((), ("token" = []), ("cookie" = [])),
     responses(
-        (status = 200, description = "The comments", body = CommentsResponse),
+        (status = 200, description = "A page of comments, and `nextCursor` when more follow", body = CommentsResponse),
+        (status = 400, description = "Unparseable query string", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "A token was sent but is invalid, expired or revoked", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "limit < 1, or a cursor this server did not issue", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn list_comments<P: Ports>(
     app: web::Data<Folio<P>>,
     viewer: Viewer,
     slug: web::Path<String>,
+    query: web::Query<CommentsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let comments = app.comments(viewer.0, &slug).await?;
-    Ok(HttpResponse::Ok().json(CommentsResponse {
-        comments: comments.into_iter().map(CommentBody::from).collect(),
-    }))
+    let page = app
+        .comments(viewer.0, &slug, query.into_inner().into())
+        .await?;
+    Ok(HttpResponse::Ok().json(CommentsResponse::from(page)))
 }
 
 /// Delete your comment (moderators may delete any).

@@ -1,6 +1,8 @@
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel::{
+    BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
+};
 use diesel_async::RunQueryDsl;
-use folio_application::ports::{CommentRepository, NewComment, PortError};
+use folio_application::ports::{CommentPosition, CommentRepository, NewComment, PortError};
 use folio_domain::{ArticleId, Comment, CommentId};
 
 use super::Database;
@@ -43,16 +45,35 @@ impl CommentRepository for PgCommentRepository {
         Ok(row.into_domain(author))
     }
 
-    async fn list_for_article(&self, article_id: ArticleId) -> Result<Vec<Comment>, PortError> {
+    async fn list_for_article(
+        &self,
+        article_id: ArticleId,
+        after: Option<CommentPosition>,
+        limit: u32,
+    ) -> Result<Vec<Comment>, PortError> {
         let mut conn = self.db.connection().await?;
-        let rows: Vec<(CommentRow, ProfileRow)> = comments::table
+        let page = comments::table
             .inner_join(users::table)
             .filter(comments::article_id.eq(article_id.as_uuid()))
             .order((comments::created_at.desc(), comments::id.desc()))
-            .select((CommentRow::as_select(), ProfileRow::as_select()))
-            .load(&mut conn)
-            .await
-            .map_err(query_error)?;
+            .limit(i64::from(limit))
+            .select((CommentRow::as_select(), ProfileRow::as_select()));
+        let rows: Vec<(CommentRow, ProfileRow)> = match after {
+            None => page.load(&mut conn).await,
+            // `created_at <= t` starts the walk of `comments_article_recent_idx` at
+            // the position; the `OR` only drops the rows of its own instant up to it.
+            Some(position) => {
+                page.filter(comments::created_at.le(position.created_at))
+                    .filter(
+                        comments::created_at
+                            .lt(position.created_at)
+                            .or(comments::id.lt(position.id.get())),
+                    )
+                    .load(&mut conn)
+                    .await
+            }
+        }
+        .map_err(query_error)?;
         Ok(rows
             .into_iter()
             .map(|(comment, author)| comment.into_domain(author))

@@ -35,11 +35,60 @@ pub(crate) fn query_error(error: DieselError) -> PortError {
         DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
             PortError::unavailable(error)
         }
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+            if is_cancellation(info.message()) =>
+        {
+            tracing::warn!(
+                reason = info.message(),
+                "statement cancelled by PostgreSQL (statement timeout)"
+            );
+            PortError::unavailable(error)
+        }
         other => PortError::other(other),
     }
+}
+
+/// Whether PostgreSQL cancelled the statement (SQLSTATE 57014, `query_canceled`):
+/// it ran past `statement_timeout`, or an operator cancelled it. The driver passes
+/// the state on but diesel's error keeps only the message, which PostgreSQL writes
+/// as "canceling statement due to ..." (with its messages in English, the default).
+fn is_cancellation(message: &str) -> bool {
+    message.starts_with("canceling statement due to ")
 }
 
 /// Not getting a connection in time means PostgreSQL is down or saturated.
 pub(crate) fn pool_error(error: PoolError) -> PortError {
     PortError::unavailable(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> DieselError {
+        DieselError::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_cancelled_statement_is_unavailable_not_a_bug() {
+        for message in [
+            "canceling statement due to statement timeout",
+            "canceling statement due to user request",
+        ] {
+            let mapped = query_error(database_error(DatabaseErrorKind::Unknown, message));
+            assert!(
+                matches!(mapped, PortError::Unavailable(_)),
+                "{message}: {mapped:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_unknown_failures_stay_opaque() {
+        let mapped = query_error(database_error(
+            DatabaseErrorKind::Unknown,
+            "division by zero",
+        ));
+        assert!(matches!(mapped, PortError::Other(_)), "{mapped:?}");
+    }
 }

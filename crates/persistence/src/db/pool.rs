@@ -21,6 +21,9 @@ pub struct DatabaseSettings {
     pub timeout: Duration,
     /// Statements slower than this are logged (with their SQL, not their values).
     pub slow_query: Duration,
+    /// PostgreSQL cancels any statement of a pooled connection that runs longer
+    /// (`statement_timeout`); `None` leaves the server's own setting.
+    pub statement_timeout: Option<Duration>,
 }
 
 /// How full the pool is.
@@ -41,6 +44,19 @@ pub struct PoolStatus {
 /// whose best plan does not depend on the values bound; the others go through
 /// [`plan_for_these_values`].
 const GENERIC_PLANS: &str = "SET plan_cache_mode = force_generic_plan";
+
+/// What every pooled connection runs once it is established. The statement timeout
+/// bounds how long one request can hold a connection and a database core, whatever
+/// it asks for or waits on; migrations run on their own connections, without it.
+fn connection_setup(statement_timeout: Option<Duration>) -> String {
+    match statement_timeout {
+        Some(timeout) => format!(
+            "{GENERIC_PLANS}; SET statement_timeout = {}",
+            timeout.as_millis()
+        ),
+        None => GENERIC_PLANS.to_owned(),
+    }
+}
 
 /// Makes the rest of the current transaction plan each statement for its bound values.
 /// For statements whose best plan depends on how many rows those values match: a tag
@@ -66,11 +82,13 @@ impl Database {
         // is detected by `is_broken` and replaced.
         config.recycling_method = RecyclingMethod::Fast;
         let slow = settings.slow_query;
+        let setup = connection_setup(settings.statement_timeout);
         config.custom_setup = Box::new(move |url| {
+            let setup = setup.clone();
             Box::pin(async move {
                 let mut connection = AsyncPgConnection::establish(url).await?;
                 connection
-                    .batch_execute(GENERIC_PLANS)
+                    .batch_execute(&setup)
                     .await
                     .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 connection.set_instrumentation(QueryInstrumentation::new(slow));
@@ -126,5 +144,19 @@ impl Database {
             available: status.available,
             waiting: status.waiting,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connections_get_the_statement_timeout_in_milliseconds() {
+        assert_eq!(
+            connection_setup(Some(Duration::from_millis(5000))),
+            "SET plan_cache_mode = force_generic_plan; SET statement_timeout = 5000"
+        );
+        assert_eq!(connection_setup(None), GENERIC_PLANS);
     }
 }

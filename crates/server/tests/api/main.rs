@@ -8,6 +8,8 @@ mod support;
 mod admin;
 mod articles;
 mod auth;
+mod bounded_reads;
+mod comment_pages;
 mod comments;
 mod content_cache;
 mod errors;

@@ -7,11 +7,13 @@ use folio_domain::{Actor, AuditEventType, CommentId, Role, UserId};
 
 use crate::ClientInfo;
 use crate::error::{AppError, Resource};
-use crate::ports::{NewComment, PortError, ViewerFacts};
+use crate::ports::{CommentPosition, NewComment, PortError, ViewerFacts};
 use crate::test_support::{
     MockPorts, actor_for, article_by, captured, comment_on, field_names, folio, invalid_fields,
     now, profile, taken, unavailable,
 };
+use crate::use_cases::comment_cursor;
+use crate::use_cases::comments::CommentPageRequest;
 
 // ------------------------------------------------------------------- add
 
@@ -136,7 +138,9 @@ async fn comments_of_unknown_article_are_not_found() {
     ports.comments.expect_list_for_article().never();
     let folio = folio(ports);
 
-    let result = folio.comments(None, "no-such-article").await;
+    let result = folio
+        .comments(None, "no-such-article", CommentPageRequest::default())
+        .await;
 
     assert!(
         matches!(result, Err(AppError::NotFound(Resource::Article))),
@@ -159,13 +163,17 @@ async fn comments_for_anonymous_viewer_need_no_viewer_facts() {
     ports
         .comments
         .expect_list_for_article()
-        .withf(move |asked| *asked == id)
+        .withf(move |asked, after, limit| *asked == id && after.is_none() && *limit == 101)
         .times(1)
-        .returning(move |_| Ok(listed.clone()));
+        .returning(move |_, _, _| Ok(listed.clone()));
     ports.articles.expect_viewer_facts().never();
     let folio = folio(ports);
 
-    let views = folio.comments(None, "hello-world").await.unwrap();
+    let page = folio
+        .comments(None, "hello-world", CommentPageRequest::default())
+        .await
+        .unwrap();
+    let views = page.comments;
 
     let shown: Vec<_> = views.iter().map(|v| v.comment.clone()).collect();
     assert_eq!(shown, comments);
@@ -194,7 +202,7 @@ async fn comments_load_follows_once_for_all_distinct_authors() {
         .comments
         .expect_list_for_article()
         .times(1)
-        .returning(move |_| Ok(listed.clone()));
+        .returning(move |_, _, _| Ok(listed.clone()));
     ports
         .articles
         .expect_viewer_facts()
@@ -210,7 +218,11 @@ async fn comments_load_follows_once_for_all_distinct_authors() {
         });
     let folio = folio(ports);
 
-    let views = folio.comments(Some(carol), "hello-world").await.unwrap();
+    let views = folio
+        .comments(Some(carol), "hello-world", CommentPageRequest::default())
+        .await
+        .unwrap()
+        .comments;
 
     let flags: Vec<(i64, bool)> = views
         .iter()
@@ -227,16 +239,137 @@ async fn no_comments_need_no_viewer_facts() {
     ports
         .comments
         .expect_list_for_article()
-        .returning(|_| Ok(Vec::new()));
+        .returning(|_, _, _| Ok(Vec::new()));
     ports.articles.expect_viewer_facts().never();
     let folio = folio(ports);
 
-    let views = folio
-        .comments(Some(actor_for(&profile("carol"))), "hello-world")
+    let page = folio
+        .comments(
+            Some(actor_for(&profile("carol"))),
+            "hello-world",
+            CommentPageRequest::default(),
+        )
         .await
         .unwrap();
 
-    assert!(views.is_empty());
+    assert!(page.comments.is_empty());
+    assert_eq!(page.next_cursor, None);
+}
+
+#[tokio::test]
+async fn an_invalid_page_size_or_cursor_is_refused_without_any_repository_call() {
+    let folio = folio(MockPorts::new());
+
+    let errors = invalid_fields(
+        folio
+            .comments(
+                None,
+                "hello-world",
+                CommentPageRequest {
+                    limit: Some(0),
+                    cursor: Some("not-a-cursor".into()),
+                },
+            )
+            .await,
+    );
+
+    assert_eq!(field_names(&errors), ["cursor", "limit"]);
+    assert_eq!(errors["limit"], ["must be at least 1"]);
+    assert_eq!(errors["cursor"], ["is not a cursor from a previous page"]);
+}
+
+#[tokio::test]
+async fn a_page_asks_one_more_than_its_size_and_cuts_sizes_above_100() {
+    let article = article_by(&profile("alice"), "Hello World");
+    for (asked, expected) in [
+        (Some(1), 2),
+        (Some(100), 101),
+        (Some(101), 101),
+        (Some(i64::MAX), 101),
+    ] {
+        let mut ports = MockPorts::new();
+        ports.finds_article(&article);
+        ports
+            .comments
+            .expect_list_for_article()
+            .withf(move |_, _, limit| *limit == expected)
+            .times(1)
+            .returning(|_, _, _| Ok(Vec::new()));
+        let page = folio(ports)
+            .comments(
+                None,
+                "hello-world",
+                CommentPageRequest {
+                    limit: asked,
+                    cursor: None,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.next_cursor, None, "{asked:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_full_page_carries_the_cursor_of_its_last_comment_and_the_next_starts_there() {
+    let alice = profile("alice");
+    let article = article_by(&alice, "Hello World");
+    let rows = vec![
+        comment_on(&article, &alice, 9, "Ninth"),
+        comment_on(&article, &alice, 8, "Eighth"),
+        comment_on(&article, &alice, 7, "Seventh"),
+    ];
+    let boundary = CommentPosition {
+        created_at: now(),
+        id: CommentId::new(8),
+    };
+    let mut ports = MockPorts::new();
+    ports.finds_article(&article);
+    ports
+        .comments
+        .expect_list_for_article()
+        .withf(|_, after, limit| after.is_none() && *limit == 3)
+        .times(1)
+        .returning(move |_, _, _| Ok(rows.clone()));
+    ports
+        .comments
+        .expect_list_for_article()
+        .withf(move |_, after, limit| *after == Some(boundary) && *limit == 3)
+        .times(1)
+        .returning(|_, _, _| Ok(Vec::new()));
+    let folio = folio(ports);
+
+    let first = folio
+        .comments(
+            None,
+            "hello-world",
+            CommentPageRequest {
+                limit: Some(2),
+                cursor: None,
+            },
+        )
+        .await
+        .unwrap();
+    let ids: Vec<i64> = first.comments.iter().map(|v| v.comment.id.get()).collect();
+    assert_eq!(ids, [9, 8]);
+    let cursor = first
+        .next_cursor
+        .expect("a cursor when more comments follow");
+    assert_eq!(comment_cursor::decode(&cursor), Some(boundary));
+
+    let second = folio
+        .comments(
+            None,
+            "hello-world",
+            CommentPageRequest {
+                limit: Some(2),
+                cursor: Some(cursor),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(second.comments.is_empty());
+    assert_eq!(second.next_cursor, None);
 }
 
 // ---------------------------------------------------------------- delete
