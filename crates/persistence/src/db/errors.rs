@@ -32,9 +32,12 @@ pub(crate) fn query_error(error: DieselError) -> PortError {
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
             PortError::NotFound
         }
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-            PortError::unavailable(error)
-        }
+        // The connection broke (server restart, network): a dependency failure the
+        // client may retry, not a bug.
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => PortError::unavailable(error),
         DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
             if is_cancellation(info.message()) =>
         {
@@ -80,6 +83,17 @@ mod tests {
                 matches!(mapped, PortError::Unavailable(_)),
                 "{message}: {mapped:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_broken_connection_is_unavailable_not_a_bug() {
+        for kind in [
+            DatabaseErrorKind::ClosedConnection,
+            DatabaseErrorKind::UnableToSendCommand,
+        ] {
+            let mapped = query_error(database_error(kind, "connection closed"));
+            assert!(matches!(mapped, PortError::Unavailable(_)), "{mapped:?}");
         }
     }
 
