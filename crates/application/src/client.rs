@@ -14,7 +14,13 @@ impl ClientInfo {
     /// as it is, an IPv6 address by its network of `ipv6_prefix` bits, because one
     /// subscriber is usually handed a whole /64 and could otherwise rotate through it.
     pub fn network(&self, ipv6_prefix: u8) -> String {
-        match self.ip.as_deref().map(str::parse::<IpAddr>) {
+        // An IPv4 client seen through a dual-stack socket (`::ffff:a.b.c.d`) is that
+        // IPv4 address, not one more member of the network `::/64`.
+        match self
+            .ip
+            .as_deref()
+            .map(|ip| ip.parse::<IpAddr>().map(|ip| ip.to_canonical()))
+        {
             Some(Ok(IpAddr::V6(ip))) => {
                 let prefix = ipv6_prefix.min(128);
                 let mask = u128::MAX.checked_shl(u32::from(128 - prefix)).unwrap_or(0);
@@ -44,6 +50,15 @@ mod tests {
         assert_eq!(one, "2001:db8:1:2::/64");
         assert_eq!(from("2001:db8:1:2:ffff:ffff:ffff:ffff").network(64), one);
         assert_ne!(from("2001:db8:1:3::1").network(64), one);
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_count_as_the_ipv4_address_they_carry() {
+        assert_eq!(from("::ffff:203.0.113.9").network(64), "203.0.113.9");
+        assert_ne!(
+            from("::ffff:203.0.113.9").network(64),
+            from("::ffff:198.51.100.1").network(64)
+        );
         assert_eq!(from("2001:db8:1:2::1").network(48), "2001:db8:1::/48");
         assert_eq!(from("2001:db8::1").network(128), "2001:db8::1/128");
         assert_eq!(from("2001:db8::1").network(0), "::/0");

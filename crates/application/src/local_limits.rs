@@ -52,22 +52,6 @@ impl LocalWindows {
         usage(window, counter.count, window.length.saturating_sub(elapsed))
     }
 
-    /// Where the key stands without counting, as `RateLimiter::peek` does.
-    pub(crate) fn peek(&self, key: &RateKey, window: Window, now: Timestamp) -> Usage {
-        let counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
-        match counters.get(&(key.scope, key.subject.clone())) {
-            Some(counter) if !expired(counter, window, now) => {
-                let elapsed = (now - counter.started).to_std().unwrap_or_default();
-                usage(
-                    window,
-                    counter.count.saturating_add(1),
-                    window.length.saturating_sub(elapsed),
-                )
-            }
-            _ => usage(window, 1, window.length),
-        }
-    }
-
     pub(crate) fn credit(&self, key: &RateKey) {
         let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(counter) = counters.get_mut(&(key.scope, key.subject.clone())) {
@@ -140,9 +124,7 @@ mod tests {
         windows.credit(&key);
         assert!(windows.record(&key, WINDOW, start()).allowed);
         assert!(!windows.record(&key, WINDOW, start()).allowed);
-        assert!(!windows.peek(&key, WINDOW, start()).allowed);
         windows.clear(&key);
-        assert!(windows.peek(&key, WINDOW, start()).allowed);
         assert_eq!(windows.record(&key, WINDOW, start()).remaining, 2);
     }
 

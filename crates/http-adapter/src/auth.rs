@@ -149,6 +149,17 @@ pub(crate) async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiE
             request.extensions_mut().insert(DeadSessionCookie);
             return Ok(None);
         }
+        // The address may not have its cookie looked up now; the cookie may still be
+        // good, so it is kept. Public pages are served anonymously, pages that need
+        // the session answer 429 (see `Caller`), and signing out still clears it.
+        Err(AppError::RateLimited { retry_after })
+            if presented.source == CredentialSource::Cookie =>
+        {
+            request
+                .extensions_mut()
+                .insert(UncheckedSessionCookie { retry_after });
+            return Ok(None);
+        }
         Err(error) => return Err(error.into()),
     };
     tracing::Span::current().record("user_id", tracing::field::display(session.user.id));
@@ -175,7 +186,15 @@ pub(crate) async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiE
 #[derive(Clone, Copy)]
 pub(crate) struct DeadSessionCookie;
 
-/// A handler argument that requires a valid session (401 otherwise).
+/// Marks a request whose session cookie could not be checked because its address is
+/// out of credential lookups.
+#[derive(Clone, Copy)]
+struct UncheckedSessionCookie {
+    retry_after: std::time::Duration,
+}
+
+/// A handler argument that requires a valid session (401 otherwise, 429 when the
+/// session cookie could not be checked).
 #[derive(Clone)]
 pub struct Caller {
     pub session: Authenticated,
@@ -202,7 +221,17 @@ impl FromRequest for Caller {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let request = request.clone();
-        Box::pin(async move { resolved(request).await?.ok_or_else(ApiError::unauthorized) })
+        Box::pin(async move {
+            let caller = resolved(request.clone()).await?;
+            let unchecked = request
+                .extensions()
+                .get::<UncheckedSessionCookie>()
+                .copied();
+            caller.ok_or_else(|| match unchecked {
+                Some(cookie) => ApiError::rate_limited(cookie.retry_after),
+                None => ApiError::unauthorized(),
+            })
+        })
     }
 }
 

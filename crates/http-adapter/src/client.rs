@@ -41,7 +41,8 @@ impl TrustedProxies {
     /// right-most forwarded address that is not itself a trusted proxy (entries to
     /// its left were written by the client and prove nothing).
     pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: &[&str]) -> Option<IpAddr> {
-        let mut client = peer?;
+        // A dual-stack listener reports IPv4 peers as `::ffff:a.b.c.d`.
+        let mut client = peer?.to_canonical();
         if !self.trusts(client) {
             return Some(client);
         }
@@ -51,7 +52,7 @@ impl TrustedProxies {
             .map(str::trim)
             .rev();
         for hop in hops {
-            let Ok(ip) = hop.parse::<IpAddr>() else {
+            let Ok(ip) = hop.parse::<IpAddr>().map(|ip| ip.to_canonical()) else {
                 break;
             };
             client = ip;
@@ -124,6 +125,20 @@ mod tests {
         assert_eq!(
             trusted.client_ip(ip("10.0.0.2"), &["1.2.3.4, 198.51.100.1", "192.0.2.7"]),
             ip("198.51.100.1")
+        );
+    }
+
+    #[test]
+    fn ipv4_clients_of_a_dual_stack_listener_are_their_ipv4_address() {
+        let trusted = proxies("10.0.0.0/8");
+        // A mapped proxy address is still the trusted proxy.
+        assert_eq!(
+            trusted.client_ip(ip("::ffff:10.0.0.2"), &["::ffff:198.51.100.1"]),
+            ip("198.51.100.1")
+        );
+        assert_eq!(
+            TrustedProxies::default().client_ip(ip("::ffff:203.0.113.9"), &[]),
+            ip("203.0.113.9")
         );
     }
 

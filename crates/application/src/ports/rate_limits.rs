@@ -48,10 +48,6 @@ pub struct Usage {
 /// Counters shared by every instance (so limits hold behind a load balancer).
 #[cfg_attr(test, mockall::automock)]
 pub trait RateLimiter: Send + Sync + 'static {
-    /// The window's count so far, without adding to it; `allowed` is whether one
-    /// more event would still be within the limit.
-    async fn peek(&self, key: &RateKey, window: Window) -> Result<Usage, PortError>;
-
     /// Counts one event; `allowed` is whether it was within the limit.
     async fn record(&self, key: &RateKey, window: Window) -> Result<Usage, PortError>;
 

@@ -76,9 +76,11 @@ impl<P: Ports> Folio<P> {
         if !self.limits.enabled {
             return Ok(());
         }
+        // The address first: a refused address then adds no counter per email it
+        // tries.
         let checks = [
-            (&keys.account, self.limits.login_failures_per_account),
             (&keys.address, self.limits.login_failures_per_address),
+            (&keys.account, self.limits.login_failures_per_account),
         ];
         for (key, window) in checks {
             let usage = self.count_strictly(key, window).await;
@@ -123,33 +125,41 @@ impl<P: Ports> Folio<P> {
         }
     }
 
-    /// Refuses, before any lookup, a credential from an address whose recent
-    /// credentials kept being rejected: guessing tokens must cost the guesser, not
-    /// the database.
-    pub(crate) async fn refuse_rejected_address(
+    /// Counts a credential lookup against the address before it is made, in one
+    /// atomic step, and refuses it when the address's recent credentials kept being
+    /// rejected: guessing tokens must cost the guesser, not the database, and
+    /// concurrent guesses cannot all slip in between a check and a count. Returns the
+    /// key charged, to be refunded when the credential turns out to be good (see
+    /// [`Self::refund_token_lookup`]).
+    pub(crate) async fn admit_token_lookup(
         &self,
         client: &ClientInfo,
-    ) -> Result<(), AppError> {
+    ) -> Result<Option<RateKey>, AppError> {
         if !self.limits.enabled {
-            return Ok(());
+            return Ok(None);
         }
         let key = self.token_rejection_key(client);
-        let window = self.limits.token_rejections_per_address;
-        let usage = match self.ports.limiter().peek(&key, window).await {
-            Ok(usage) => usage,
-            Err(failure) => {
-                error!(error = %failure, "rate limiter unavailable; counting locally");
-                self.local_limits
-                    .peek(&key, window, self.ports.clock().now())
-            }
-        };
+        let usage = self
+            .count_strictly(&key, self.limits.token_rejections_per_address)
+            .await;
         if usage.allowed {
-            Ok(())
+            Ok(Some(key))
         } else {
             Err(self.rate_limited(&key, usage, client, None))
         }
     }
 
+    /// Gives back what [`Self::admit_token_lookup`] charged, for a credential that
+    /// authenticated or a lookup that could not be made.
+    pub(crate) async fn refund_token_lookup(&self, charged: Option<RateKey>) {
+        let Some(key) = charged else { return };
+        if let Err(failure) = self.ports.limiter().credit(&key).await {
+            error!(error = %failure, "rate limiter unavailable; crediting locally");
+            self.local_limits.credit(&key);
+        }
+    }
+
+    /// Counts a rejected credential that cost no lookup (the session cache knew it).
     pub(crate) async fn count_token_rejection(&self, client: &ClientInfo) {
         if self.limits.enabled {
             let key = self.token_rejection_key(client);

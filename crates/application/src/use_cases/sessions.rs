@@ -4,9 +4,17 @@ use folio_domain::{AuditEventType, SessionId};
 use tracing::warn;
 
 use crate::folio::SessionState;
-use crate::ports::{Clock, SessionRecord, SessionRepository, TokenIssuer};
+use crate::ports::{Clock, RateKey, SessionRecord, SessionRepository, TokenIssuer};
 use crate::views::{Authenticated, SessionView};
 use crate::{AppError, ClientInfo, Folio, Ports, Resource};
+
+/// What resolving a credential has charged its address so far.
+enum LookupCharge {
+    /// Answered from the session cache: nothing charged yet.
+    NoLookup,
+    /// Looked up in the database, paid for in advance (`None` when limits are off).
+    Paid(Option<RateKey>),
+}
 
 impl<P: Ports> Folio<P> {
     /// Resolves a presented bearer token to its user as they are right now (role,
@@ -20,17 +28,23 @@ impl<P: Ports> Folio<P> {
         let now = self.ports.clock().now();
         let hash = self.ports.tokens().hash(token);
         let found = self.cached_session(&hash).await;
-        let session = match found.session {
-            Some(session) => Some(session),
+        let (session, charge) = match found.session {
+            Some(session) => (Some(session), LookupCharge::NoLookup),
             None => {
-                // Only credentials the cache does not know cost a lookup, and an
-                // address whose credentials keep failing gets none.
-                self.refuse_rejected_address(client).await?;
-                self.stored_session(&hash, found.fence).await?
+                // Only credentials the cache does not know cost a lookup, and each
+                // lookup is paid for by the address before it is made.
+                let charged = self.admit_token_lookup(client).await?;
+                match self.stored_session(&hash, found.fence).await {
+                    Ok(session) => (session, LookupCharge::Paid(charged)),
+                    Err(error) => {
+                        self.refund_token_lookup(charged).await;
+                        return Err(error.into());
+                    }
+                }
             }
         };
         let Some(mut session) = session else {
-            self.reject_token("unknown", None, client).await;
+            self.reject_token("unknown", None, client, charge).await;
             return Err(AppError::Unauthenticated);
         };
         let rejected = match self.sessions.state_of(&session, now) {
@@ -42,7 +56,7 @@ impl<P: Ports> Folio<P> {
             SessionState::Active => None,
         };
         if let Some((reason, error)) = rejected {
-            self.reject_token(reason, Some((&session.user, session.id)), client)
+            self.reject_token(reason, Some((&session.user, session.id)), client, charge)
                 .await;
             return Err(error);
         }
@@ -54,12 +68,15 @@ impl<P: Ports> Folio<P> {
                     self.remember_session(&hash, &session, found.fence).await;
                 }
                 Ok(false) => {
-                    self.reject_token("revoked", Some((&session.user, session.id)), client)
-                        .await;
+                    let owner = Some((&session.user, session.id));
+                    self.reject_token("revoked", owner, client, charge).await;
                     return Err(AppError::Unauthenticated);
                 }
                 Err(error) => warn!(error = %error, "could not record session activity"),
             }
+        }
+        if let LookupCharge::Paid(charged) = charge {
+            self.refund_token_lookup(charged).await;
         }
         Ok(Authenticated {
             user: session.user,
@@ -67,15 +84,18 @@ impl<P: Ports> Folio<P> {
         })
     }
 
-    /// A presented token that does not authenticate: counted against the address,
-    /// and tallied for the audit log.
+    /// A presented token that does not authenticate: counted against the address
+    /// (unless its lookup already was), and tallied for the audit log.
     async fn reject_token(
         &self,
         reason: &str,
         owner: Option<(&folio_domain::User, SessionId)>,
         client: &ClientInfo,
+        charge: LookupCharge,
     ) {
-        self.count_token_rejection(client).await;
+        if let LookupCharge::NoLookup = charge {
+            self.count_token_rejection(client).await;
+        }
         let mut event = self
             .event(AuditEventType::TokenRejected, client)
             .detail("reason", reason);

@@ -39,16 +39,6 @@ static RECORD: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Returns {count, ttl ms} without counting.
-static PEEK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-        return {count, redis.call('PTTL', KEYS[1])}
-        ",
-    )
-});
-
 /// Takes back one counted event, never below zero; the window keeps its expiry.
 static CREDIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -101,10 +91,10 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn window_usage(window: Window, count: u64, ttl_ms: i64, counted: bool) -> Usage {
+/// `count` includes the event just recorded.
+fn window_usage(window: Window, count: u64, ttl_ms: i64) -> Usage {
     let max = u64::from(window.max);
-    // Recording makes `count` include this event; peeking asks about the next one.
-    let allowed = if counted { count <= max } else { count < max };
+    let allowed = count <= max;
     let resets_in = u64::try_from(ttl_ms)
         .map(Duration::from_millis)
         .unwrap_or(window.length);
@@ -118,17 +108,6 @@ fn window_usage(window: Window, count: u64, ttl_ms: i64, counted: bool) -> Usage
 }
 
 impl RateLimiter for RedisRateLimiter {
-    async fn peek(&self, key: &RateKey, window: Window) -> Result<Usage, PortError> {
-        let mut connection = self.store.connection()?;
-        let started = Instant::now();
-        let result = PEEK
-            .key(self.key(key))
-            .invoke_async::<(u64, i64)>(&mut connection)
-            .await;
-        let (count, ttl) = self.store.outcome(started, result)?;
-        Ok(window_usage(window, count, ttl, false))
-    }
-
     async fn record(&self, key: &RateKey, window: Window) -> Result<Usage, PortError> {
         let mut connection = self.store.connection()?;
         let started = Instant::now();
@@ -138,7 +117,7 @@ impl RateLimiter for RedisRateLimiter {
             .invoke_async::<(u64, i64)>(&mut connection)
             .await;
         let (count, ttl) = self.store.outcome(started, result)?;
-        Ok(window_usage(window, count, ttl, true))
+        Ok(window_usage(window, count, ttl))
     }
 
     async fn credit(&self, key: &RateKey) -> Result<(), PortError> {
@@ -193,18 +172,10 @@ mod tests {
 
     #[test]
     fn the_fifth_recorded_event_is_allowed_and_the_sixth_is_not() {
-        assert!(window_usage(WINDOW, 5, 1000, true).allowed);
-        let sixth = window_usage(WINDOW, 6, 1000, true);
+        assert!(window_usage(WINDOW, 5, 1000).allowed);
+        let sixth = window_usage(WINDOW, 6, 1000);
         assert!(!sixth.allowed);
         assert_eq!(sixth.remaining, 0);
         assert_eq!(sixth.retry_in, Some(Duration::from_secs(1)));
-    }
-
-    #[test]
-    fn peeking_after_five_events_says_the_next_would_be_refused() {
-        assert!(window_usage(WINDOW, 4, 1000, false).allowed);
-        assert!(!window_usage(WINDOW, 5, 1000, false).allowed);
-        // A key that does not exist yet has no expiry: the full window remains.
-        assert_eq!(window_usage(WINDOW, 0, -2, false).resets_in, WINDOW.length);
     }
 }

@@ -395,6 +395,41 @@ async fn concurrent_wrong_passwords_get_exactly_the_allowed_number_of_401s() {
 }
 
 #[tokio::test]
+async fn concurrent_guessed_tokens_get_exactly_the_allowed_number_of_lookups() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_TOKEN_REJECTIONS_PER_ADDRESS", "20"),
+    ])
+    .await;
+
+    let guesses = (0..60).map(|n| {
+        let app = &app;
+        async move { app.get("/user", Some(&format!("guess-{n:02}"))).await }
+    });
+    let responses = futures_util::future::join_all(guesses).await;
+
+    let count = |status| {
+        responses
+            .iter()
+            .filter(|response| response.status == status)
+            .count()
+    };
+    assert_eq!(
+        (
+            count(StatusCode::UNAUTHORIZED),
+            count(StatusCode::TOO_MANY_REQUESTS)
+        ),
+        (20, 40)
+    );
+    let lookups: u32 = responses
+        .iter()
+        .filter(|response| response.status == StatusCode::TOO_MANY_REQUESTS)
+        .map(Response::query_count)
+        .sum();
+    assert_eq!(lookups, 0, "a refused credential costs no lookup");
+}
+
+#[tokio::test]
 async fn ipv6_clients_of_one_network_share_a_budget() {
     let app = spawn_app_with(&[
         ("FOLIO_RATE_LIMITS", "on"),

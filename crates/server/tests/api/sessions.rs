@@ -868,6 +868,44 @@ async fn a_dead_session_cookie_is_served_anonymously_and_cleared() {
 }
 
 #[tokio::test]
+async fn a_cookie_the_address_may_not_have_checked_is_kept_and_public_pages_still_load() {
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_TOKEN_REJECTIONS_PER_ADDRESS", "3"),
+    ])
+    .await;
+    app.register("jake").await;
+    let (_, browser) = sign_in_browser(&app, "jake").await;
+    for n in 0..3 {
+        app.get("/user", Some(&format!("guess-{n}")))
+            .await
+            .assert_problem(401, "unauthorized");
+    }
+    // The next lookup of the cookie would be the address's fourth.
+    app.forget_cached_sessions().await;
+
+    let page = browser_request(&app, Method::GET, "/articles", &browser, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(set_cookies(&page).is_empty(), "{:?}", set_cookies(&page));
+    let me = browser_request(&app, Method::GET, "/user", &browser, &[], None).await;
+    me.assert_problem(429, "rate_limited");
+    assert!(me.headers.contains_key("retry-after"));
+    assert!(set_cookies(&me).is_empty(), "{:?}", set_cookies(&me));
+
+    let out = browser_request(
+        &app,
+        Method::DELETE,
+        "/sessions/current",
+        &browser,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.text);
+    assert!(clears_both_cookies(&out), "{:?}", set_cookies(&out));
+}
+
+#[tokio::test]
 async fn a_live_cookie_is_left_alone_and_a_dead_header_stays_a_401() {
     let app = spawn_app().await;
     let token = app.register("jake").await;

@@ -11,3 +11,4 @@ mod profiles;
 mod rate_limits;
 mod session_cache;
 mod sessions;
+mod token_lookups;

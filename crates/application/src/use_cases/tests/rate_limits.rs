@@ -12,18 +12,18 @@ use crate::use_cases::accounts::{Credentials, Registration};
 use crate::use_cases::rate_limits::RequestSubject;
 use crate::{ClientInfo, Folio, RateLimits, SessionPolicy};
 
-fn limited(ports: MockPorts) -> Folio<MockPorts> {
+pub(super) fn limited(ports: MockPorts) -> Folio<MockPorts> {
     Folio::new(ports, SessionPolicy::default()).with_rate_limits(RateLimits::default())
 }
 
-fn client() -> ClientInfo {
+pub(super) fn client() -> ClientInfo {
     ClientInfo {
         ip: Some("203.0.113.5".to_owned()),
         ..ClientInfo::default()
     }
 }
 
-fn usage(allowed: bool) -> Usage {
+pub(super) fn usage(allowed: bool) -> Usage {
     Usage {
         allowed,
         limit: 5,
@@ -44,6 +44,12 @@ fn credentials(password: &str) -> Credentials {
 async fn a_locked_out_client_is_refused_before_any_password_work() {
     let mut ports = MockPorts::new();
     ports.clock_at(now());
+    ports
+        .limiter
+        .expect_record()
+        .withf(|key, _| key.scope == "login-address")
+        .times(1)
+        .returning(|_, _| Ok(usage(true)));
     ports
         .limiter
         .expect_record()
@@ -112,8 +118,8 @@ async fn every_attempt_is_counted_before_its_password_is_checked() {
     assert_eq!(
         keys,
         [
-            RateKey::new("login-account", "203.0.113.5\njake@example.com"),
             RateKey::new("login-address", "203.0.113.5"),
+            RateKey::new("login-account", "203.0.113.5\njake@example.com"),
         ]
     );
 }
@@ -148,10 +154,10 @@ async fn ipv6_clients_are_counted_by_their_network() {
     assert_eq!(
         subjects,
         [
-            "2001:db8:1:2::/64\njake@example.com",
             "2001:db8:1:2::/64",
             "2001:db8:1:2::/64\njake@example.com",
             "2001:db8:1:2::/64",
+            "2001:db8:1:2::/64\njake@example.com",
         ]
     );
 }
