@@ -10,12 +10,16 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use folio_domain::CommentId;
 
 use crate::ports::CommentPosition;
 
 const FORMAT: &str = "c1";
+
+/// Years a comment's creation time can fall in: anything outside was not issued,
+/// and some of it would be outside what the database can compare against.
+const ISSUED_YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
 
 /// Cursors longer than this are refused before decoding.
 const MAX_CURSOR_LEN: usize = 64;
@@ -46,7 +50,8 @@ pub(crate) fn decode(cursor: &str) -> Option<CommentPosition> {
     else {
         return None;
     };
-    let created_at = DateTime::from_timestamp_micros(strict_integer(micros)?)?;
+    let created_at = DateTime::from_timestamp_micros(strict_integer(micros)?)
+        .filter(|at| ISSUED_YEARS.contains(&at.year()))?;
     let id = strict_integer(id).filter(|id| *id > 0)?;
     Some(CommentPosition {
         created_at,
@@ -80,7 +85,14 @@ mod tests {
 
     #[test]
     fn a_cursor_decodes_to_the_position_it_was_made_from() {
-        for (micros, id) in [(1_714_564_800_123_456, 1), (0, i64::MAX), (-5, 42)] {
+        let first_and_last = [-62_135_596_800_000_000, 253_402_300_799_999_999];
+        for (micros, id) in [
+            (1_714_564_800_123_456, 1),
+            (0, i64::MAX),
+            (-5, 42),
+            (first_and_last[0], 3),
+            (first_and_last[1], 4),
+        ] {
             let cursor = encode(position(micros, id));
             assert!(
                 cursor
@@ -118,6 +130,10 @@ mod tests {
             made("c1:+1714564800000000:7"),
             made("c1:soon:7"),
             made("c1:9223372036854775807:7"),
+            made("c1:-8000000000000000000:7"),
+            made("c1:8000000000000000000:7"),
+            made("c1:-62135596800000001:7"),
+            made("c1:253402300800000000:7"),
             made("c1:1714564800000000:99999999999999999999"),
         ] {
             assert_eq!(decode(&cursor), None, "{cursor:?}");

@@ -230,6 +230,10 @@ async fn a_cursor_this_server_did_not_issue_is_422_naming_cursor() {
         // "c1:12:0" and "c2:1:1" in base64: no checksum, not issued by the server.
         "YzE6MTI6MA",
         "YzI6MTox",
+        // Forged with a valid checksum, at times no comment can have: the years
+        // -251,000 (before PostgreSQL's earliest) and 255,000.
+        "YzE6LTgwMDAwMDAwMDAwMDAwMDAwMDA6NzplYjI2ZmIwZg",
+        "YzE6ODAwMDAwMDAwMDAwMDAwMDAwMDo3OjJlODE1MmRj",
     ] {
         let response = page(&app, &slug, &format!("?cursor={bad}")).await;
         let body = response.assert_problem(422, "validation_failed");
