@@ -1,5 +1,6 @@
 DROP TRIGGER users_username_keyed ON users;
 DROP FUNCTION key_username();
+DROP INDEX users_username_lower_idx;
 DROP INDEX users_username_key;
 ALTER TABLE users DROP COLUMN username_key;
 DROP FUNCTION fold_username(text);

@@ -16,8 +16,10 @@
 -- the C and F lines of Unicode's CaseFolding.txt (16.0.0, the data of the `caseless`
 -- crate the domain uses), with PostgreSQL's own `normalize` for NFD and NFC.
 
--- No name may change between the backfill and the trigger.
-LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE;
+-- No name may change between the backfill and the trigger. The strongest lock is
+-- taken first, because the statements below need it anyway: taking a weaker one and
+-- upgrading later could deadlock against a transaction that read `users` meanwhile.
+LOCK TABLE users IN ACCESS EXCLUSIVE MODE;
 
 -- Each letter that case folding changes, and what it becomes.
 CREATE TABLE username_case_folds (
@@ -444,6 +446,11 @@ ALTER TABLE users ALTER COLUMN username_key SET NOT NULL;
 -- If two existing accounts share a key (say "ΑΣ" and "ας", which lower() told
 -- apart), this fails naming the key: rename one of them, then migrate again.
 CREATE UNIQUE INDEX users_username_key ON users (username_key);
+
+-- Instances of the previous version keep running during a rolling deploy and look
+-- names up by `lower(username)`: this index keeps those lookups from scanning the
+-- table. A later release drops it, once no such instance is left.
+CREATE INDEX users_username_lower_idx ON users (lower(username));
 
 -- A writer that does not set the key (the previous version, an operator's INSERT or
 -- UPDATE by hand) gets it computed here; the application always sets it itself.

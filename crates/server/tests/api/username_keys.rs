@@ -121,6 +121,33 @@ async fn names_written_without_a_key_get_the_domains_key() {
     );
 }
 
+/// The previous version's lookups by `lower(username)`, made by its instances
+/// during a rolling deploy, still find an index.
+#[tokio::test]
+async fn lookups_of_the_previous_version_still_use_an_index() {
+    let app = spawn_app().await;
+    app.register("jake").await;
+    let database = app.database().await;
+    database
+        .batch_execute("SET enable_seqscan = off")
+        .await
+        .expect("prefer indexes");
+    let plan: Vec<String> = database
+        .query(
+            "EXPLAIN SELECT id FROM users WHERE lower(username) = lower('JAKE')",
+            &[],
+        )
+        .await
+        .expect("explain the lookup")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        plan.iter().any(|line| line.contains("users_username_lower_idx")),
+        "{plan:#?}"
+    );
+}
+
 /// SQL folds every letter Unicode folds exactly as the domain does.
 #[tokio::test]
 async fn the_sql_folding_agrees_with_the_domain_for_every_letter() {
