@@ -143,7 +143,8 @@ async fn lookups_of_the_previous_version_still_use_an_index() {
         .map(|row| row.get(0))
         .collect();
     assert!(
-        plan.iter().any(|line| line.contains("users_username_lower_idx")),
+        plan.iter()
+            .any(|line| line.contains("users_username_lower_idx")),
         "{plan:#?}"
     );
 }
