@@ -34,6 +34,9 @@ const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// those entries end with their TTL.
 const MAX_PENDING: usize = 100_000;
 
+/// Sessions removed per Redis script.
+const FORGET_BATCH: usize = 256;
+
 /// Returns {entry or "", fence}.
 static GET: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -134,16 +137,22 @@ impl RedisSessionCache {
 
     /// Runs even while the breaker is open: a revocation must reach Redis as soon
     /// as Redis answers again.
+    /// In scripts of at most `FORGET_BATCH` sessions, so that revoking thousands at
+    /// once never holds Redis (single-threaded) in one long script. Removing twice is
+    /// harmless, so on a failure the caller may retry the whole list.
     async fn remove(&self, token_hashes: &[TokenHash]) -> Result<(), PortError> {
-        let mut script = FORGET.prepare_invoke();
-        for hash in token_hashes {
-            script.key(self.key(hash)).key(self.fence_key(hash));
-        }
-        script.arg(duration_millis(FENCE_LIFETIME));
         let mut connection = self.store.connection_past_breaker();
-        let started = Instant::now();
-        let result = script.invoke_async::<u8>(&mut connection).await;
-        self.store.outcome(started, result).map(|_| ())
+        for batch in token_hashes.chunks(FORGET_BATCH) {
+            let mut script = FORGET.prepare_invoke();
+            for hash in batch {
+                script.key(self.key(hash)).key(self.fence_key(hash));
+            }
+            script.arg(duration_millis(FENCE_LIFETIME));
+            let started = Instant::now();
+            let result = script.invoke_async::<u8>(&mut connection).await;
+            self.store.outcome(started, result)?;
+        }
+        Ok(())
     }
 }
 

@@ -140,3 +140,47 @@ async fn a_removal_redis_missed_is_made_once_it_answers_again() {
         .expect("Redis answers");
     assert!(!late);
 }
+
+/// Revoking every session of a user with hundreds of them removes each entry and
+/// moves each fence, however the removal is split into scripts.
+#[tokio::test]
+async fn forgetting_hundreds_of_sessions_at_once_removes_every_one() {
+    let redis = PrivateRedis::start().await;
+    let store = RedisStore::connect_lazily(&RedisSettings {
+        url: redis.url.clone(),
+        key_prefix: "folio-test:".to_owned(),
+        timeout: Duration::from_secs(2),
+    })
+    .expect("a valid URL");
+    let cache = RedisSessionCache::new(store);
+    let hashes: Vec<TokenHash> = (0..600)
+        .map(|n| TokenHash(format!("token-{n:03}").into_bytes()))
+        .collect();
+    for hash in &hashes {
+        let before = cache.get(hash).await.expect("Redis answers");
+        let stored = cache
+            .put(hash, &session(), before.fence, Duration::from_secs(60))
+            .await
+            .expect("Redis answers");
+        assert!(stored);
+    }
+
+    cache.forget(&hashes).await.expect("Redis answers");
+
+    let mut checker = redis.connection().await;
+    let entries: Vec<String> = redis::cmd("KEYS")
+        .arg("folio-test:session:*")
+        .query_async(&mut checker)
+        .await
+        .expect("ask Redis");
+    assert!(entries.is_empty(), "{} entries left", entries.len());
+    for hash in &hashes {
+        let after = cache.get(hash).await.expect("Redis answers");
+        assert!(after.session.is_none());
+        let late = cache
+            .put(hash, &session(), Fence(0), Duration::from_secs(60))
+            .await
+            .expect("Redis answers");
+        assert!(!late, "a copy read before the removal stays out");
+    }
+}
