@@ -3,7 +3,7 @@
 //! is logged.
 
 use folio_domain::{Article, Profile, Slug, TagName, Username, UsernameKey};
-use tracing::warn;
+use tracing::debug;
 
 use crate::ports::{
     ArticlePage, ArticleQuery, ArticleRepository, ContentCache, ListKey, PortError,
@@ -14,7 +14,7 @@ use crate::{AppError, Folio, Ports};
 /// What a failed cache call costs: a log line, never the request.
 fn logged<T>(what: &str, result: Result<T, PortError>) -> Option<T> {
     result
-        .map_err(|error| warn!(error = %error, what, "content cache unavailable"))
+        .map_err(|error| debug!(error = %error, what, "content cache unavailable"))
         .ok()
 }
 

@@ -7,7 +7,7 @@
 //! the API, nor an open door to password guessing.
 
 use folio_domain::{AuditEventType, UserId};
-use tracing::{error, warn};
+use tracing::{debug, warn};
 
 use crate::ports::{Clock, PortError, RateKey, RateLimiter, Usage, Window};
 use crate::{AppError, ClientInfo, Folio, Ports};
@@ -99,11 +99,11 @@ impl<P: Ports> Folio<P> {
         }
         let limiter = self.ports.limiter();
         if let Err(failure) = limiter.clear(&keys.account).await {
-            error!(error = %failure, "rate limiter unavailable; clearing locally");
+            debug!(error = %failure, "rate limiter unavailable; clearing locally");
             self.local_limits.clear(&keys.account);
         }
         if let Err(failure) = limiter.credit(&keys.address).await {
-            error!(error = %failure, "rate limiter unavailable; crediting locally");
+            debug!(error = %failure, "rate limiter unavailable; crediting locally");
             self.local_limits.credit(&keys.address);
         }
     }
@@ -154,7 +154,7 @@ impl<P: Ports> Folio<P> {
     pub(crate) async fn refund_token_lookup(&self, charged: Option<RateKey>) {
         let Some(key) = charged else { return };
         if let Err(failure) = self.ports.limiter().credit(&key).await {
-            error!(error = %failure, "rate limiter unavailable; crediting locally");
+            debug!(error = %failure, "rate limiter unavailable; crediting locally");
             self.local_limits.credit(&key);
         }
     }
@@ -178,7 +178,7 @@ impl<P: Ports> Folio<P> {
         match self.ports.limiter().record(key, window).await {
             Ok(usage) => usage,
             Err(failure) => {
-                error!(error = %failure, scope = key.scope, "rate limiter unavailable; counting locally");
+                debug!(error = %failure, scope = key.scope, "rate limiter unavailable; counting locally");
                 self.local_limits
                     .record(key, window, self.ports.clock().now())
             }
@@ -209,7 +209,7 @@ impl<P: Ports> Folio<P> {
     /// The limiter's answer, or `None` (logged) when it could not give one.
     fn counted<T>(&self, result: Result<T, PortError>) -> Option<T> {
         result
-            .map_err(|failure| error!(error = %failure, "rate limiter unavailable; not limiting"))
+            .map_err(|failure| debug!(error = %failure, "rate limiter unavailable; not limiting"))
             .ok()
     }
 }

@@ -4,7 +4,7 @@
 //! before a revocation or a role change can never be written back after it.
 
 use folio_domain::UserId;
-use tracing::warn;
+use tracing::{debug, warn};
 
 use crate::ports::{
     CachedSession, Fence, PortError, SessionCache, SessionRepository, StoredSession, TokenHash,
@@ -37,7 +37,7 @@ impl<P: Ports> Folio<P> {
                 fence: Some(fence),
             },
             Err(error) => {
-                warn!(error = %error, "session cache unavailable; reading PostgreSQL");
+                debug!(error = %error, "session cache unavailable; reading PostgreSQL");
                 Found {
                     session: None,
                     fence: None,
@@ -75,7 +75,7 @@ impl<P: Ports> Folio<P> {
         {
             Ok(true) => {}
             Ok(false) => warn!("session changed while it was read; not caching the old copy"),
-            Err(error) => warn!(error = %error, "could not cache a session"),
+            Err(error) => debug!(error = %error, "could not cache a session"),
         }
     }
 

@@ -29,10 +29,15 @@ impl CircuitBreaker {
         self.now() >= self.open_until.load(Ordering::Relaxed)
     }
 
-    pub fn trip(&self) {
+    /// Skips calls for the cool-down; true when calls were being made until now
+    /// (so an outage is reported once per cool-down, not once per call).
+    pub fn trip(&self) -> bool {
         let cooldown = u64::try_from(self.cooldown.as_millis()).unwrap_or(u64::MAX);
-        self.open_until
-            .store(self.now().saturating_add(cooldown), Ordering::Relaxed);
+        let now = self.now();
+        let previous = self
+            .open_until
+            .swap(now.saturating_add(cooldown), Ordering::Relaxed);
+        now >= previous
     }
 }
 
@@ -44,9 +49,11 @@ mod tests {
     fn a_tripped_breaker_skips_calls_until_the_cooldown_has_passed() {
         let breaker = CircuitBreaker::new(Duration::from_millis(30));
         assert!(breaker.is_closed());
-        breaker.trip();
+        assert!(breaker.trip(), "the first failure opens the breaker");
         assert!(!breaker.is_closed());
+        assert!(!breaker.trip(), "failures while open are not news");
         std::thread::sleep(Duration::from_millis(40));
         assert!(breaker.is_closed());
+        assert!(breaker.trip());
     }
 }

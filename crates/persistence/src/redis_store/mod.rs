@@ -121,7 +121,13 @@ impl RedisStore {
                 || error.is_connection_refusal()
                 || error.is_connection_dropped();
             if unreachable {
-                self.breaker.trip();
+                if self.breaker.trip() {
+                    tracing::error!(
+                        %error,
+                        cooldown_ms = COOLDOWN.as_millis(),
+                        "Redis unreachable; its callers fall back until it answers"
+                    );
+                }
                 PortError::unavailable(error)
             } else {
                 PortError::other(error)
