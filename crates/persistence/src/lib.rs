@@ -2,7 +2,7 @@
 //! argon2id password hashing, session tokens and the system clock.
 
 pub mod clock;
-pub mod db;
+pub use folio_postgres as db;
 pub mod ports;
 pub mod redis_store;
 pub mod security;
