@@ -4,7 +4,7 @@
 pub mod clock;
 pub use folio_postgres as db;
 pub mod ports;
-pub mod redis_store;
+pub use folio_redis as redis_store;
 pub mod security;
 
 pub use clock::SystemClock;
