@@ -5,7 +5,7 @@ pub mod clock;
 pub use folio_postgres as db;
 pub mod ports;
 pub use folio_redis as redis_store;
-pub mod security;
+pub use folio_security as security;
 
 pub use clock::SystemClock;
 pub use db::{Database, DatabaseError, DatabaseSettings, PoolStatus};
