@@ -184,5 +184,5 @@ fn raw_sql_in_the_application_is_caught() {
         "crates/application/src/sneaky.rs",
         "pub const QUERY: &str = \"SELECT * FROM users\";\n",
     );
-    assert_fails_with(&copy.check(), "SQL outside crates/persistence");
+    assert_fails_with(&copy.check(), "SQL outside crates/postgres");
 }
