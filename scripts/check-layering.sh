@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Enforces the dependency rule of docs/architecture.md: dependencies point inward,
-# SQL lives only in persistence, HTTP types only in the two adapters.
+# each storage adapter uses one technology and knows no other adapter, SQL lives
+# only in the PostgreSQL adapter, HTTP types only in the two web adapters.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,23 +25,38 @@ forbid_deps() {
 }
 
 web="actix awc hyper axum"
-db="diesel deadpool tokio-postgres postgres-types postgres-protocol redis"
+postgres="diesel deadpool tokio-postgres postgres-types postgres-protocol"
+redis="redis"
+db="$postgres $redis"
+# Our own crates: only the server may depend on these.
+web_adapters="folio-http folio-ws"
+adapters="folio-postgres folio-redis folio-security"
 
-forbid_deps folio-domain $web $db tokio serde serde_json
-forbid_deps folio-application $web $db serde_json
-forbid_deps folio-persistence $web
-forbid_deps folio-http $db
-forbid_deps folio-ws $db
+# The adapters other than $1: an adapter never knows another one.
+other_adapters() {
+  local adapter
+  for adapter in $adapters; do
+    if [ "$adapter" != "$1" ]; then echo "$adapter"; fi
+  done
+}
+
+forbid_deps folio-domain $web $db $web_adapters $adapters tokio serde serde_json
+forbid_deps folio-application $web $db $web_adapters $adapters serde_json
+forbid_deps folio-postgres $web $web_adapters $(other_adapters folio-postgres) $redis
+forbid_deps folio-redis $web $web_adapters $(other_adapters folio-redis) $postgres
+forbid_deps folio-security $web $web_adapters $(other_adapters folio-security) $db
+forbid_deps folio-http $db $adapters
+forbid_deps folio-ws $db $adapters
 
 # Source-level checks catch what the dependency tree cannot (e.g. raw SQL strings).
 sql='\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM|CREATE (TABLE|DATABASE|INDEX))\b|sql_query|diesel::'
-for crate in domain application http-adapter ws-adapter server; do
+for crate in domain application redis security http-adapter ws-adapter server; do
   if grep -rnE "$sql" "crates/$crate/src" >/dev/null; then
     grep -rnE "$sql" "crates/$crate/src" >&2
-    fail "SQL outside crates/persistence (in crates/$crate/src)"
+    fail "SQL outside crates/postgres (in crates/$crate/src)"
   fi
 done
-for crate in domain application persistence; do
+for crate in domain application postgres redis security; do
   if grep -rnE '\b(actix_web|actix_http|HttpRequest|HttpResponse)\b' "crates/$crate/src" >/dev/null; then
     fail "HTTP types outside the adapters (in crates/$crate/src)"
   fi

@@ -8,7 +8,8 @@ use folio_application::{ContentCachePolicy, PasswordRules, RateLimits, SessionPo
 use folio_http::{
     CompressionSettings, CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies,
 };
-use folio_persistence::{DatabaseSettings, RedisSettings};
+use folio_postgres::DatabaseSettings;
+use folio_redis::RedisSettings;
 
 /// PostgreSQL connections per instance. Connections beyond what the database's cores
 /// can run only queue inside PostgreSQL: on a 2-core host under full load, with 16

@@ -1,6 +1,8 @@
 //! The Folio server: reads configuration, builds the adapters, injects them into
 //! the application, runs migrations and serves HTTP until told to stop.
 
+mod adapters;
+mod clock;
 pub mod config;
 mod metrics;
 mod readiness;

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use folio_http::MetricsSource;
-use folio_persistence::Database;
+use folio_postgres::Database;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets from half a millisecond to a few seconds.

@@ -3,7 +3,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use folio_http::{Readiness, ReadinessReport};
-use folio_persistence::{Database, RedisStore};
+use folio_postgres::Database;
+use folio_redis::RedisStore;
 
 mod cached;
 

@@ -2,9 +2,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use folio_application::{AppError, Folio};
-use folio_persistence::db::{ensure_database_exists, run_migrations};
-use folio_persistence::{Database, DatabaseError, PgPorts, RedisStore};
+use folio_postgres::{Database, DatabaseError, ensure_database_exists, run_migrations};
+use folio_redis::{InvalidRedisUrl, RedisStore};
 
+use crate::adapters::Adapters;
 use crate::config::Config;
 use crate::metrics::PrometheusMetrics;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
@@ -19,7 +20,7 @@ pub enum StartupError {
     #[error(transparent)]
     Database(#[from] DatabaseError),
     #[error(transparent)]
-    Redis(#[from] folio_persistence::redis_store::InvalidRedisUrl),
+    Redis(#[from] InvalidRedisUrl),
     #[error("cannot listen on {address}: {reason}")]
     Bind {
         address: String,
@@ -76,7 +77,7 @@ impl Running {
 
 /// The application, for writing its open audit tallies before their window ends
 /// (at shutdown, and in tests).
-pub struct AuditTallyFlush(Arc<Folio<PgPorts>>);
+pub struct AuditTallyFlush(Arc<Folio<Adapters>>);
 
 impl AuditTallyFlush {
     pub async fn flush_everything(&self) {
@@ -88,7 +89,7 @@ impl AuditTallyFlush {
 /// later than their window.
 const AUDIT_TALLY_FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
-fn flush_audit_tallies_periodically(folio: Arc<Folio<PgPorts>>) {
+fn flush_audit_tallies_periodically(folio: Arc<Folio<Adapters>>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(AUDIT_TALLY_FLUSH_EVERY);
         loop {
@@ -114,7 +115,7 @@ pub async fn grant_role(
     migrate(config).await?;
     let database = Database::connect(&config.database).await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
-    let folio = Folio::new(PgPorts::new(database, redis), config.sessions);
+    let folio = Folio::new(Adapters::new(database, redis), config.sessions);
     let user = folio
         .grant_role_as_operator(username, role)
         .await
@@ -143,7 +144,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let database = Database::connect(&config.database).await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
 
-    let ports = PgPorts::new(database.clone(), redis.clone());
+    let ports = Adapters::new(database.clone(), redis.clone());
     ports
         .warm_up()
         .await

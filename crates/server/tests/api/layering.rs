@@ -184,5 +184,103 @@ fn raw_sql_in_the_application_is_caught() {
         "crates/application/src/sneaky.rs",
         "pub const QUERY: &str = \"SELECT * FROM users\";\n",
     );
-    assert_fails_with(&copy.check(), "SQL outside crates/persistence");
+    assert_fails_with(&copy.check(), "SQL outside crates/postgres");
+}
+
+#[test]
+fn actix_web_in_the_postgres_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("postgres", "actix-web.workspace = true");
+    assert_fails_with(&copy.check(), "folio-postgres must not depend on actix-web");
+}
+
+#[test]
+fn redis_in_the_postgres_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("postgres", "redis.workspace = true");
+    assert_fails_with(&copy.check(), "folio-postgres must not depend on redis");
+}
+
+#[test]
+fn one_adapter_depending_on_another_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("postgres", "folio-security.workspace = true");
+    assert_fails_with(
+        &copy.check(),
+        "folio-postgres must not depend on folio-security",
+    );
+}
+
+#[test]
+fn diesel_in_the_redis_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("redis", "diesel.workspace = true");
+    assert_fails_with(&copy.check(), "folio-redis must not depend on diesel");
+}
+
+#[test]
+fn the_postgres_adapter_in_the_redis_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("redis", "folio-postgres.workspace = true");
+    assert_fails_with(
+        &copy.check(),
+        "folio-redis must not depend on folio-postgres",
+    );
+}
+
+#[test]
+fn redis_in_the_security_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("security", "redis.workspace = true");
+    assert_fails_with(&copy.check(), "folio-security must not depend on redis");
+}
+
+#[test]
+fn diesel_in_the_security_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("security", "diesel.workspace = true");
+    assert_fails_with(&copy.check(), "folio-security must not depend on diesel");
+}
+
+#[test]
+fn actix_web_in_the_security_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("security", "actix-web.workspace = true");
+    assert_fails_with(&copy.check(), "folio-security must not depend on actix-web");
+}
+
+#[test]
+fn an_adapter_in_the_http_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.add_dependency("http-adapter", "folio-security.workspace = true");
+    assert_fails_with(
+        &copy.check(),
+        "folio-http must not depend on folio-security",
+    );
+}
+
+#[test]
+fn raw_sql_in_the_redis_adapter_is_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.write(
+        "crates/redis/src/sneaky.rs",
+        "pub const QUERY: &str = \"DELETE FROM sessions\";\n",
+    );
+    assert_fails_with(
+        &copy.check(),
+        "SQL outside crates/postgres (in crates/redis/src)",
+    );
+}
+
+#[test]
+fn http_types_in_the_security_adapter_are_caught() {
+    let copy = WorkspaceCopy::new();
+    copy.write(
+        "crates/security/src/sneaky.rs",
+        "pub fn answer() -> actix_web::HttpResponse { todo!() }\n",
+    );
+    assert_fails_with(
+        &copy.check(),
+        "HTTP types outside the adapters (in crates/security/src)",
+    );
 }

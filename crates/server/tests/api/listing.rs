@@ -1217,7 +1217,7 @@ impl ScratchDatabase {
             .rsplit_once('/')
             .map_or(admin.as_str(), |(base, _)| base);
         let url = format!("{base}/{name}");
-        folio_persistence::db::run_migrations(&url)
+        folio_postgres::run_migrations(&url)
             .await
             .expect("migrate the scratch database");
         Self { name, url }

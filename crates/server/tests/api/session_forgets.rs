@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use folio_application::ports::{Fence, SessionCache, StoredSession, TokenHash};
 use folio_domain::{Email, Role, SessionId, User, UserId, Username};
-use folio_persistence::redis_store::RedisSessionCache;
-use folio_persistence::{RedisSettings, RedisStore};
+use folio_redis::{RedisSessionCache, RedisSettings, RedisStore};
 
 /// A redis-server on a free port, stopped when dropped.
 struct PrivateRedis {

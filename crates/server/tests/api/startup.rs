@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use folio_persistence::db::{revert_all_migrations, run_migrations};
+use folio_postgres::{revert_all_migrations, run_migrations};
 use folio_server::Config;
 use serde_json::json;
 use tokio_postgres::NoTls;

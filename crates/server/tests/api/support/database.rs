@@ -94,7 +94,7 @@ async fn build_template(admin: &tokio_postgres::Client, template: &str) {
         .batch_execute(&format!("CREATE DATABASE \"{building}\""))
         .await
         .expect("create the template database");
-    folio_persistence::db::run_migrations(&database_url(&building))
+    folio_postgres::run_migrations(&database_url(&building))
         .await
         .expect("migrate the template database");
     // Renaming last means a template that exists is always complete.

@@ -8,7 +8,7 @@ use folio_domain::{Article, Profile, Slug, TagName, Username};
 use super::{
     ENTRY_VERSION_TTL_SECONDS, Kind, RedisContentCache, SHARED_VERSIONS_NEVER_EXPIRE, version_key,
 };
-use crate::redis_store::cached_content::{CachedArticle, CachedPage, CachedProfile, decode};
+use crate::cached_content::{CachedArticle, CachedPage, CachedProfile, decode};
 
 impl ContentCache for RedisContentCache {
     async fn article(&self, slug: &Slug) -> Result<Lookup<Article>, PortError> {

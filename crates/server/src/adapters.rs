@@ -1,15 +1,17 @@
 use folio_application::Ports;
 
-use crate::db::{
+use folio_postgres::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
     PgSessionRepository, PgUserRepository,
 };
-use crate::redis_store::{RedisContentCache, RedisRateLimiter, RedisSessionCache};
-use crate::{Argon2Hasher, OpaqueTokens, RedisStore, SystemClock};
+use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisStore};
+use folio_security::{Argon2Hasher, OpaqueTokens};
+
+use crate::clock::SystemClock;
 
 /// The production adapters, bundled for `Folio`: PostgreSQL for what must last,
 /// Redis for shared counters and the caches.
-pub struct PgPorts {
+pub struct Adapters {
     users: PgUserRepository,
     sessions: PgSessionRepository,
     profiles: PgProfileRepository,
@@ -24,7 +26,7 @@ pub struct PgPorts {
     content_cache: RedisContentCache,
 }
 
-impl PgPorts {
+impl Adapters {
     pub fn new(db: Database, redis: RedisStore) -> Self {
         Self {
             users: PgUserRepository::new(db.clone()),
@@ -43,7 +45,7 @@ impl PgPorts {
     }
 }
 
-impl PgPorts {
+impl Adapters {
     /// One-off preparation before serving (see [`Argon2Hasher::warm_up`]), and the
     /// start of background work that serving relies on.
     pub async fn warm_up(&self) -> Result<(), folio_application::ports::PortError> {
@@ -53,7 +55,7 @@ impl PgPorts {
     }
 }
 
-impl Ports for PgPorts {
+impl Ports for Adapters {
     type Users = PgUserRepository;
     type Sessions = PgSessionRepository;
     type Profiles = PgProfileRepository;
