@@ -2,73 +2,151 @@
 //! limits fall back to while the shared counters cannot be reached, so that an
 //! outage of Redis does not open the door to password guessing. Each instance then
 //! counts on its own, so behind N instances a client gets at most N times the budget.
+//!
+//! Memory is bounded per scope, and a full scope makes room instead of refusing new
+//! keys: refusing would let whoever fills it lock every other client out.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
+use chrono::{DateTime, Utc};
 use folio_domain::Timestamp;
 
 use crate::ports::{RateKey, Usage, Window};
 
-/// Keys kept at most; expired windows are dropped first. When every slot holds a live
-/// window, new keys are refused rather than let through (this store exists to hold
-/// limits when the shared one cannot).
-const CAPACITY: usize = 100_000;
+/// Keys kept at most per scope (login per account, login per address, registrations,
+/// rejected tokens), so that a flood of keys in one scope never touches another's.
+const CAPACITY_PER_SCOPE: usize = 50_000;
+
+/// How many live counters a full scope lets go of at once, after its expired ones:
+/// one scan then makes room for this many new keys, so a flood of new keys costs
+/// one scan per this many, not one each.
+const EVICTED_AT_ONCE: usize = CAPACITY_PER_SCOPE / 10;
 
 #[derive(Debug, Clone, Copy)]
 struct Counter {
-    started: Timestamp,
+    /// When this counter's window ends: scopes count over windows of different
+    /// lengths, so expiry is the counter's own, not the caller's.
+    ends: Timestamp,
     count: u32,
+    /// The limit it was last counted against.
+    max: u32,
+}
+
+/// The order in which a full scope lets counters go, first to last: below their
+/// limit before refusing, then by count, then earliest end. A flood of fresh keys
+/// (count 1) thus evicts itself; freeing a counter near or at its limit would take
+/// filling most of the scope with keys counted as high as it.
+type EvictionRank = (bool, u32, Timestamp);
+
+impl Counter {
+    fn starting(now: Timestamp, window: Window) -> Self {
+        let ends = chrono::Duration::from_std(window.length)
+            .ok()
+            .and_then(|length| now.checked_add_signed(length))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        Self {
+            ends,
+            count: 0,
+            max: window.max,
+        }
+    }
+
+    fn expired(&self, now: Timestamp) -> bool {
+        now >= self.ends
+    }
+
+    fn resets_in(&self, now: Timestamp) -> std::time::Duration {
+        (self.ends - now).to_std().unwrap_or_default()
+    }
+
+    fn eviction_rank(&self) -> EvictionRank {
+        (self.count >= self.max, self.count, self.ends)
+    }
 }
 
 #[derive(Default)]
 pub(crate) struct LocalWindows {
-    counters: Mutex<HashMap<(&'static str, String), Counter>>,
+    scopes: Mutex<HashMap<&'static str, HashMap<String, Counter>>>,
 }
 
 impl LocalWindows {
     /// Counts one event, as `RateLimiter::record` does.
     pub(crate) fn record(&self, key: &RateKey, window: Window, now: Timestamp) -> Usage {
-        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
-        let id = (key.scope, key.subject.clone());
-        if !counters.contains_key(&id) && counters.len() >= CAPACITY {
-            counters.retain(|_, counter| !expired(counter, window, now));
-            if counters.len() >= CAPACITY {
-                return usage(window, window.max.saturating_add(1), window.length);
-            }
+        let mut scopes = self.scopes.lock().unwrap_or_else(PoisonError::into_inner);
+        let counters = scopes.entry(key.scope).or_default();
+        if !counters.contains_key(&key.subject) && counters.len() >= CAPACITY_PER_SCOPE {
+            make_room(counters, now);
         }
-        let counter = counters.entry(id).or_insert(Counter {
-            started: now,
-            count: 0,
-        });
-        if expired(counter, window, now) {
-            *counter = Counter {
-                started: now,
-                count: 0,
-            };
+        let counter = counters
+            .entry(key.subject.clone())
+            .or_insert_with(|| Counter::starting(now, window));
+        if counter.expired(now) {
+            *counter = Counter::starting(now, window);
         }
         counter.count = counter.count.saturating_add(1);
-        let elapsed = (now - counter.started).to_std().unwrap_or_default();
-        usage(window, counter.count, window.length.saturating_sub(elapsed))
+        counter.max = window.max;
+        usage(window, counter.count, counter.resets_in(now))
+    }
+
+    /// Where the key stands without counting (what the tests inspect).
+    #[cfg(test)]
+    pub(crate) fn peek(&self, key: &RateKey, window: Window, now: Timestamp) -> Usage {
+        let scopes = self.scopes.lock().unwrap_or_else(PoisonError::into_inner);
+        let counter = scopes
+            .get(key.scope)
+            .and_then(|counters| counters.get(&key.subject));
+        match counter {
+            Some(counter) if !counter.expired(now) => usage(
+                window,
+                counter.count.saturating_add(1),
+                counter.resets_in(now),
+            ),
+            _ => usage(window, 1, window.length),
+        }
     }
 
     pub(crate) fn credit(&self, key: &RateKey) {
-        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(counter) = counters.get_mut(&(key.scope, key.subject.clone())) {
+        let mut scopes = self.scopes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(counter) = scopes
+            .get_mut(key.scope)
+            .and_then(|counters| counters.get_mut(&key.subject))
+        {
             counter.count = counter.count.saturating_sub(1);
         }
     }
 
     pub(crate) fn clear(&self, key: &RateKey) {
-        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
-        counters.remove(&(key.scope, key.subject.clone()));
+        let mut scopes = self.scopes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(counters) = scopes.get_mut(key.scope) {
+            counters.remove(&key.subject);
+        }
     }
 }
 
-fn expired(counter: &Counter, window: Window, now: Timestamp) -> bool {
-    (now - counter.started)
-        .to_std()
-        .is_ok_and(|elapsed| elapsed >= window.length)
+/// Drops a full scope's expired counters and, when that frees fewer than
+/// [`EVICTED_AT_ONCE`] slots, the first live ones by [`EvictionRank`] until it does.
+fn make_room(counters: &mut HashMap<String, Counter>, now: Timestamp) {
+    counters.retain(|_, counter| !counter.expired(now));
+    let kept = CAPACITY_PER_SCOPE - EVICTED_AT_ONCE;
+    let Some(excess) = counters.len().checked_sub(kept).filter(|&n| n > 0) else {
+        return;
+    };
+    let mut ranks: Vec<EvictionRank> = counters.values().map(Counter::eviction_rank).collect();
+    let (below, &mut cutoff, _) = ranks.select_nth_unstable(excess - 1);
+    // Every rank below the cutoff goes, and as many equal to it as it takes.
+    let mut ties = excess - below.iter().filter(|&&rank| rank < cutoff).count();
+    counters.retain(|_, counter| {
+        let rank = counter.eviction_rank();
+        if rank < cutoff {
+            return false;
+        }
+        if rank == cutoff && ties > 0 {
+            ties -= 1;
+            return false;
+        }
+        true
+    });
 }
 
 fn usage(window: Window, count: u32, resets_in: std::time::Duration) -> Usage {
@@ -83,59 +161,4 @@ fn usage(window: Window, count: u32, resets_in: std::time::Duration) -> Usage {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::{DateTime, Duration};
-
-    const WINDOW: Window = Window {
-        max: 3,
-        length: std::time::Duration::from_secs(60),
-    };
-
-    fn start() -> Timestamp {
-        DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default()
-    }
-
-    #[test]
-    fn counts_up_to_the_limit_then_refuses_until_the_window_ends() {
-        let windows = LocalWindows::default();
-        let key = RateKey::new("login-account", "203.0.113.0/24\nann@example.com");
-        let allowed: Vec<bool> = (0..5)
-            .map(|_| windows.record(&key, WINDOW, start()).allowed)
-            .collect();
-        assert_eq!(allowed, [true, true, true, false, false]);
-        let refused = windows.record(&key, WINDOW, start() + Duration::seconds(59));
-        assert!(!refused.allowed);
-        assert_eq!(refused.retry_in, Some(std::time::Duration::from_secs(1)));
-        assert!(
-            windows
-                .record(&key, WINDOW, start() + Duration::seconds(60))
-                .allowed
-        );
-    }
-
-    #[test]
-    fn credit_gives_back_one_event_and_clear_all_of_them() {
-        let windows = LocalWindows::default();
-        let key = RateKey::new("login-address", "198.51.100.7");
-        for _ in 0..3 {
-            windows.record(&key, WINDOW, start());
-        }
-        windows.credit(&key);
-        assert!(windows.record(&key, WINDOW, start()).allowed);
-        assert!(!windows.record(&key, WINDOW, start()).allowed);
-        windows.clear(&key);
-        assert_eq!(windows.record(&key, WINDOW, start()).remaining, 2);
-    }
-
-    #[test]
-    fn keys_count_separately() {
-        let windows = LocalWindows::default();
-        let one = RateKey::new("registrations", "a");
-        let other = RateKey::new("registrations", "b");
-        for _ in 0..4 {
-            windows.record(&one, WINDOW, start());
-        }
-        assert!(windows.record(&other, WINDOW, start()).allowed);
-    }
-}
+mod tests;
