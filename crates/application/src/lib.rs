@@ -9,6 +9,7 @@
 mod audit_tally;
 pub mod client;
 pub mod error;
+pub mod events;
 pub mod folio;
 mod local_limits;
 pub mod ports;

@@ -20,6 +20,9 @@ use crate::ports::{
     TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
+
+mod unit_of_work;
+pub use unit_of_work::Transactions;
 use crate::{AppError, ContentCachePolicy, Folio, RateLimits, SessionPolicy};
 
 /// One mock per port. Set expectations on the fields, then hand it to [`folio`].
@@ -38,6 +41,7 @@ pub struct MockPorts {
     pub limiter: MockRateLimiter,
     pub session_cache: MemorySessionCache,
     pub content_cache: MockContentCache,
+    pub transactions: Transactions,
 }
 
 /// The session cache as a map with fences, recording what was forgotten.
@@ -116,6 +120,8 @@ pub struct RecordingAuditLog {
     pub queries: Captured<AuditQuery>,
     /// What `list` answers (all of it, whatever the query).
     pub stored: Vec<AuditEntry>,
+    /// Every write fails, as when the audit table refuses a row.
+    pub failing: bool,
 }
 
 impl RecordingAuditLog {
@@ -136,6 +142,9 @@ impl RecordingAuditLog {
 
 impl AuditLog for RecordingAuditLog {
     async fn record(&self, record: AuditRecord) -> Result<(), PortError> {
+        if self.failing {
+            return Err(unavailable());
+        }
         self.records.lock().unwrap().push(record);
         Ok(())
     }
@@ -159,6 +168,7 @@ impl Ports for MockPorts {
     type Limiter = MockRateLimiter;
     type SessionCache = MemorySessionCache;
     type ContentCache = MockContentCache;
+    type UnitOfWork = Self;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -195,6 +205,9 @@ impl Ports for MockPorts {
     }
     fn content_cache(&self) -> &Self::ContentCache {
         &self.content_cache
+    }
+    fn unit_of_work(&self) -> &Self::UnitOfWork {
+        self
     }
 }
 

@@ -6,10 +6,12 @@ mod audit;
 mod comments;
 mod content_cache;
 mod error;
+mod outbox;
 mod profiles;
 mod rate_limits;
 mod security;
 mod sessions;
+mod unit_of_work;
 mod users;
 
 pub use articles::{
@@ -20,12 +22,14 @@ pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
 pub use comments::{CommentPosition, CommentRepository, NewComment};
 pub use content_cache::{ContentCache, ListKey, Lookup};
 pub use error::{Conflict, PortError};
+pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{
     CachedSession, Fence, NewSession, SessionCache, SessionRecord, SessionRepository, StoredSession,
 };
+pub use unit_of_work::{UnitOfWork, Work};
 pub use users::{NewUser, UserChanges, UserRepository};
 
 #[cfg(test)]
@@ -51,6 +55,7 @@ pub trait Ports: Send + Sync + 'static {
     type Limiter: RateLimiter;
     type SessionCache: SessionCache;
     type ContentCache: ContentCache;
+    type UnitOfWork: UnitOfWork;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -64,4 +69,5 @@ pub trait Ports: Send + Sync + 'static {
     fn limiter(&self) -> &Self::Limiter;
     fn session_cache(&self) -> &Self::SessionCache;
     fn content_cache(&self) -> &Self::ContentCache;
+    fn unit_of_work(&self) -> &Self::UnitOfWork;
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use folio_domain::{Actor, AuditEventType, AuditOutcome, Permission, UserId, Username};
 use tracing::{debug, error, info, warn};
 
-use crate::ports::{AuditEntry, AuditLog, AuditQuery, AuditRecord, Clock, UserRepository};
+use crate::ports::{AuditEntry, AuditLog, AuditQuery, AuditRecord, Clock, UserRepository, Work};
 use crate::views::Authenticated;
 use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
 
@@ -61,25 +61,27 @@ impl<P: Ports> Folio<P> {
     }
 
     /// Appends `record` to the audit log and to the application log. A failed write is
-    /// logged, not returned: the user's action already happened and must not be undone
-    /// or reported as failed because the trail could not be written.
+    /// logged, not returned: this is for events with no change to go with (failed
+    /// logins, tallies), which must not fail because the trail could not be written.
+    /// An event that goes with a change is written in the change's unit of work
+    /// instead ([`Self::record_in`]).
     pub(crate) async fn record(&self, record: AuditRecord) {
-        let record = record.bounded();
+        let record = logged(record);
         let event = record.event_type.as_str();
-        let actor = record.actor.map(|id| id.to_string());
-        let subject = record.subject.map(|id| id.to_string());
-        let ip = record.client.ip.clone();
-        match record.outcome {
-            AuditOutcome::Failure => {
-                warn!(event, ?actor, ?subject, ?ip, details = ?record.details, "security event");
-            }
-            AuditOutcome::Success => {
-                info!(event, ?actor, ?subject, ?ip, details = ?record.details, "security event");
-            }
-        }
         if let Err(failure) = self.ports.audit().record(record).await {
             error!(event, error = %failure, "could not write the audit log");
         }
+    }
+
+    /// Appends `record` to the audit log in `work`: the change it describes commits
+    /// only with it.
+    pub(crate) async fn record_in(
+        &self,
+        work: &impl Work,
+        record: AuditRecord,
+    ) -> Result<(), AppError> {
+        work.audit().record(logged(record)).await?;
+        Ok(())
     }
 
     /// Counts a failure a client can repeat at will (rejected token, refused CSRF
@@ -173,4 +175,22 @@ impl AuditPage {
             next_before: None,
         }
     }
+}
+
+/// `record`, bounded, after writing it to the application log.
+fn logged(record: AuditRecord) -> AuditRecord {
+    let record = record.bounded();
+    let event = record.event_type.as_str();
+    let actor = record.actor.map(|id| id.to_string());
+    let subject = record.subject.map(|id| id.to_string());
+    let ip = record.client.ip.clone();
+    match record.outcome {
+        AuditOutcome::Failure => {
+            warn!(event, ?actor, ?subject, ?ip, details = ?record.details, "security event");
+        }
+        AuditOutcome::Success => {
+            info!(event, ?actor, ?subject, ?ip, details = ?record.details, "security event");
+        }
+    }
+    record
 }

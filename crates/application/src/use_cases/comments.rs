@@ -1,11 +1,12 @@
 //! Comments on articles.
 
-use folio_domain::{Actor, AuditEventType, CommentBody, CommentId, Permission};
+use folio_domain::{Actor, AuditEventType, CommentBody, CommentId, DomainEvent, Permission};
 
 use super::comment_cursor;
 use crate::error::Resource;
 use crate::ports::{
     ArticleRepository, Clock, CommentPosition, CommentRepository, NewComment, PortError,
+    UnitOfWork, Work,
 };
 use crate::views::{CommentPageView, CommentView};
 use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
@@ -38,8 +39,8 @@ impl<P: Ports> Folio<P> {
             return Err(AppError::Invalid(errors));
         };
         let article = self.find_article(slug).await?;
-        let comment = self
-            .ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let comment = work
             .comments()
             .insert(NewComment {
                 article_id: article.id,
@@ -53,6 +54,13 @@ impl<P: Ports> Folio<P> {
                 PortError::NotFound => AppError::NotFound(Resource::Article),
                 other => other.into(),
             })?;
+        work.raise(DomainEvent::CommentAdded {
+            article: article.id,
+            slug: article.slug,
+            comment: comment.id,
+            author: actor.user_id,
+        });
+        work.commit().await?;
         Ok(CommentView {
             comment,
             following_author: false,
@@ -130,7 +138,8 @@ impl<P: Ports> Folio<P> {
         }) {
             return Err(AppError::Forbidden);
         }
-        match self.ports.comments().delete(comment.id).await {
+        let mut work = self.ports.unit_of_work().begin().await?;
+        match work.comments().delete(comment.id).await {
             Ok(()) => {}
             // Someone else deleted it meanwhile: the end state is the one asked for.
             Err(PortError::NotFound) => return Ok(()),
@@ -141,8 +150,15 @@ impl<P: Ports> Folio<P> {
             let event = event
                 .detail("slug", article.slug.as_str())
                 .detail("comment_id", comment.id.to_string());
-            self.record(event).await;
+            self.record_in(&work, event).await?;
         }
+        work.raise(DomainEvent::CommentDeleted {
+            article: article.id,
+            slug: article.slug,
+            comment: comment.id,
+            author,
+        });
+        work.commit().await?;
         Ok(())
     }
 }

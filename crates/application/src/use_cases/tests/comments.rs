@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use folio_domain::{Actor, AuditEventType, CommentId, Role, UserId};
+use folio_domain::{Actor, AuditEventType, CommentId, DomainEvent, Role, UserId};
 
 use crate::ClientInfo;
 use crate::error::{AppError, Resource};
@@ -104,6 +104,15 @@ async fn comment_is_stored_on_the_article_by_the_caller() {
     assert_eq!(new.created_at, now());
     assert_eq!(view.comment, stored);
     assert!(!view.following_author);
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::CommentAdded {
+            article: article.id,
+            slug: article.slug.clone(),
+            comment: CommentId::new(7),
+            author: carol.user_id,
+        }]
+    );
 }
 
 #[tokio::test]
@@ -488,6 +497,48 @@ async fn removing_someone_elses_comment_is_audited_with_its_author_slug_and_id()
         assert_eq!(event.details["slug"], "hello-world");
         assert_eq!(event.details["comment_id"], "7");
         assert_eq!(event.client.ip.as_deref(), Some("203.0.113.7"));
+    }
+}
+
+#[tokio::test]
+async fn a_removal_commits_with_its_audit_row_and_event_or_not_at_all() {
+    let bob = profile("bob");
+    let remover = Actor::new(UserId::generate(), Role::Moderator);
+    let article = article_by(&profile("alice"), "Hello World");
+    let comment = comment_on(&article, &bob, 7, "Mine");
+    for audit_fails in [false, true] {
+        let mut ports = MockPorts::new();
+        ports.clock_at(now());
+        ports.finds_article(&article);
+        finds_comment(&mut ports, &comment);
+        ports
+            .comments
+            .expect_delete()
+            .times(1)
+            .returning(|_| Ok(()));
+        ports.audit.failing = audit_fails;
+        let folio = folio(ports);
+
+        let result = folio
+            .delete_comment(remover, "hello-world", 7, &client())
+            .await;
+
+        let committed = folio.ports().transactions.events();
+        if audit_fails {
+            assert!(matches!(result, Err(AppError::Unavailable(_))), "{result:?}");
+            assert!(committed.is_empty(), "nothing commits: {committed:?}");
+        } else {
+            assert!(result.is_ok(), "{result:?}");
+            assert_eq!(
+                committed,
+                [DomainEvent::CommentDeleted {
+                    article: article.id,
+                    slug: article.slug.clone(),
+                    comment: CommentId::new(7),
+                    author: bob.user_id,
+                }]
+            );
+        }
     }
 }
 

@@ -1,0 +1,42 @@
+use folio_domain::DomainEvent;
+
+use super::{
+    ArticleRepository, AuditLog, CommentRepository, PortError, ProfileRepository,
+    SessionRepository, UserRepository,
+};
+
+/// Runs a use case's writes in one transaction: the change, its audit rows and the
+/// events it raises commit together or not at all.
+pub trait UnitOfWork: Send + Sync + 'static {
+    type Work<'a>: Work
+    where
+        Self: 'a;
+
+    async fn begin(&self) -> Result<Self::Work<'_>, PortError>;
+}
+
+/// One open transaction. The repositories it hands out run in it; dropping it
+/// without [`Work::commit`] rolls everything back.
+pub trait Work: Send {
+    type Users: UserRepository;
+    type Sessions: SessionRepository;
+    type Profiles: ProfileRepository;
+    type Articles: ArticleRepository;
+    type Comments: CommentRepository;
+    type Audit: AuditLog;
+
+    fn users(&self) -> &Self::Users;
+    fn sessions(&self) -> &Self::Sessions;
+    fn profiles(&self) -> &Self::Profiles;
+    fn articles(&self) -> &Self::Articles;
+    fn comments(&self) -> &Self::Comments;
+    /// Audit rows written here cannot go missing once the change is committed.
+    fn audit(&self) -> &Self::Audit;
+
+    /// Records that `event` happened; it is written to the outbox at commit.
+    fn raise(&mut self, event: DomainEvent);
+
+    /// Writes the raised events to the outbox and commits. Returns the events, for
+    /// the writer to apply to its own state before it answers.
+    async fn commit(self) -> Result<Vec<DomainEvent>, PortError>;
+}
