@@ -1,26 +1,30 @@
-//! The published form of domain events: a name and a JSON object of the event's
-//! fields, identifiers as strings. Written to the outbox by the unit of work and
-//! read back by consumers; the names and fields are a contract, so fields are only
-//! ever added.
+//! The published form of domain events: the event's name and its fields as
+//! name/value text pairs (identifiers as their usual text, counts in decimal,
+//! lists comma-separated; a field without a value is left out). The outbox stores
+//! them and the event stream carries them as they are; the names and fields are a
+//! contract, so fields are only ever added.
 
 use folio_domain::DomainEvent;
-use serde_json::{Value, json};
 
 /// An event as it is stored and published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EncodedEvent {
     pub name: &'static str,
-    pub payload: String,
+    pub fields: Vec<(&'static str, String)>,
 }
 
 pub fn encode(event: &DomainEvent) -> EncodedEvent {
     EncodedEvent {
         name: event.name(),
-        payload: fields(event).to_string(),
+        fields: fields(event)
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value?)))
+            .collect(),
     }
 }
 
-fn fields(event: &DomainEvent) -> Value {
+fn fields(event: &DomainEvent) -> Vec<(&'static str, Option<String>)> {
+    let text = |value: &dyn ToString| Some(value.to_string());
     match event {
         DomainEvent::ArticlePublished {
             article,
@@ -31,22 +35,25 @@ fn fields(event: &DomainEvent) -> Value {
             article,
             slug,
             author,
-        } => json!({
-            "article": article.to_string(),
-            "slug": slug.as_str(),
-            "author": author.to_string(),
-        }),
+        } => vec![
+            ("article", text(article)),
+            ("slug", text(&slug.as_str())),
+            ("author", text(author)),
+        ],
         DomainEvent::ArticleEdited {
             article,
             slug,
             previous_slug,
             author,
-        } => json!({
-            "article": article.to_string(),
-            "slug": slug.as_str(),
-            "previousSlug": previous_slug.as_ref().map(|slug| slug.as_str()),
-            "author": author.to_string(),
-        }),
+        } => vec![
+            ("article", text(article)),
+            ("slug", text(&slug.as_str())),
+            (
+                "previousSlug",
+                previous_slug.as_ref().map(|slug| slug.as_str().to_owned()),
+            ),
+            ("author", text(author)),
+        ],
         DomainEvent::CommentAdded {
             article,
             slug,
@@ -58,12 +65,12 @@ fn fields(event: &DomainEvent) -> Value {
             slug,
             comment,
             author,
-        } => json!({
-            "article": article.to_string(),
-            "slug": slug.as_str(),
-            "comment": comment.get(),
-            "author": author.to_string(),
-        }),
+        } => vec![
+            ("article", text(article)),
+            ("slug", text(&slug.as_str())),
+            ("comment", text(&comment.get())),
+            ("author", text(author)),
+        ],
         DomainEvent::ArticleFavorited {
             article,
             slug,
@@ -75,12 +82,12 @@ fn fields(event: &DomainEvent) -> Value {
             slug,
             user,
             favorites_count,
-        } => json!({
-            "article": article.to_string(),
-            "slug": slug.as_str(),
-            "user": user.to_string(),
-            "favoritesCount": favorites_count,
-        }),
+        } => vec![
+            ("article", text(article)),
+            ("slug", text(&slug.as_str())),
+            ("user", text(user)),
+            ("favoritesCount", text(favorites_count)),
+        ],
         DomainEvent::UserFollowed {
             follower,
             followee,
@@ -90,30 +97,43 @@ fn fields(event: &DomainEvent) -> Value {
             follower,
             followee,
             followee_name,
-        } => json!({
-            "follower": follower.to_string(),
-            "followee": followee.to_string(),
-            "followeeName": followee_name.as_str(),
-        }),
+        } => vec![
+            ("follower", text(follower)),
+            ("followee", text(followee)),
+            ("followeeName", text(&followee_name.as_str())),
+        ],
         DomainEvent::ProfileUpdated {
             user,
             username,
             previous_username,
-        } => json!({
-            "user": user.to_string(),
-            "username": username.as_str(),
-            "previousUsername": previous_username.as_ref().map(|name| name.as_str()),
-        }),
-        DomainEvent::SessionsRevoked { user, sessions } => json!({
-            "user": user.to_string(),
-            "sessions": sessions.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }),
-        DomainEvent::RoleChanged { user, role } => json!({
-            "user": user.to_string(),
-            "role": role.as_str(),
-        }),
+        } => vec![
+            ("user", text(user)),
+            ("username", text(&username.as_str())),
+            (
+                "previousUsername",
+                previous_username
+                    .as_ref()
+                    .map(|name| name.as_str().to_owned()),
+            ),
+        ],
+        DomainEvent::SessionsRevoked { user, sessions } => vec![
+            ("user", text(user)),
+            (
+                "sessions",
+                Some(
+                    sessions
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+            ),
+        ],
+        DomainEvent::RoleChanged { user, role } => {
+            vec![("user", text(user)), ("role", text(&role.as_str()))]
+        }
         DomainEvent::AccountSuspended { user } | DomainEvent::AccountUnsuspended { user } => {
-            json!({ "user": user.to_string() })
+            vec![("user", text(user))]
         }
     }
 }
@@ -123,27 +143,59 @@ mod tests {
     use super::*;
     use folio_domain::{ArticleId, ArticleTitle, CommentId, Slug, UserId};
 
+    fn slug(title: &str) -> Slug {
+        Slug::from_title(&ArticleTitle::parse(title).unwrap_or_else(|_| unreachable!()))
+    }
+
     #[test]
     fn an_event_is_its_name_and_its_fields() {
         let article = ArticleId::generate();
         let author = UserId::generate();
-        let slug = Slug::from_title(&ArticleTitle::parse("Hello there").unwrap_or_else(|_| unreachable!()));
         let encoded = encode(&DomainEvent::CommentAdded {
             article,
-            slug,
+            slug: slug("Hello there"),
             comment: CommentId::new(7),
             author,
         });
         assert_eq!(encoded.name, "comment.added");
-        let payload: Value = serde_json::from_str(&encoded.payload).unwrap_or_default();
         assert_eq!(
-            payload,
-            json!({
-                "article": article.to_string(),
-                "slug": "hello-there",
-                "comment": 7,
-                "author": author.to_string(),
-            })
+            encoded.fields,
+            [
+                ("article", article.to_string()),
+                ("slug", "hello-there".to_owned()),
+                ("comment", "7".to_owned()),
+                ("author", author.to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_field_without_a_value_is_left_out() {
+        let article = ArticleId::generate();
+        let author = UserId::generate();
+        let unchanged = encode(&DomainEvent::ArticleEdited {
+            article,
+            slug: slug("Same"),
+            previous_slug: None,
+            author,
+        });
+        let renamed = encode(&DomainEvent::ArticleEdited {
+            article,
+            slug: slug("New"),
+            previous_slug: Some(slug("Old")),
+            author,
+        });
+        let names = |event: &EncodedEvent| {
+            event
+                .fields
+                .iter()
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&unchanged), ["article", "slug", "author"]);
+        assert_eq!(
+            names(&renamed),
+            ["article", "slug", "previousSlug", "author"]
         );
     }
 }

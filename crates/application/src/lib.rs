@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod folio;
 mod local_limits;
+pub mod outbox_relay;
 pub mod ports;
 pub mod query_count;
 mod single_flight;

@@ -22,8 +22,8 @@ use crate::ports::{
 use crate::views::Authenticated;
 
 mod unit_of_work;
-pub use unit_of_work::Transactions;
 use crate::{AppError, ContentCachePolicy, Folio, RateLimits, SessionPolicy};
+pub use unit_of_work::Transactions;
 
 /// One mock per port. Set expectations on the fields, then hand it to [`folio`].
 /// A call nobody expected panics, which is how tests say "and nothing else happens".

@@ -14,18 +14,26 @@ use uuid::Uuid;
 use super::errors::query_error;
 use super::rows::{ArticleRow, ProfileRow};
 use super::schema::{articles, favorites, follows, tags, users};
+use super::source::Source;
 use super::{Database, article_listing, tag_links};
 
 type DieselResult<T> = Result<T, diesel::result::Error>;
 
 #[derive(Clone)]
 pub struct PgArticleRepository {
-    db: Database,
+    db: Source,
 }
 
 impl PgArticleRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db: Source::Pool(db),
+        }
+    }
+
+    /// The repository inside a unit of work.
+    pub(crate) fn within(work: Source) -> Self {
+        Self { db: work }
     }
 }
 

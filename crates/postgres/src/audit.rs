@@ -11,16 +11,24 @@ use super::Database;
 use super::errors::query_error;
 use super::pool::plan_for_these_values;
 use super::schema::audit_events;
+use super::source::Source;
 
 /// The append-only audit log in PostgreSQL (a trigger refuses updates and deletes).
 #[derive(Clone)]
 pub struct PgAuditLog {
-    db: Database,
+    db: Source,
 }
 
 impl PgAuditLog {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db: Source::Pool(db),
+        }
+    }
+
+    /// The repository inside a unit of work.
+    pub(crate) fn within(work: Source) -> Self {
+        Self { db: work }
     }
 }
 

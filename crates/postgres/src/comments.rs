@@ -9,15 +9,23 @@ use super::Database;
 use super::errors::query_error;
 use super::rows::{CommentRow, ProfileRow};
 use super::schema::{comments, users};
+use super::source::Source;
 
 #[derive(Clone)]
 pub struct PgCommentRepository {
-    db: Database,
+    db: Source,
 }
 
 impl PgCommentRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db: Source::Pool(db),
+        }
+    }
+
+    /// The repository inside a unit of work.
+    pub(crate) fn within(work: Source) -> Self {
+        Self { db: work }
     }
 }
 

@@ -7,15 +7,23 @@ use super::Database;
 use super::errors::query_error;
 use super::rows::ProfileRow;
 use super::schema::{follows, users};
+use super::source::Source;
 
 #[derive(Clone)]
 pub struct PgProfileRepository {
-    db: Database,
+    db: Source,
 }
 
 impl PgProfileRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db: Source::Pool(db),
+        }
+    }
+
+    /// The repository inside a unit of work.
+    pub(crate) fn within(work: Source) -> Self {
+        Self { db: work }
     }
 }
 

@@ -138,3 +138,21 @@ diesel::table! {
         details -> Jsonb,
     }
 }
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        name -> Text,
+        payload -> Jsonb,
+        occurred_at -> Timestamptz,
+        sequence -> Nullable<Int8>,
+        published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    outbox_relay (singleton) {
+        singleton -> Bool,
+        last_sequence -> Int8,
+    }
+}

@@ -13,15 +13,23 @@ use super::Database;
 use super::errors::query_error;
 use super::rows::UserRow;
 use super::schema::{sessions, users};
+use super::source::Source;
 
 #[derive(Clone)]
 pub struct PgSessionRepository {
-    db: Database,
+    db: Source,
 }
 
 impl PgSessionRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db: Source::Pool(db),
+        }
+    }
+
+    /// The repository inside a unit of work.
+    pub(crate) fn within(work: Source) -> Self {
+        Self { db: work }
     }
 }
 

@@ -11,15 +11,23 @@ use super::errors::query_error;
 use super::rows::{UserRow, lower};
 use super::schema::users;
 use super::sessions::insert_session;
+use super::source::Source;
 
 #[derive(Clone)]
 pub struct PgUserRepository {
-    db: Database,
+    db: Source,
 }
 
 impl PgUserRepository {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self {
+            db: Source::Pool(db),
+        }
+    }
+
+    /// The repository inside a unit of work.
+    pub(crate) fn within(work: Source) -> Self {
+        Self { db: work }
     }
 }
 

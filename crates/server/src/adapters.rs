@@ -2,7 +2,7 @@ use folio_application::Ports;
 
 use folio_postgres::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSessionRepository, PgUserRepository,
+    PgSessionRepository, PgUnitOfWork, PgUserRepository,
 };
 use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisStore};
 use folio_security::{Argon2Hasher, OpaqueTokens};
@@ -24,6 +24,7 @@ pub struct Adapters {
     limiter: RedisRateLimiter,
     session_cache: RedisSessionCache,
     content_cache: RedisContentCache,
+    unit_of_work: PgUnitOfWork,
 }
 
 impl Adapters {
@@ -34,7 +35,8 @@ impl Adapters {
             profiles: PgProfileRepository::new(db.clone()),
             articles: PgArticleRepository::new(db.clone()),
             comments: PgCommentRepository::new(db.clone()),
-            audit: PgAuditLog::new(db),
+            audit: PgAuditLog::new(db.clone()),
+            unit_of_work: PgUnitOfWork::new(db),
             limiter: RedisRateLimiter::new(redis.clone()),
             session_cache: RedisSessionCache::new(redis.clone()),
             content_cache: RedisContentCache::new(redis),
@@ -68,6 +70,7 @@ impl Ports for Adapters {
     type Limiter = RedisRateLimiter;
     type SessionCache = RedisSessionCache;
     type ContentCache = RedisContentCache;
+    type UnitOfWork = PgUnitOfWork;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -104,5 +107,8 @@ impl Ports for Adapters {
     }
     fn content_cache(&self) -> &Self::ContentCache {
         &self.content_cache
+    }
+    fn unit_of_work(&self) -> &Self::UnitOfWork {
+        &self.unit_of_work
     }
 }

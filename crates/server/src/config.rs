@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use folio_application::outbox_relay::RelaySettings;
 use folio_application::ports::{Bucket, Window};
 use folio_application::{ContentCachePolicy, PasswordRules, RateLimits, SessionPolicy};
 use folio_http::{
@@ -34,6 +35,7 @@ pub struct Config {
     /// Repeated failures from one address become one audit row per this window.
     pub audit_tally_window: Duration,
     pub content_cache: ContentCachePolicy,
+    pub outbox_relay: RelaySettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +155,7 @@ impl Config {
             content_cache: ContentCachePolicy {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },
+            outbox_relay: outbox_relay(&lookup)?,
         })
     }
 }
@@ -186,6 +189,32 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
             refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000) as u64),
         },
         ipv6_prefix: ipv6_prefix(lookup)?,
+    })
+}
+
+fn outbox_relay(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelaySettings, ConfigError> {
+    let defaults = RelaySettings::default();
+    let seconds = |name, default: Duration| {
+        positive(
+            lookup,
+            name,
+            usize::try_from(default.as_secs()).unwrap_or(usize::MAX),
+        )
+        .map(|n| Duration::from_secs(u64::try_from(n).unwrap_or(u64::MAX)))
+    };
+    let batch = positive(lookup, "FOLIO_OUTBOX_BATCH", 500)?;
+    let poll_ms = positive(lookup, "FOLIO_OUTBOX_POLL_MS", 100)?;
+    let max_len = positive(lookup, "FOLIO_EVENT_STREAM_MAX_LEN", 100_000)?;
+    Ok(RelaySettings {
+        batch: u32::try_from(batch).unwrap_or(u32::MAX),
+        idle_poll: Duration::from_millis(u64::try_from(poll_ms).unwrap_or(u64::MAX)),
+        max_backoff: defaults.max_backoff,
+        stream_max_len: u64::try_from(max_len).unwrap_or(u64::MAX),
+        stream_max_age: seconds(
+            "FOLIO_EVENT_STREAM_MAX_AGE_SECONDS",
+            defaults.stream_max_age,
+        )?,
+        retention: seconds("FOLIO_OUTBOX_RETENTION_SECONDS", defaults.retention)?,
     })
 }
 

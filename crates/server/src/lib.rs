@@ -5,6 +5,7 @@ mod adapters;
 mod clock;
 pub mod config;
 mod metrics;
+mod outbox_relay;
 mod readiness;
 pub mod startup;
 pub mod telemetry;

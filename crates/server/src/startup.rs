@@ -8,6 +8,7 @@ use folio_redis::{InvalidRedisUrl, RedisStore};
 use crate::adapters::Adapters;
 use crate::config::Config;
 use crate::metrics::PrometheusMetrics;
+use crate::outbox_relay::RelayTask;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
 use actix_web::dev::{Server, ServerHandle};
 use folio_http::{MetricsSource, Operations};
@@ -38,6 +39,7 @@ pub struct Running {
     server: Server,
     metrics_server: Option<Server>,
     audit_tally: AuditTallyFlush,
+    relay: RelayTask,
 }
 
 impl Running {
@@ -71,6 +73,7 @@ impl Running {
             }
         };
         self.audit_tally.flush_everything().await;
+        self.relay.stop().await;
         served
     }
 }
@@ -157,6 +160,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let folio = Arc::new(folio);
     flush_audit_tallies_periodically(folio.clone());
     let audit_tally = AuditTallyFlush(folio.clone());
+    let relay = RelayTask::start(database.clone(), redis.clone(), config.outbox_relay);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
     let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;
@@ -196,6 +200,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         server,
         metrics_server,
         audit_tally,
+        relay,
     })
 }
 

@@ -9,8 +9,8 @@ pub struct OutboxEvent {
     pub sequence: u64,
     /// `DomainEvent::name`.
     pub name: String,
-    /// The event's fields as JSON (see `crate::events`).
-    pub payload: String,
+    /// The event's fields, as `crate::events::encode` gave them.
+    pub fields: Vec<(String, String)>,
     pub occurred_at: Timestamp,
 }
 

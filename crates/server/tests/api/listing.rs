@@ -69,17 +69,6 @@ async fn delete_article(app: &TestApp, token: &str, slug: &str) {
     assert_eq!(response.status, StatusCode::NO_CONTENT, "{}", response.text);
 }
 
-async fn comment(app: &TestApp, token: &str, slug: &str, body: &str) {
-    let response = app
-        .post(
-            &format!("/articles/{slug}/comments"),
-            Some(token),
-            json!({"comment": {"body": body}}),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
-}
-
 /// Publishes `count` articles titled `{prefix} {i}` (oldest first) and returns
 /// their slugs newest first, the order lists show them in.
 async fn publish_many(
@@ -1073,15 +1062,14 @@ async fn seed_busy_site(app: &TestApp) -> BusySite {
         reader.as_str(),
     ];
     for i in 0..52 {
-        comment(
-            app,
+        app.comment(
             writers[i % writers.len()],
             &bobs[0],
             &format!("Comment {i}"),
         )
         .await;
     }
-    comment(app, &carol, &bobs[1], "Lonely comment").await;
+    app.comment(&carol, &bobs[1], "Lonely comment").await;
     BusySite {
         reader,
         busy_article: bobs[0].clone(),

@@ -19,6 +19,7 @@ mod listing;
 mod local_cache;
 mod metrics;
 mod operations;
+mod outbox;
 mod profiles;
 mod rate_limits;
 mod session_cache;

@@ -3,58 +3,13 @@
 //! the cache for the rest of its TTL. Runs against a Redis of its own, which it
 //! pauses, so the shared one other tests use is never disturbed.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use folio_application::ports::{Fence, SessionCache, StoredSession, TokenHash};
 use folio_domain::{Email, Role, SessionId, User, UserId, Username};
 use folio_redis::{RedisSessionCache, RedisSettings, RedisStore};
 
-/// A redis-server on a free port, stopped when dropped.
-struct PrivateRedis {
-    process: Child,
-    url: String,
-}
-
-impl PrivateRedis {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let process = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (scripts/ensure-services.sh installs it)");
-        let url = format!("redis://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if Self::client(&url).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Self { process, url }
-    }
-
-    async fn client(url: &str) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
-        redis::Client::open(url)?
-            .get_multiplexed_async_connection()
-            .await
-    }
-
-    async fn connection(&self) -> redis::aio::MultiplexedConnection {
-        Self::client(&self.url).await.expect("connect")
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
+use crate::support::PrivateRedis;
 
 fn session() -> StoredSession {
     let now = chrono::Utc::now();

@@ -525,7 +525,10 @@ async fn a_removal_commits_with_its_audit_row_and_event_or_not_at_all() {
 
         let committed = folio.ports().transactions.events();
         if audit_fails {
-            assert!(matches!(result, Err(AppError::Unavailable(_))), "{result:?}");
+            assert!(
+                matches!(result, Err(AppError::Unavailable(_))),
+                "{result:?}"
+            );
             assert!(committed.is_empty(), "nothing commits: {committed:?}");
         } else {
             assert!(result.is_ok(), "{result:?}");

@@ -235,6 +235,21 @@ impl TestApp {
             .expect("slug")
             .to_owned()
     }
+
+    /// Comments on an article and returns the comment's id.
+    pub async fn comment(&self, token: &str, slug: &str, body: &str) -> i64 {
+        let response = self
+            .post(
+                &format!("/articles/{slug}/comments"),
+                Some(token),
+                json!({"comment": {"body": body}}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        response.body["comment"]["id"]
+            .as_i64()
+            .expect("a comment id")
+    }
 }
 
 impl Drop for TestApp {

@@ -3,10 +3,12 @@
 mod client;
 mod database;
 mod metrics_text;
+mod private_redis;
 pub mod redis_keys;
 
 pub use client::{Response, TestApp};
 pub use metrics_text::metric;
+pub use private_redis::PrivateRedis;
 
 use folio_server::Config;
 

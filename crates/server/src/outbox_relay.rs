@@ -1,0 +1,86 @@
+//! Runs the outbox relay in the background: publishing (see
+//! `folio_application::outbox_relay`), a retention pass every minute, and the lag
+//! gauges every second. Stopped after the API server, so the events of the last
+//! requests are published before the process exits.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use folio_application::outbox_relay::{OutboxRelay, RelaySettings};
+use folio_postgres::{Database, PgOutboxStore};
+use folio_redis::{RedisEventStream, RedisStore};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::SystemClock;
+
+type Relay = OutboxRelay<PgOutboxStore, RedisEventStream, SystemClock>;
+
+const CLEAN_UP_EVERY: Duration = Duration::from_secs(60);
+const REPORT_LAG_EVERY: Duration = Duration::from_secs(1);
+
+/// The running relay; [`RelayTask::stop`] makes it publish a last round and end.
+pub struct RelayTask {
+    stop: watch::Sender<bool>,
+    relay: JoinHandle<()>,
+    upkeep: JoinHandle<()>,
+}
+
+impl RelayTask {
+    pub fn start(database: Database, redis: RedisStore, settings: RelaySettings) -> Self {
+        let relay = Arc::new(Relay::new(
+            PgOutboxStore::new(database),
+            RedisEventStream::new(redis),
+            SystemClock,
+            settings,
+        ));
+        let (stop, stopped) = watch::channel(false);
+        let relay_task = tokio::spawn({
+            let relay = relay.clone();
+            let mut stopped = stopped.clone();
+            async move {
+                relay
+                    .run(async move {
+                        let _ = stopped.wait_for(|stop| *stop).await;
+                    })
+                    .await;
+            }
+        });
+        let upkeep = tokio::spawn(upkeep(relay));
+        Self {
+            stop,
+            relay: relay_task,
+            upkeep,
+        }
+    }
+
+    /// Publishes what is committed and stops.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        self.upkeep.abort();
+        if let Err(error) = self.relay.await {
+            tracing::error!(%error, "outbox relay ended abnormally");
+        }
+    }
+}
+
+async fn upkeep(relay: Arc<Relay>) {
+    let mut lag = tokio::time::interval(REPORT_LAG_EVERY);
+    let mut clean_up = tokio::time::interval(CLEAN_UP_EVERY);
+    loop {
+        tokio::select! {
+            _ = lag.tick() => match relay.lag().await {
+                Ok(lag) => {
+                    metrics::gauge!("outbox_lag_events").set(lag.events as f64);
+                    metrics::gauge!("outbox_lag_seconds").set(lag.oldest_ms as f64 / 1000.0);
+                }
+                Err(error) => tracing::debug!(%error, "could not measure the outbox lag"),
+            },
+            _ = clean_up.tick() => {
+                if let Err(error) = relay.clean_up().await {
+                    tracing::warn!(%error, "outbox retention pass failed");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The transactional outbox end to end: events commit with their changes, the relay
+//! publishes each once, in order, to the event stream in Redis, and nothing rolled
+//! back is ever published.
+
+use std::time::Duration;
+
+use folio_application::outbox_relay::{OutboxRelay, RelaySettings};
+use folio_application::ports::Clock;
+use folio_domain::Timestamp;
+use folio_postgres::{Database, DatabaseSettings, PgOutboxStore};
+use folio_redis::{RedisEventStream, RedisSettings, RedisStore};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::support::{PrivateRedis, TestApp, redis_keys, redis_url, spawn_app, spawn_app_with};
+
+/// One entry of the event stream: its id, event name and the event's fields.
+#[derive(Debug)]
+struct Published {
+    id: String,
+    name: String,
+    payload: Value,
+}
+
+/// The stream's entries; none while Redis does not answer (paused).
+async fn stream_of(url: &str, key: &str) -> Vec<Published> {
+    let Ok(mut connection) = redis::Client::open(url)
+        .expect("a valid URL")
+        .get_multiplexed_async_connection()
+        .await
+    else {
+        return Vec::new();
+    };
+    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg(key)
+        .arg("-")
+        .arg("+")
+        .query_async(&mut connection)
+        .await
+        .unwrap_or_default();
+    entries
+        .into_iter()
+        .map(|(id, fields)| {
+            let field = |name: &str| {
+                fields
+                    .iter()
+                    .find(|(field, _)| field == name)
+                    .map(|(_, value)| value.clone())
+                    .unwrap_or_default()
+            };
+            let payload = fields
+                .iter()
+                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+                .collect();
+            Published {
+                id,
+                name: field("event"),
+                payload: Value::Object(payload),
+            }
+        })
+        .collect()
+}
+
+/// The stream once it holds `count` entries (or what it holds after 10 s).
+async fn published(url: &str, key: &str, count: usize) -> Vec<Published> {
+    for _ in 0..200 {
+        let entries = stream_of(url, key).await;
+        if entries.len() >= count {
+            return entries;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stream_of(url, key).await
+}
+
+fn events_key(app: &TestApp) -> String {
+    format!("{}events", app.redis_prefix())
+}
+
+fn comment_of(entry: &Published) -> i64 {
+    entry.payload["comment"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_default()
+}
+
+#[track_caller]
+fn assert_in_sequence(entries: &[Published]) {
+    let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
+    let expected: Vec<String> = (1..=entries.len()).map(|n| format!("{n}-0")).collect();
+    assert_eq!(ids, expected, "one entry per sequence number, in order");
+}
+
+async fn unpublished_rows(app: &TestApp) -> i64 {
+    app.database()
+        .await
+        .query_one(
+            "SELECT count(*) FROM outbox WHERE published_at IS NULL",
+            &[],
+        )
+        .await
+        .expect("count the outbox")
+        .get(0)
+}
+
+#[tokio::test]
+async fn committed_comments_are_published_once_in_commit_order() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Busy thread", &[]).await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(app.comment(&jake, &slug, &format!("comment {n}")).await);
+    }
+    let deleted = app
+        .delete(
+            &format!("/articles/{slug}/comments/{}", ids[0]),
+            Some(&jake),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+
+    let entries = published(&redis_url(), &events_key(&app), 6).await;
+
+    assert_in_sequence(&entries);
+    let names: Vec<&str> = entries.iter().map(|entry| entry.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "comment.added",
+            "comment.added",
+            "comment.added",
+            "comment.added",
+            "comment.added",
+            "comment.deleted"
+        ]
+    );
+    let commented: Vec<i64> = entries.iter().take(5).map(comment_of).collect();
+    assert_eq!(commented, ids);
+    assert_eq!(comment_of(&entries[5]), ids[0]);
+    assert_eq!(entries[5].payload["slug"], slug.as_str());
+    assert_eq!(unpublished_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let bob = app.register("bob").await;
+    app.grant_role("jake", "moderator").await;
+    let slug = app.publish(&jake, "Moderated thread", &[]).await;
+    let id = app.comment(&bob, &slug, "remove me").await;
+    app.database()
+        .await
+        .batch_execute(
+            "ALTER TABLE audit_events ADD CONSTRAINT refuse_removals \
+             CHECK (event_type <> 'comment_removed')",
+        )
+        .await
+        .expect("make the audit row fail");
+
+    let removal = app
+        .delete(&format!("/articles/{slug}/comments/{id}"), Some(&jake))
+        .await;
+
+    removal.assert_problem(500, "internal_error");
+    let comments = app.get(&format!("/articles/{slug}/comments"), None).await;
+    assert_eq!(comments.body["comments"][0]["id"], id, "{}", comments.text);
+    let entries = published(&redis_url(), &events_key(&app), 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let entries_later = stream_of(&redis_url(), &events_key(&app)).await;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries_later.len(), 1, "{entries_later:?}");
+    assert_eq!(entries_later[0].name, "comment.added");
+    let rows: i64 = app
+        .database()
+        .await
+        .query_one("SELECT count(*) FROM outbox", &[])
+        .await
+        .expect("count the outbox")
+        .get(0);
+    assert_eq!(rows, 1);
+}
+
+struct WallClock;
+
+impl Clock for WallClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
+async fn relay_for(
+    database_url: &str,
+    redis: &str,
+    prefix: &str,
+) -> OutboxRelay<PgOutboxStore, RedisEventStream, WallClock> {
+    let database = Database::connect(&DatabaseSettings {
+        url: database_url.to_owned(),
+        pool_size: 2,
+        timeout: Duration::from_secs(5),
+        slow_query: Duration::from_secs(5),
+        statement_timeout: None,
+    })
+    .await
+    .expect("connect to the test database");
+    let store = RedisStore::connect_lazily(&RedisSettings {
+        url: redis.to_owned(),
+        key_prefix: prefix.to_owned(),
+        timeout: Duration::from_millis(500),
+    })
+    .expect("a valid Redis URL");
+    OutboxRelay::new(
+        PgOutboxStore::new(database),
+        RedisEventStream::new(store),
+        WallClock,
+        RelaySettings {
+            batch: 7,
+            idle_poll: Duration::from_millis(5),
+            ..RelaySettings::default()
+        },
+    )
+}
+
+#[tokio::test]
+async fn three_relays_publish_every_event_exactly_once_in_order() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Crowded thread", &[]).await;
+    let first = relay_for(app.database_url(), &redis_url(), app.redis_prefix()).await;
+    let second = relay_for(app.database_url(), &redis_url(), app.redis_prefix()).await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    };
+
+    let writes = async {
+        let bodies: Vec<String> = (0..60).map(|n| format!("comment {n}")).collect();
+        let posts = bodies.iter().map(|body| app.comment(&jake, &slug, body));
+        let ids = futures_util::future::join_all(posts).await;
+        let _ = stop.send(true);
+        ids
+    };
+    let (mut ids, (), ()) = tokio::join!(
+        writes,
+        first.run(until_stopped(stopped.clone())),
+        second.run(until_stopped(stopped.clone())),
+    );
+
+    let entries = published(&redis_url(), &events_key(&app), 60).await;
+    assert_eq!(entries.len(), 60);
+    assert_in_sequence(&entries);
+    let mut seen: Vec<i64> = entries.iter().map(comment_of).collect();
+    seen.sort_unstable();
+    ids.sort_unstable();
+    assert_eq!(seen, ids, "every comment once");
+    assert_eq!(unpublished_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
+    let redis = PrivateRedis::start().await;
+    let app = spawn_app_with(&[
+        ("REDIS_URL", redis.url.as_str()),
+        ("FOLIO_REDIS_TIMEOUT_MS", "200"),
+    ])
+    .await;
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Outage thread", &[]).await;
+    app.comment(&jake, &slug, "before").await;
+    assert_eq!(published(&redis.url, &events_key(&app), 1).await.len(), 1);
+
+    let mut admin = redis.connection().await;
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(3000)
+        .arg("ALL")
+        .query_async::<()>(&mut admin)
+        .await
+        .expect("pause Redis");
+    let mut during = Vec::new();
+    for n in 0..5 {
+        during.push(app.comment(&jake, &slug, &format!("during {n}")).await);
+    }
+    assert!(
+        unpublished_rows(&app).await > 0,
+        "Redis answered during its pause"
+    );
+
+    let entries = published(&redis.url, &events_key(&app), 6).await;
+
+    assert_in_sequence(&entries);
+    let commented: Vec<i64> = entries.iter().skip(1).map(comment_of).collect();
+    assert_eq!(commented, during);
+    assert_eq!(unpublished_rows(&app).await, 0);
+    // The keys of the shared Redis are untouched by this test.
+    let mut shared = redis_keys::connect().await.expect("connect to Redis");
+    let leaked = redis_keys::matching(&mut shared, &format!("{}*", app.redis_prefix()))
+        .await
+        .expect("list keys");
+    assert!(leaked.is_empty(), "{leaked:?}");
+}

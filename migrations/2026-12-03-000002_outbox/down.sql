@@ -1,0 +1,2 @@
+DROP TABLE outbox_relay;
+DROP TABLE outbox;
