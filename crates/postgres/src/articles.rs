@@ -191,7 +191,7 @@ impl ArticleRepository for PgArticleRepository {
         Ok(())
     }
 
-    async fn favorite(&self, user: UserId, article: ArticleId) -> Result<(), PortError> {
+    async fn favorite(&self, user: UserId, article: ArticleId) -> Result<Option<u64>, PortError> {
         let mut conn = self.db.connection().await?;
         let (user, article) = (user.as_uuid(), article.as_uuid());
         conn.transaction(async |conn| {
@@ -204,19 +204,21 @@ impl ArticleRepository for PgArticleRepository {
                 .on_conflict_do_nothing()
                 .execute(conn)
                 .await?;
-            if inserted == 1 {
-                diesel::update(articles::table.find(article))
-                    .set(articles::favorites_count.eq(articles::favorites_count + 1))
-                    .execute(conn)
-                    .await?;
+            if inserted == 0 {
+                return Ok(None);
             }
-            Ok::<_, diesel::result::Error>(())
+            diesel::update(articles::table.find(article))
+                .set(articles::favorites_count.eq(articles::favorites_count + 1))
+                .returning(articles::favorites_count)
+                .get_result::<i32>(conn)
+                .await
+                .map(|count| Some(u64::try_from(count).unwrap_or(0)))
         })
         .await
         .map_err(query_error)
     }
 
-    async fn unfavorite(&self, user: UserId, article: ArticleId) -> Result<(), PortError> {
+    async fn unfavorite(&self, user: UserId, article: ArticleId) -> Result<Option<u64>, PortError> {
         let mut conn = self.db.connection().await?;
         let (user, article) = (user.as_uuid(), article.as_uuid());
         conn.transaction(async |conn| {
@@ -224,13 +226,15 @@ impl ArticleRepository for PgArticleRepository {
             let deleted = diesel::delete(favorites::table.find((user, article)))
                 .execute(conn)
                 .await?;
-            if deleted == 1 {
-                diesel::update(articles::table.find(article))
-                    .set(articles::favorites_count.eq(articles::favorites_count - 1))
-                    .execute(conn)
-                    .await?;
+            if deleted == 0 {
+                return Ok(None);
             }
-            Ok::<_, diesel::result::Error>(())
+            diesel::update(articles::table.find(article))
+                .set(articles::favorites_count.eq(articles::favorites_count - 1))
+                .returning(articles::favorites_count)
+                .get_result::<i32>(conn)
+                .await
+                .map(|count| Some(u64::try_from(count).unwrap_or(0)))
         })
         .await
         .map_err(query_error)

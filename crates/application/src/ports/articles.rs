@@ -81,11 +81,13 @@ pub trait ArticleRepository: Send + Sync + 'static {
     /// Removes the article with its comments, tags links and favorites.
     async fn delete(&self, id: ArticleId) -> Result<(), PortError>;
 
-    /// Idempotent; keeps the article's favorites count exact.
-    async fn favorite(&self, user: UserId, article: ArticleId) -> Result<(), PortError>;
+    /// Idempotent; keeps the article's favorites count exact. Returns the new count
+    /// when this call changed it, `None` when the user had favorited it already.
+    async fn favorite(&self, user: UserId, article: ArticleId) -> Result<Option<u64>, PortError>;
 
-    /// Idempotent; keeps the article's favorites count exact.
-    async fn unfavorite(&self, user: UserId, article: ArticleId) -> Result<(), PortError>;
+    /// Idempotent; keeps the article's favorites count exact. Returns the new count
+    /// when this call changed it, `None` when the user had not favorited it.
+    async fn unfavorite(&self, user: UserId, article: ArticleId) -> Result<Option<u64>, PortError>;
 
     /// Which of `articles` the viewer favorited and which of `authors` they follow,
     /// in one round trip.

@@ -2,13 +2,13 @@
 
 use folio_domain::{
     Actor, Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, AuditEventType,
-    Permission, Slug, TagList, TagName, UserId,
+    DomainEvent, Permission, Slug, TagList, TagName, UserId,
 };
 
 use crate::error::Resource;
 use crate::ports::{
     ArticleChanges, ArticleFilter, ArticleQuery, ArticleRepository, Clock, Conflict, NewArticle,
-    PortError, ViewerFacts,
+    PortError, UnitOfWork, ViewerFacts, Work,
 };
 use crate::views::{ArticleListView, ArticleView};
 use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
@@ -123,6 +123,7 @@ impl<P: Ports> Folio<P> {
 
         let id = ArticleId::generate();
         let created_at = self.ports.clock().now();
+        let mut work = self.ports.unit_of_work().begin().await?;
         for slug in slug_candidates(&title, id) {
             let new_article = NewArticle {
                 id,
@@ -134,8 +135,14 @@ impl<P: Ports> Folio<P> {
                 tags: tags.clone(),
                 created_at,
             };
-            match self.ports.articles().insert(new_article).await {
+            match work.articles().insert(new_article).await {
                 Ok(article) => {
+                    work.raise(DomainEvent::ArticlePublished {
+                        article: article.id,
+                        slug: article.slug.clone(),
+                        author: actor.user_id,
+                    });
+                    work.commit().await?;
                     self.article_changed(&[], true).await;
                     return self.view_one(Some(actor), article).await;
                 }
@@ -182,8 +189,15 @@ impl<P: Ports> Folio<P> {
             .clone()
             .filter(|title| *title != article.title);
         let tags_changed = changes.tags.is_some();
+        let mut work = self.ports.unit_of_work().begin().await?;
         let Some(new_title) = new_title else {
-            let updated = self.ports.articles().update(article.id, changes).await;
+            let updated = match work.articles().update(article.id, changes).await {
+                Ok(updated) => {
+                    work.raise(edited(&updated, None));
+                    work.commit().await.map(|_| updated)
+                }
+                Err(error) => Err(error),
+            };
             self.article_changed(std::slice::from_ref(&article.slug), tags_changed)
                 .await;
             return self
@@ -195,8 +209,11 @@ impl<P: Ports> Folio<P> {
                 slug: Some(candidate),
                 ..changes.clone()
             };
-            match self.ports.articles().update(article.id, attempt).await {
+            match work.articles().update(article.id, attempt).await {
                 Ok(updated) => {
+                    let renamed = (updated.slug != article.slug).then(|| article.slug.clone());
+                    work.raise(edited(&updated, renamed));
+                    work.commit().await?;
                     let slugs = [article.slug.clone(), updated.slug.clone()];
                     self.article_changed(&slugs, tags_changed).await;
                     return self.view_one(Some(actor), updated).await;
@@ -219,26 +236,42 @@ impl<P: Ports> Folio<P> {
         if !actor.may(Permission::DeleteArticle { author }) {
             return Err(AppError::Forbidden);
         }
-        self.ports
-            .articles()
+        let mut work = self.ports.unit_of_work().begin().await?;
+        work.articles()
             .delete(article.id)
             .await
             .map_err(article_gone)?;
         if let Some(event) = self.removal(AuditEventType::ArticleRemoved, actor, author, client) {
-            self.record(event.detail("slug", article.slug.as_str()))
-                .await;
+            self.record_in(&work, event.detail("slug", article.slug.as_str()))
+                .await?;
         }
+        work.raise(DomainEvent::ArticleDeleted {
+            article: article.id,
+            slug: article.slug.clone(),
+            author,
+        });
+        work.commit().await?;
         self.article_changed(&[article.slug], true).await;
         Ok(())
     }
 
     pub async fn favorite(&self, actor: Actor, slug: &str) -> Result<ArticleView, AppError> {
         let article = self.find_article(slug).await?;
-        self.ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let changed = work
             .articles()
             .favorite(actor.user_id, article.id)
             .await
             .map_err(article_gone)?;
+        if let Some(favorites_count) = changed {
+            work.raise(DomainEvent::ArticleFavorited {
+                article: article.id,
+                slug: article.slug.clone(),
+                user: actor.user_id,
+                favorites_count,
+            });
+        }
+        work.commit().await?;
         self.article_changed(std::slice::from_ref(&article.slug), false)
             .await;
         self.article(Some(actor), article.slug.as_str()).await
@@ -246,11 +279,21 @@ impl<P: Ports> Folio<P> {
 
     pub async fn unfavorite(&self, actor: Actor, slug: &str) -> Result<ArticleView, AppError> {
         let article = self.find_article(slug).await?;
-        self.ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let changed = work
             .articles()
             .unfavorite(actor.user_id, article.id)
             .await
             .map_err(article_gone)?;
+        if let Some(favorites_count) = changed {
+            work.raise(DomainEvent::ArticleUnfavorited {
+                article: article.id,
+                slug: article.slug.clone(),
+                user: actor.user_id,
+                favorites_count,
+            });
+        }
+        work.commit().await?;
         self.article_changed(std::slice::from_ref(&article.slug), false)
             .await;
         self.article(Some(actor), article.slug.as_str()).await
@@ -446,5 +489,14 @@ mod tests {
         assert_eq!(plain.as_str(), "hello-world");
         assert!(short.as_str().starts_with("hello-world-") && short.as_str().len() == 18);
         assert!(long.as_str().len() > short.as_str().len());
+    }
+}
+
+fn edited(article: &Article, previous_slug: Option<Slug>) -> DomainEvent {
+    DomainEvent::ArticleEdited {
+        article: article.id,
+        slug: article.slug.clone(),
+        previous_slug,
+        author: article.author.user_id,
     }
 }

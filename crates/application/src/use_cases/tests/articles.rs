@@ -1080,7 +1080,7 @@ async fn favorite_records_it_and_returns_the_fresh_article() {
         .expect_favorite()
         .withf(move |user, asked| *user == carol.user_id && *asked == id)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(Some(1)));
     ports.articles.expect_unfavorite().never();
     ports
         .articles
@@ -1110,7 +1110,7 @@ async fn unfavorite_removes_it_and_returns_the_fresh_article() {
         .expect_unfavorite()
         .withf(move |user, asked| *user == carol.user_id && *asked == id)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(Some(1)));
     ports.articles.expect_favorite().never();
     ports.no_viewer_facts(1);
     let folio = folio(ports);
