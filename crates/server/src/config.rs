@@ -16,7 +16,7 @@ use folio_redis::RedisSettings;
 /// connections PostgreSQL's own log showed bursts of trivial statements taking
 /// 0.1–1.6 s; with 8 there were none, at 92% of the throughput. Raise it for a bigger
 /// database server, divided among the instances sharing it.
-const DEFAULT_POOL_SIZE: usize = 8;
+const DEFAULT_POOL_SIZE: u64 = 8;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -87,14 +87,12 @@ impl Config {
             None => None,
         };
         let sessions = SessionPolicy {
-            idle_timeout: chrono::Duration::days(
-                positive(&lookup, "FOLIO_SESSION_IDLE_DAYS", 14)? as i64
-            ),
+            idle_timeout: chrono::Duration::days(positive(&lookup, "FOLIO_SESSION_IDLE_DAYS", 14)?),
             absolute_lifetime: chrono::Duration::days(positive(
                 &lookup,
                 "FOLIO_SESSION_LIFETIME_DAYS",
                 90,
-            )? as i64),
+            )?),
             cache_ttl: Duration::from_secs(number(&lookup, "FOLIO_SESSION_CACHE_SECONDS", 60)?),
             ..SessionPolicy::default()
         };
@@ -137,7 +135,12 @@ impl Config {
                     secure: flag(&lookup, "FOLIO_COOKIE_SECURE", true)?,
                 },
                 compression: CompressionSettings {
-                    min_bytes: number(&lookup, "FOLIO_COMPRESSION_MIN_BYTES", 1024)? as usize,
+                    min_bytes: usize::try_from(number(
+                        &lookup,
+                        "FOLIO_COMPRESSION_MIN_BYTES",
+                        1024,
+                    )?)
+                    .unwrap_or(usize::MAX),
                 },
             },
             sessions,
@@ -149,7 +152,7 @@ impl Config {
                 &lookup,
                 "FOLIO_AUDIT_TALLY_SECONDS",
                 60,
-            )? as u64),
+            )?),
             content_cache: ContentCachePolicy {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },
@@ -158,11 +161,10 @@ impl Config {
 }
 
 fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
-    let count = |name, default| positive(lookup, name, default).map(|n| n as u32);
-    let seconds =
-        |name, default| positive(lookup, name, default).map(|n| Duration::from_secs(n as u64));
+    let count = |name, default| positive::<u32>(lookup, name, default);
+    let seconds = |name, default| positive(lookup, name, default).map(Duration::from_secs);
     let login_window = seconds("FOLIO_LOGIN_WINDOW_SECONDS", 900)?;
-    let per_second = positive(lookup, "FOLIO_REQUESTS_PER_SECOND", 10)?;
+    let per_second: u64 = positive(lookup, "FOLIO_REQUESTS_PER_SECOND", 10)?;
     Ok(RateLimits {
         enabled: flag(lookup, "FOLIO_RATE_LIMITS", true)?,
         login_failures_per_account: Window {
@@ -183,7 +185,7 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
         },
         requests: Bucket {
             capacity: count("FOLIO_REQUEST_BURST", 300)?,
-            refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000) as u64),
+            refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000)),
         },
         ipv6_prefix: ipv6_prefix(lookup)?,
     })
@@ -191,7 +193,7 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
 
 fn ipv6_prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<u8, ConfigError> {
     let name = "FOLIO_IPV6_PREFIX";
-    let bits = positive(lookup, name, 64)?;
+    let bits: u64 = positive(lookup, name, 64)?;
     u8::try_from(bits)
         .ok()
         .filter(|bits| *bits <= 128)
@@ -217,12 +219,13 @@ fn number(
     }
 }
 
-fn positive(
+/// A whole number of at least 1 that fits `T`.
+fn positive<T: TryFrom<u64>>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
-    default: usize,
-) -> Result<usize, ConfigError> {
-    let value = number(lookup, name, default as u64)?;
+    default: u64,
+) -> Result<T, ConfigError> {
+    let value = number(lookup, name, default)?;
     if value == 0 {
         return Err(ConfigError {
             name,
@@ -230,7 +233,7 @@ fn positive(
             reason: "must be at least 1".into(),
         });
     }
-    usize::try_from(value).map_err(|_| ConfigError {
+    T::try_from(value).map_err(|_| ConfigError {
         name,
         value: value.to_string(),
         reason: "too large".into(),
