@@ -28,6 +28,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub http: HttpSettings,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
     pub sessions: SessionPolicy,
     pub passwords: PasswordRules,
     pub rate_limits: RateLimits,
@@ -129,7 +131,6 @@ impl Config {
                 context: RequestContextSettings {
                     expose_query_count: flag(&lookup, "FOLIO_EXPOSE_QUERY_COUNT", false)?,
                 },
-                workers,
                 trusted_proxies,
                 cookies: CookieSettings {
                     secure: flag(&lookup, "FOLIO_COOKIE_SECURE", true)?,
@@ -143,6 +144,7 @@ impl Config {
                     .unwrap_or(usize::MAX),
                 },
             },
+            workers,
             sessions,
             passwords: PasswordRules {
                 reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
