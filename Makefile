@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test services build lint fmt layering unit-and-integration bench
+.PHONY: run test services build lint fmt layering schema unit-and-integration bench
 
 services:
 	@scripts/ensure-services.sh
@@ -21,13 +21,17 @@ unit-and-integration: services
 layering:
 	scripts/check-layering.sh
 
+# schema.rs against a scratch database migrated from migrations/ (installs diesel_cli).
+schema: services
+	scripts/check-schema.sh
+
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all --check
 
-test: unit-and-integration layering lint fmt
+test: unit-and-integration schema layering lint fmt
 
 # Release build, fresh database, seeded dataset, wrk per scenario (see bench/).
 bench: services

@@ -2,9 +2,11 @@
 //! permissions through domain policies and talks to the outside world only through
 //! the ports in [`ports`], which the adapters implement.
 
-// Ports use native `async fn`. Their futures' `Send`-ness is known wherever the
-// concrete adapters are (the server wires them), so no bound is spelled out here.
-#![allow(async_fn_in_trait)]
+#![expect(
+    async_fn_in_trait,
+    reason = "ports use native `async fn`; their futures' `Send`-ness is known wherever \
+              the concrete adapters are (the server wires them), so no bound is spelled out"
+)]
 
 mod audit_tally;
 pub mod client;

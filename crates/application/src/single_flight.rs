@@ -94,7 +94,6 @@ impl<K: Eq + Hash + Clone, V: Clone> Drop for Departure<'_, K, V> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;

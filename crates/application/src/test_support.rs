@@ -1,6 +1,5 @@
 //! Mock ports for use-case unit tests (the `#[automock]` mocks of `ports`), and
 //! small builders for domain fixtures.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

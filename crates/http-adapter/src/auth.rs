@@ -21,19 +21,13 @@ use crate::csrf;
 use crate::problem::ApiError;
 
 type BoxedAuth<'a> = Pin<Box<dyn Future<Output = Result<Authenticated, AppError>> + 'a>>;
-type BoxedUnit<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 type BoxedUsage<'a> = Pin<Box<dyn Future<Output = Option<Usage>> + 'a>>;
 
 /// Type-erased session checks, so extractors need not be generic over the ports.
 pub trait SessionGate: 'static {
     fn authenticate<'a>(&'a self, token: &'a str, client: &'a ClientInfo) -> BoxedAuth<'a>;
     fn csrf_token(&self, token: &str) -> String;
-    fn reject_csrf<'a>(
-        &'a self,
-        caller: &'a Authenticated,
-        reason: &'static str,
-        client: &'a ClientInfo,
-    ) -> BoxedUnit<'a>;
+    fn reject_csrf(&self, caller: &Authenticated, reason: &'static str, client: &ClientInfo);
     fn admit<'a>(&'a self, subject: &'a RequestSubject) -> BoxedUsage<'a>;
 }
 
@@ -46,13 +40,8 @@ impl<P: Ports> SessionGate for Folio<P> {
         self.csrf_token_for(token)
     }
 
-    fn reject_csrf<'a>(
-        &'a self,
-        caller: &'a Authenticated,
-        reason: &'static str,
-        client: &'a ClientInfo,
-    ) -> BoxedUnit<'a> {
-        Box::pin(self.record_csrf_rejection(caller, reason, client))
+    fn reject_csrf(&self, caller: &Authenticated, reason: &'static str, client: &ClientInfo) {
+        self.record_csrf_rejection(caller, reason, client);
     }
 
     fn admit<'a>(&'a self, subject: &'a RequestSubject) -> BoxedUsage<'a> {
@@ -170,7 +159,7 @@ pub(crate) async fn resolve(request: HttpRequest) -> Result<Option<Caller>, ApiE
             .unwrap_or_default();
         let expected = gate.csrf_token(&presented.token);
         if let Err(failure) = csrf::check(&request, &expected, &allowed) {
-            gate.reject_csrf(&session, failure.as_str(), &client).await;
+            gate.reject_csrf(&session, failure.as_str(), &client);
             return Err(ApiError::csrf_failed());
         }
     }

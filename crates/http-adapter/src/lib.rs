@@ -5,6 +5,7 @@
 //! OpenAPI document.
 //! No SQL and no business rules live here.
 
+mod app;
 mod auth;
 mod client;
 mod compression;
@@ -24,6 +25,7 @@ mod rendered;
 mod routes;
 mod time;
 
+pub use app::{HttpSettings, wrap};
 pub use auth::SessionGate;
 pub use client::TrustedProxies;
 pub use compression::CompressionSettings;
@@ -32,4 +34,4 @@ pub use cookies::CookieSettings;
 pub use handlers::health::{Readiness, ReadinessReport};
 pub use handlers::metrics::MetricsSource;
 pub use openapi::openapi_json;
-pub use routes::{HttpSettings, Operations, configure, serve, serve_metrics};
+pub use routes::{configure, configure_metrics, configure_metrics_only};

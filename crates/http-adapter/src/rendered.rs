@@ -24,7 +24,7 @@ struct BySize;
 
 impl quick_cache::Weighter<String, Rendered> for BySize {
     fn weight(&self, uri: &String, rendered: &Rendered) -> u64 {
-        (uri.len() + rendered.json.len()) as u64
+        u64::try_from(uri.len() + rendered.json.len()).unwrap_or(u64::MAX)
     }
 }
 

@@ -1,21 +1,14 @@
 use crate::rendered::RenderedPages;
-use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
 use actix_web::http::StatusCode;
-use actix_web::middleware::{DefaultHeaders, from_fn};
-use actix_web::{App, HttpResponse, HttpServer, Resource, ResponseError, guard, web};
+use actix_web::middleware::from_fn;
+use actix_web::{HttpResponse, Resource, ResponseError, guard, web};
 use folio_application::{Folio, Ports};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{CsrfOrigins, session_gate_data};
-use crate::client::TrustedProxies;
-use crate::compression::{CompressionSettings, compress};
-use crate::context::{RequestContextSettings, request_context};
-use crate::cookies::CookieSettings;
-use crate::cors::cors;
+use crate::auth::session_gate_data;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
 use crate::handlers::metrics::{self, MetricsSource};
@@ -26,91 +19,36 @@ use crate::no_store::no_store;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 
-#[derive(Debug, Clone, Default)]
-pub struct HttpSettings {
-    /// Allowed CORS origins; `None` allows any (development).
-    pub cors_origins: Option<Vec<String>>,
-    pub context: RequestContextSettings,
-    /// Worker threads; `None` means one per core.
-    pub workers: Option<usize>,
-    pub trusted_proxies: TrustedProxies,
-    pub cookies: CookieSettings,
-    pub compression: CompressionSettings,
-}
-
-/// What the operations endpoints report on.
-#[derive(Clone)]
-pub struct Operations {
-    pub readiness: Arc<dyn Readiness + Send + Sync>,
-    /// `None` when `/metrics` has a listener of its own ([`serve_metrics`]): the API
-    /// listener then answers 404 for it.
-    pub metrics: Option<Arc<dyn MetricsSource + Send + Sync>>,
-}
-
-/// Builds the HTTP server on an already bound listener (port 0 works for tests).
-pub fn serve<P: Ports>(
-    listener: TcpListener,
-    folio: Arc<Folio<P>>,
-    operations: Operations,
-    settings: HttpSettings,
-) -> std::io::Result<Server> {
-    let workers = settings.workers;
-    let server = HttpServer::new(move || {
-        let readiness: Arc<dyn Readiness> = operations.readiness.clone();
-        let csrf_origins = CsrfOrigins(settings.cors_origins.clone().unwrap_or_default());
-        App::new()
-            .app_data(web::Data::new(settings.context))
-            .app_data(web::Data::from(readiness))
-            .app_data(web::Data::new(settings.trusted_proxies.clone()))
-            .app_data(web::Data::new(settings.cookies))
-            .app_data(web::Data::new(csrf_origins))
-            .app_data(web::Data::new(settings.compression))
-            .wrap(cors(settings.cors_origins.as_deref()))
-            .wrap(from_fn(request_context))
-            .wrap(security_headers())
-            .wrap(from_fn(compress))
-            .configure(|cfg| {
-                if let Some(source) = &operations.metrics {
-                    metrics_route(cfg, source.clone());
-                }
-            })
-            .configure(|cfg| configure(cfg, folio.clone()))
-    })
-    .listen(listener)?;
-    let server = match workers {
-        Some(workers) => server.workers(workers),
-        None => server,
-    };
-    Ok(server.run())
-}
-
-/// Serves only `/metrics` on its own listener, so scrapers can be let in on a port
-/// the public never reaches. One worker is plenty; it ignores signals and is stopped
-/// by whoever stops the API server.
-pub fn serve_metrics(
-    listener: TcpListener,
+/// Registers `/metrics`, for an App that serves the API (before [`configure`]) or
+/// for one of its own ([`configure_metrics_only`]).
+pub fn configure_metrics(
+    cfg: &mut web::ServiceConfig,
     source: Arc<dyn MetricsSource + Send + Sync>,
-) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || {
-        App::new()
-            .configure(|cfg| metrics_route(cfg, source.clone()))
-            .default_service(web::to(not_found))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)?;
-    Ok(server.run())
-}
-
-fn metrics_route(cfg: &mut web::ServiceConfig, source: Arc<dyn MetricsSource + Send + Sync>) {
+) {
     cfg.app_data(metrics::source_data(source))
         .service(resource("/metrics").route(read().to(metrics::metrics)));
 }
 
+/// Only `/metrics`, every other path a 404: for a listener scrapers reach and the
+/// public does not.
+pub fn configure_metrics_only(
+    cfg: &mut web::ServiceConfig,
+    source: Arc<dyn MetricsSource + Send + Sync>,
+) {
+    configure_metrics(cfg, source);
+    cfg.default_service(web::to(not_found));
+}
+
 /// Registers every route but `/metrics`: operations, API docs, and the API under
 /// `/api/v1` and `/api`.
-pub fn configure<P: Ports>(cfg: &mut web::ServiceConfig, folio: Arc<Folio<P>>) {
-    cfg.app_data(session_gate_data(folio.clone()))
+pub fn configure<P: Ports>(
+    cfg: &mut web::ServiceConfig,
+    folio: Arc<Folio<P>>,
+    readiness: Arc<dyn Readiness + Send + Sync>,
+) {
+    let readiness: Arc<dyn Readiness> = readiness;
+    cfg.app_data(web::Data::from(readiness))
+        .app_data(session_gate_data(folio.clone()))
         .app_data(web::Data::from(folio))
         .app_data(web::Data::new(RenderedPages::default()))
         .app_data(json_config())
@@ -202,16 +140,6 @@ fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/admin/audit-events").route(read().to(admin::audit_events::<P>)))
         .default_service(web::to(not_found));
-}
-
-/// Headers every response carries: no MIME sniffing, no framing (clickjacking),
-/// no leaking of URLs to other sites.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Content-Security-Policy", "frame-ancestors 'none'"))
-        .add(("Referrer-Policy", "no-referrer"))
 }
 
 /// GET, and HEAD wherever GET works (RFC 9110 §9.1); actix sends no body for HEAD.

@@ -42,7 +42,7 @@ impl Instrumentation for QueryInstrumentation {
                     let statement = query.to_string();
                     let sql = sql_shape(&statement);
                     tracing::warn!(
-                        elapsed_ms = elapsed.as_millis() as u64,
+                        elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
                         failed = error.is_some(),
                         sql,
                         "slow query"

@@ -1,70 +1,10 @@
-//! Diesel's view of the tables in `migrations/`. Kept by hand; the migration
-//! round-trip test fails if the two drift apart.
+// @generated automatically by Diesel CLI.
 
-diesel::table! {
-    users (id) {
-        id -> Uuid,
-        username -> Text,
-        email -> Text,
-        password_hash -> Text,
-        bio -> Nullable<Text>,
-        image -> Nullable<Text>,
-        role -> Text,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        suspended_at -> Nullable<Timestamptz>,
-        article_count -> Int4,
-        /// `UsernameKey` of `username`: what names are unique by and looked up by.
-        username_key -> Text,
-    }
-}
-
-diesel::table! {
-    sessions (id) {
-        id -> Uuid,
-        user_id -> Uuid,
-        token_hash -> Bytea,
-        created_at -> Timestamptz,
-        last_seen_at -> Timestamptz,
-        expires_at -> Timestamptz,
-        revoked_at -> Nullable<Timestamptz>,
-        user_agent -> Nullable<Text>,
-        ip -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    follows (follower_id, followee_id) {
-        follower_id -> Uuid,
-        followee_id -> Uuid,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    articles (id) {
-        id -> Uuid,
-        slug -> Text,
-        author_id -> Uuid,
-        title -> Text,
-        description -> Text,
-        body -> Text,
-        favorites_count -> Int4,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        tag_names -> Array<Text>,
-    }
-}
-
-diesel::table! {
-    tags (id) {
-        id -> Int8,
-        name -> Text,
-        article_count -> Int4,
-        /// `UsernameKey` of `username`: what names are unique by and looked up by.
-        username_key -> Text,
-    }
-}
+//! Diesel's view of the tables in `migrations/`: what `diesel print-schema` prints
+//! (configured by `diesel.toml` at the workspace root) with `schema.patch` applied.
+//! `scripts/check-schema.sh` (`make schema`, part of `make test`) migrates a scratch
+//! database and fails when this file differs; `scripts/check-schema.sh --write`
+//! regenerates it. Edits that the database cannot express go into `schema.patch`.
 
 diesel::table! {
     article_tags (article_id, tag_id) {
@@ -82,46 +22,21 @@ diesel::table! {
 }
 
 diesel::table! {
-    favorites (user_id, article_id) {
-        user_id -> Uuid,
-        article_id -> Uuid,
-        created_at -> Timestamptz,
-        article_created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    comments (id) {
-        id -> Int8,
-        article_id -> Uuid,
+    articles (id) {
+        id -> Uuid,
+        slug -> Text,
         author_id -> Uuid,
+        title -> Text,
+        description -> Text,
         body -> Text,
+        favorites_count -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        /// No element is NULL (a trigger copies them from `tags.name`): not a thing
+        /// the database can declare.
+        tag_names -> Array<Text>,
     }
 }
-
-diesel::joinable!(sessions -> users (user_id));
-diesel::joinable!(articles -> users (author_id));
-diesel::joinable!(article_tags -> articles (article_id));
-diesel::joinable!(article_tags -> tags (tag_id));
-diesel::joinable!(favorites -> articles (article_id));
-diesel::joinable!(favorites -> users (user_id));
-diesel::joinable!(comments -> articles (article_id));
-diesel::joinable!(comments -> users (author_id));
-
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    sessions,
-    audit_events,
-    follows,
-    articles,
-    tags,
-    article_tags,
-    article_totals,
-    favorites,
-    comments,
-);
 
 diesel::table! {
     audit_events (id) {
@@ -136,6 +51,34 @@ diesel::table! {
         request_id -> Nullable<Text>,
         outcome -> Text,
         details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    comments (id) {
+        id -> Int8,
+        article_id -> Uuid,
+        author_id -> Uuid,
+        body -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    favorites (user_id, article_id) {
+        user_id -> Uuid,
+        article_id -> Uuid,
+        created_at -> Timestamptz,
+        article_created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follows (follower_id, followee_id) {
+        follower_id -> Uuid,
+        followee_id -> Uuid,
+        created_at -> Timestamptz,
     }
 }
 
@@ -156,3 +99,67 @@ diesel::table! {
         last_sequence -> Int8,
     }
 }
+
+diesel::table! {
+    sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Int8,
+        name -> Text,
+        article_count -> Int4,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        username -> Text,
+        email -> Text,
+        password_hash -> Text,
+        bio -> Nullable<Text>,
+        image -> Nullable<Text>,
+        role -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        suspended_at -> Nullable<Timestamptz>,
+        article_count -> Int4,
+        /// `UsernameKey` of `username`: what names are unique by and looked up by.
+        username_key -> Text,
+    }
+}
+
+diesel::joinable!(article_tags -> articles (article_id));
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(articles -> users (author_id));
+diesel::joinable!(comments -> articles (article_id));
+diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(favorites -> articles (article_id));
+diesel::joinable!(favorites -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    article_tags,
+    article_totals,
+    articles,
+    audit_events,
+    comments,
+    favorites,
+    follows,
+    outbox,
+    outbox_relay,
+    sessions,
+    tags,
+    users,
+);

@@ -140,7 +140,7 @@ impl RedisStore {
     /// A key for `subject` that does not store it in the clear.
     pub(crate) fn hashed_key(&self, namespace: &str, subject: &str) -> String {
         let digest = Sha256::digest(subject.as_bytes());
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         self.key(&format!("{namespace}:{hex}"))
     }
 

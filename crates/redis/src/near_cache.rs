@@ -34,8 +34,13 @@ pub(crate) trait Footprint {
 
 const OVERHEAD: u64 = 64;
 
+/// `len()` as a weight; no length comes near `u64::MAX`.
+fn byte_len(text: &str) -> u64 {
+    u64::try_from(text.len()).unwrap_or(u64::MAX)
+}
+
 fn text(parts: &[&str]) -> u64 {
-    parts.iter().map(|part| part.len() as u64).sum::<u64>() + OVERHEAD
+    parts.iter().map(|part| byte_len(part)).sum::<u64>() + OVERHEAD
 }
 
 impl Footprint for Profile {
@@ -78,7 +83,7 @@ struct ByFootprint;
 
 impl<T> quick_cache::Weighter<String, NearEntry<T>> for ByFootprint {
     fn weight(&self, key: &String, entry: &NearEntry<T>) -> u64 {
-        key.len() as u64 + entry.bytes
+        byte_len(key) + entry.bytes
     }
 }
 
@@ -118,7 +123,7 @@ mod tests {
 
     impl Footprint for String {
         fn footprint(&self) -> u64 {
-            self.len() as u64
+            byte_len(self)
         }
     }
 

@@ -132,7 +132,8 @@ impl RedisSessionCache {
             }
             pending.insert(hash);
         }
-        metrics::gauge!("session_cache_pending_forgets").set(pending.len() as f64);
+        metrics::gauge!("session_cache_pending_forgets")
+            .set(u32::try_from(pending.len()).unwrap_or(u32::MAX));
     }
 
     /// Runs even while the breaker is open: a revocation must reach Redis as soon

@@ -17,7 +17,7 @@ use folio_redis::RedisSettings;
 /// connections PostgreSQL's own log showed bursts of trivial statements taking
 /// 0.1–1.6 s; with 8 there were none, at 92% of the throughput. Raise it for a bigger
 /// database server, divided among the instances sharing it.
-const DEFAULT_POOL_SIZE: usize = 8;
+const DEFAULT_POOL_SIZE: u64 = 8;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -29,6 +29,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub http: HttpSettings,
+    /// HTTP worker threads; `None` means one per core.
+    pub workers: Option<usize>,
     pub sessions: SessionPolicy,
     pub passwords: PasswordRules,
     pub rate_limits: RateLimits,
@@ -89,14 +91,12 @@ impl Config {
             None => None,
         };
         let sessions = SessionPolicy {
-            idle_timeout: chrono::Duration::days(
-                positive(&lookup, "FOLIO_SESSION_IDLE_DAYS", 14)? as i64
-            ),
+            idle_timeout: chrono::Duration::days(positive(&lookup, "FOLIO_SESSION_IDLE_DAYS", 14)?),
             absolute_lifetime: chrono::Duration::days(positive(
                 &lookup,
                 "FOLIO_SESSION_LIFETIME_DAYS",
                 90,
-            )? as i64),
+            )?),
             cache_ttl: Duration::from_secs(number(&lookup, "FOLIO_SESSION_CACHE_SECONDS", 60)?),
             ..SessionPolicy::default()
         };
@@ -133,15 +133,20 @@ impl Config {
                 context: RequestContextSettings {
                     expose_query_count: flag(&lookup, "FOLIO_EXPOSE_QUERY_COUNT", false)?,
                 },
-                workers,
                 trusted_proxies,
                 cookies: CookieSettings {
                     secure: flag(&lookup, "FOLIO_COOKIE_SECURE", true)?,
                 },
                 compression: CompressionSettings {
-                    min_bytes: number(&lookup, "FOLIO_COMPRESSION_MIN_BYTES", 1024)? as usize,
+                    min_bytes: usize::try_from(number(
+                        &lookup,
+                        "FOLIO_COMPRESSION_MIN_BYTES",
+                        1024,
+                    )?)
+                    .unwrap_or(usize::MAX),
                 },
             },
+            workers,
             sessions,
             passwords: PasswordRules {
                 reject_common: flag(&lookup, "FOLIO_REJECT_COMMON_PASSWORDS", true)?,
@@ -151,7 +156,7 @@ impl Config {
                 &lookup,
                 "FOLIO_AUDIT_TALLY_SECONDS",
                 60,
-            )? as u64),
+            )?),
             content_cache: ContentCachePolicy {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },
@@ -161,11 +166,10 @@ impl Config {
 }
 
 fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
-    let count = |name, default| positive(lookup, name, default).map(|n| n as u32);
-    let seconds =
-        |name, default| positive(lookup, name, default).map(|n| Duration::from_secs(n as u64));
+    let count = |name, default| positive::<u32>(lookup, name, default);
+    let seconds = |name, default| positive(lookup, name, default).map(Duration::from_secs);
     let login_window = seconds("FOLIO_LOGIN_WINDOW_SECONDS", 900)?;
-    let per_second = positive(lookup, "FOLIO_REQUESTS_PER_SECOND", 10)?;
+    let per_second: u64 = positive(lookup, "FOLIO_REQUESTS_PER_SECOND", 10)?;
     Ok(RateLimits {
         enabled: flag(lookup, "FOLIO_RATE_LIMITS", true)?,
         login_failures_per_account: Window {
@@ -186,7 +190,7 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
         },
         requests: Bucket {
             capacity: count("FOLIO_REQUEST_BURST", 300)?,
-            refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000) as u64),
+            refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000)),
         },
         ipv6_prefix: ipv6_prefix(lookup)?,
     })
@@ -195,21 +199,13 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
 fn outbox_relay(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelaySettings, ConfigError> {
     let defaults = RelaySettings::default();
     let seconds = |name, default: Duration| {
-        positive(
-            lookup,
-            name,
-            usize::try_from(default.as_secs()).unwrap_or(usize::MAX),
-        )
-        .map(|n| Duration::from_secs(u64::try_from(n).unwrap_or(u64::MAX)))
+        positive::<u64>(lookup, name, default.as_secs()).map(Duration::from_secs)
     };
-    let batch = positive(lookup, "FOLIO_OUTBOX_BATCH", 500)?;
-    let poll_ms = positive(lookup, "FOLIO_OUTBOX_POLL_MS", 100)?;
-    let max_len = positive(lookup, "FOLIO_EVENT_STREAM_MAX_LEN", 100_000)?;
     Ok(RelaySettings {
-        batch: u32::try_from(batch).unwrap_or(u32::MAX),
-        idle_poll: Duration::from_millis(u64::try_from(poll_ms).unwrap_or(u64::MAX)),
+        batch: positive(lookup, "FOLIO_OUTBOX_BATCH", 500)?,
+        idle_poll: Duration::from_millis(positive(lookup, "FOLIO_OUTBOX_POLL_MS", 100)?),
         max_backoff: defaults.max_backoff,
-        stream_max_len: u64::try_from(max_len).unwrap_or(u64::MAX),
+        stream_max_len: positive(lookup, "FOLIO_EVENT_STREAM_MAX_LEN", 100_000)?,
         stream_max_age: seconds(
             "FOLIO_EVENT_STREAM_MAX_AGE_SECONDS",
             defaults.stream_max_age,
@@ -220,7 +216,7 @@ fn outbox_relay(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelaySetting
 
 fn ipv6_prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<u8, ConfigError> {
     let name = "FOLIO_IPV6_PREFIX";
-    let bits = positive(lookup, name, 64)?;
+    let bits: u64 = positive(lookup, name, 64)?;
     u8::try_from(bits)
         .ok()
         .filter(|bits| *bits <= 128)
@@ -246,12 +242,13 @@ fn number(
     }
 }
 
-fn positive(
+/// A whole number of at least 1 that fits `T`.
+fn positive<T: TryFrom<u64>>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
-    default: usize,
-) -> Result<usize, ConfigError> {
-    let value = number(lookup, name, default as u64)?;
+    default: u64,
+) -> Result<T, ConfigError> {
+    let value = number(lookup, name, default)?;
     if value == 0 {
         return Err(ConfigError {
             name,
@@ -259,7 +256,7 @@ fn positive(
             reason: "must be at least 1".into(),
         });
     }
-    usize::try_from(value).map_err(|_| ConfigError {
+    T::try_from(value).map_err(|_| ConfigError {
         name,
         value: value.to_string(),
         reason: "too large".into(),

@@ -4,6 +4,7 @@
 mod adapters;
 mod clock;
 pub mod config;
+mod http_server;
 mod metrics;
 mod outbox_relay;
 mod readiness;

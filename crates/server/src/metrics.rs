@@ -81,11 +81,16 @@ impl PrometheusMetrics {
 impl MetricsSource for PrometheusMetrics {
     fn render(&self) -> String {
         let pool = self.database.pool_status();
-        metrics::gauge!("db_pool_max_connections").set(pool.max_size as f64);
-        metrics::gauge!("db_pool_connections", "state" => "idle").set(pool.available as f64);
+        metrics::gauge!("db_pool_max_connections").set(gauge(pool.max_size));
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(gauge(pool.available));
         metrics::gauge!("db_pool_connections", "state" => "in_use")
-            .set(pool.size.saturating_sub(pool.available) as f64);
-        metrics::gauge!("db_pool_waiters").set(pool.waiting as f64);
+            .set(gauge(pool.size.saturating_sub(pool.available)));
+        metrics::gauge!("db_pool_waiters").set(gauge(pool.waiting));
         handle().map(PrometheusHandle::render).unwrap_or_default()
     }
+}
+
+/// A pool count as a gauge value; pools are far smaller than `u32::MAX`.
+fn gauge(count: usize) -> u32 {
+    u32::try_from(count).unwrap_or(u32::MAX)
 }

@@ -71,8 +71,8 @@ async fn upkeep(relay: Arc<Relay>) {
         tokio::select! {
             _ = lag.tick() => match relay.lag().await {
                 Ok(lag) => {
-                    metrics::gauge!("outbox_lag_events").set(lag.events as f64);
-                    metrics::gauge!("outbox_lag_seconds").set(lag.oldest_ms as f64 / 1000.0);
+                    metrics::gauge!("outbox_lag_events").set(gauge(lag.events));
+                    metrics::gauge!("outbox_lag_seconds").set(gauge(lag.oldest_ms) / 1000.0);
                 }
                 Err(error) => tracing::debug!(%error, "could not measure the outbox lag"),
             },
@@ -83,4 +83,9 @@ async fn upkeep(relay: Arc<Relay>) {
             }
         }
     }
+}
+
+/// A gauge's value; counts past `u32::MAX` show as that (a gauge, not a ledger).
+fn gauge(value: u64) -> f64 {
+    f64::from(u32::try_from(value).unwrap_or(u32::MAX))
 }

@@ -7,11 +7,12 @@ use folio_redis::{InvalidRedisUrl, RedisStore};
 
 use crate::adapters::Adapters;
 use crate::config::Config;
+use crate::http_server::{self, Operations};
 use crate::metrics::PrometheusMetrics;
 use crate::outbox_relay::RelayTask;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
 use actix_web::dev::{Server, ServerHandle};
-use folio_http::{MetricsSource, Operations};
+use folio_http::MetricsSource;
 
 /// Why the server could not start; printed as one line before exiting non-zero.
 #[derive(Debug, thiserror::Error)]
@@ -173,17 +174,21 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     };
 
     let (listener, address) = bind(&config.bind)?;
-    let server =
-        folio_http::serve(listener, folio, operations, config.http.clone()).map_err(|reason| {
-            StartupError::Bind {
-                address: config.bind.clone(),
-                reason,
-            }
-        })?;
+    let server = http_server::serve(
+        listener,
+        folio,
+        operations,
+        config.http.clone(),
+        config.workers,
+    )
+    .map_err(|reason| StartupError::Bind {
+        address: config.bind.clone(),
+        reason,
+    })?;
     tracing::info!(%address, "serving HTTP");
     let (metrics_server, metrics_address) = match metrics_listener {
         Some((listener, address)) => {
-            let server = folio_http::serve_metrics(listener, metrics).map_err(|reason| {
+            let server = http_server::serve_metrics(listener, metrics).map_err(|reason| {
                 StartupError::Bind {
                     address: address.to_string(),
                     reason,

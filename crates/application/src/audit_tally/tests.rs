@@ -219,9 +219,9 @@ fn rows_per_window_are_bounded_whatever_the_number_of_addresses() {
         AuditEventType::RateLimited,
     ];
     let events = 60_000_u32;
-    for n in 0..events {
+    for (n, event_type) in (0..events).zip(event_types.iter().cycle()) {
         let mut event = rejection(0, "unknown");
-        event.event_type = event_types[n as usize % 3];
+        event.event_type = *event_type;
         let network = if n % 2 == 0 {
             std::net::Ipv4Addr::from(n.wrapping_mul(2_654_435_761)).to_string()
         } else {

@@ -11,7 +11,10 @@ pub trait PasswordHasher: Send + Sync + 'static {
     /// Whether `password` matches `hash`. With `hash = None` it spends the same time
     /// as a real verification and returns `false`, so that an unknown account cannot
     /// be told apart from a wrong password by timing.
-    #[allow(clippy::needless_lifetimes)] // mockall needs the lifetime named
+    #[expect(
+        clippy::needless_lifetimes,
+        reason = "mockall needs the lifetime named"
+    )]
     async fn verify<'a>(
         &self,
         password: &Password,

@@ -433,6 +433,15 @@ fn article_gone(error: PortError) -> AppError {
     }
 }
 
+fn edited(article: &Article, previous_slug: Option<Slug>) -> DomainEvent {
+    DomainEvent::ArticleEdited {
+        article: article.id,
+        slug: article.slug.clone(),
+        previous_slug,
+        author: article.author.user_id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,14 +498,5 @@ mod tests {
         assert_eq!(plain.as_str(), "hello-world");
         assert!(short.as_str().starts_with("hello-world-") && short.as_str().len() == 18);
         assert!(long.as_str().len() > short.as_str().len());
-    }
-}
-
-fn edited(article: &Article, previous_slug: Option<Slug>) -> DomainEvent {
-    DomainEvent::ArticleEdited {
-        article: article.id,
-        slug: article.slug.clone(),
-        previous_slug,
-        author: article.author.user_id,
     }
 }

@@ -154,8 +154,9 @@ impl<P: Ports> Folio<P> {
                 limit: limit + 1,
             })
             .await?;
-        let more = events.len() > limit as usize;
-        events.truncate(limit as usize);
+        let page_len = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = events.len() > page_len;
+        events.truncate(page_len);
         let next_before = if more {
             events.last().map(|entry| entry.id)
         } else {

@@ -82,8 +82,9 @@ impl<P: Ports> Folio<P> {
             .comments()
             .list_for_article(article.id, after, limit + 1)
             .await?;
-        let next_cursor = if comments.len() > limit as usize {
-            comments.truncate(limit as usize);
+        let page_len = usize::try_from(limit).unwrap_or(usize::MAX);
+        let next_cursor = if comments.len() > page_len {
+            comments.truncate(page_len);
             comments.last().map(|last| {
                 comment_cursor::encode(CommentPosition {
                     created_at: last.created_at,

@@ -190,7 +190,7 @@ impl<P: Ports> Folio<P> {
             .revoke_all(caller.user.id, Some(caller.session_id), now)
             .await?;
         self.forget_sessions(&revoked).await;
-        let count = revoked.len() as u64;
+        let count = u64::try_from(revoked.len()).unwrap_or(u64::MAX);
         let event = self
             .event(AuditEventType::SessionsRevokedAll, client)
             .actor(caller.user.id)
@@ -207,12 +207,7 @@ impl<P: Ports> Folio<P> {
     }
 
     /// Records a cookie-authenticated unsafe request that failed the CSRF check.
-    pub async fn record_csrf_rejection(
-        &self,
-        caller: &Authenticated,
-        reason: &str,
-        client: &ClientInfo,
-    ) {
+    pub fn record_csrf_rejection(&self, caller: &Authenticated, reason: &str, client: &ClientInfo) {
         let event = self
             .event(AuditEventType::CsrfRejected, client)
             .actor(caller.user.id)

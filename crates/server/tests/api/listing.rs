@@ -209,7 +209,10 @@ async fn walk(
     let mut seen = Vec::new();
     let mut offset = 0;
     loop {
-        let paged = format!("{}&offset={offset}", with_limit(path, limit as u32));
+        let paged = format!(
+            "{}&offset={offset}",
+            with_limit(path, u32::try_from(limit).unwrap())
+        );
         let response = app.get(&paged, token).await;
         let slugs = page_slugs(&response, total);
         assert!(slugs.len() <= limit, "{}", response.text);
@@ -673,7 +676,7 @@ async fn filters_combine_with_and() {
     ];
     for (query, expected) in cases {
         let response = list(&app, query, None).await;
-        let total = expected.len() as u64;
+        let total = u64::try_from(expected.len()).unwrap();
         assert_eq!(page_slugs(&response, total), expected, "{query}");
     }
 }

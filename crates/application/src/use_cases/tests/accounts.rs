@@ -1,5 +1,4 @@
 //! Registration, login, token authentication and account settings.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
 use folio_domain::{

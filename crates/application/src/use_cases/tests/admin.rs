@@ -1,5 +1,4 @@
 //! Roles, suspension and the audit log: admins only.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use folio_domain::{AuditEventType, AuditOutcome, Role, User};
 

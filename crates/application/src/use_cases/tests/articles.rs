@@ -1,5 +1,4 @@
 //! Articles: lists, the feed, reading, publishing, editing, deleting, favorites, tags.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,5 +1,4 @@
 //! Comments on articles.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
 

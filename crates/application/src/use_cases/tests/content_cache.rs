@@ -1,5 +1,4 @@
 //! Reads through the content cache and the invalidation of each write.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use folio_domain::{Actor, Role, Slug};
 

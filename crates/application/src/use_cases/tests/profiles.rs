@@ -1,5 +1,4 @@
 //! Public profiles and follows.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use folio_domain::{Profile, Username};
 

@@ -1,5 +1,4 @@
 //! Login, registration and request limits, and failing open when the counters are down.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

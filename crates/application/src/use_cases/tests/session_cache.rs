@@ -1,5 +1,4 @@
 //! Session lookups through the cache, and invalidation on every change.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
 use folio_domain::Role;

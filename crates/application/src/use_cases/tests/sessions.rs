@@ -1,5 +1,4 @@
 //! Token authentication and the user's own sessions.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
 use folio_domain::{AuditEventType, SessionId};

@@ -1,5 +1,4 @@
 //! What presenting a token the session cache does not know costs its address.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
