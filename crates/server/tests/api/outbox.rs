@@ -120,13 +120,14 @@ async fn committed_comments_are_published_once_in_commit_order() {
         .await;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
 
-    let entries = published(&redis_url(), &events_key(&app), 6).await;
+    let entries = published(&redis_url(), &events_key(&app), 7).await;
 
     assert_in_sequence(&entries);
     let names: Vec<&str> = entries.iter().map(|entry| entry.name.as_str()).collect();
     assert_eq!(
         names,
         [
+            "article.published",
             "comment.added",
             "comment.added",
             "comment.added",
@@ -135,10 +136,11 @@ async fn committed_comments_are_published_once_in_commit_order() {
             "comment.deleted"
         ]
     );
-    let commented: Vec<i64> = entries.iter().take(5).map(comment_of).collect();
+    assert_eq!(entries[0].payload["slug"], slug.as_str());
+    let commented: Vec<i64> = entries.iter().skip(1).take(5).map(comment_of).collect();
     assert_eq!(commented, ids);
-    assert_eq!(comment_of(&entries[5]), ids[0]);
-    assert_eq!(entries[5].payload["slug"], slug.as_str());
+    assert_eq!(comment_of(&entries[6]), ids[0]);
+    assert_eq!(entries[6].payload["slug"], slug.as_str());
     assert_eq!(unpublished_rows(&app).await, 0);
 }
 
@@ -166,12 +168,15 @@ async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
     removal.assert_problem(500, "internal_error");
     let comments = app.get(&format!("/articles/{slug}/comments"), None).await;
     assert_eq!(comments.body["comments"][0]["id"], id, "{}", comments.text);
-    let entries = published(&redis_url(), &events_key(&app), 1).await;
+    let entries = published(&redis_url(), &events_key(&app), 2).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let entries_later = stream_of(&redis_url(), &events_key(&app)).await;
-    assert_eq!(entries.len(), 1);
-    assert_eq!(entries_later.len(), 1, "{entries_later:?}");
-    assert_eq!(entries_later[0].name, "comment.added");
+    assert_eq!(entries.len(), 2);
+    let names: Vec<&str> = entries_later
+        .iter()
+        .map(|entry| entry.name.as_str())
+        .collect();
+    assert_eq!(names, ["article.published", "comment.added"]);
     let rows: i64 = app
         .database()
         .await
@@ -179,7 +184,7 @@ async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
         .await
         .expect("count the outbox")
         .get(0);
-    assert_eq!(rows, 1);
+    assert_eq!(rows, 2);
 }
 
 struct WallClock;
@@ -247,10 +252,10 @@ async fn three_relays_publish_every_event_exactly_once_in_order() {
         second.run(until_stopped(stopped.clone())),
     );
 
-    let entries = published(&redis_url(), &events_key(&app), 60).await;
-    assert_eq!(entries.len(), 60);
+    let entries = published(&redis_url(), &events_key(&app), 61).await;
+    assert_eq!(entries.len(), 61);
     assert_in_sequence(&entries);
-    let mut seen: Vec<i64> = entries.iter().map(comment_of).collect();
+    let mut seen: Vec<i64> = entries.iter().skip(1).map(comment_of).collect();
     seen.sort_unstable();
     ids.sort_unstable();
     assert_eq!(seen, ids, "every comment once");
@@ -268,7 +273,7 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Outage thread", &[]).await;
     app.comment(&jake, &slug, "before").await;
-    assert_eq!(published(&redis.url, &events_key(&app), 1).await.len(), 1);
+    assert_eq!(published(&redis.url, &events_key(&app), 2).await.len(), 2);
 
     let mut admin = redis.connection().await;
     redis::cmd("CLIENT")
@@ -287,10 +292,10 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
         "Redis answered during its pause"
     );
 
-    let entries = published(&redis.url, &events_key(&app), 6).await;
+    let entries = published(&redis.url, &events_key(&app), 7).await;
 
     assert_in_sequence(&entries);
-    let commented: Vec<i64> = entries.iter().skip(1).map(comment_of).collect();
+    let commented: Vec<i64> = entries.iter().skip(2).map(comment_of).collect();
     assert_eq!(commented, during);
     assert_eq!(unpublished_rows(&app).await, 0);
     // The keys of the shared Redis are untouched by this test.
@@ -299,4 +304,56 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
         .await
         .expect("list keys");
     assert!(leaked.is_empty(), "{leaked:?}");
+}
+
+#[tokio::test]
+async fn article_changes_are_published_with_what_consumers_need() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let ann = app.register("ann").await;
+    let slug = app.publish(&jake, "First title", &[]).await;
+    let favorite = format!("/articles/{slug}/favorite");
+    for _ in 0..2 {
+        // The second favorite changes nothing and publishes nothing.
+        let response = app.post(&favorite, Some(&ann), serde_json::json!({})).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    }
+    let response = app.delete(&favorite, Some(&ann)).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    let renamed = app
+        .put(
+            &format!("/articles/{slug}"),
+            Some(&jake),
+            serde_json::json!({"article": {"title": "Second title"}}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    let new_slug = renamed.body["article"]["slug"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let deleted = app
+        .delete(&format!("/articles/{new_slug}"), Some(&jake))
+        .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text);
+
+    let entries = published(&redis_url(), &events_key(&app), 5).await;
+
+    assert_in_sequence(&entries);
+    let names: Vec<&str> = entries.iter().map(|entry| entry.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "article.published",
+            "article.favorited",
+            "article.unfavorited",
+            "article.edited",
+            "article.deleted"
+        ]
+    );
+    assert_eq!(entries[1].payload["favoritesCount"], "1");
+    assert_eq!(entries[2].payload["favoritesCount"], "0");
+    assert_eq!(entries[3].payload["previousSlug"], slug.as_str());
+    assert_eq!(entries[3].payload["slug"], new_slug.as_str());
+    assert_eq!(entries[4].payload["slug"], new_slug.as_str());
 }
