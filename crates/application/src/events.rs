@@ -4,7 +4,8 @@
 //! them and the event stream carries them as they are; the names and fields are a
 //! contract, so fields are only ever added.
 
-use folio_domain::DomainEvent;
+use folio_domain::{ArticleId, CommentId, DomainEvent, Role, SessionId, Slug, UserId, Username};
+use uuid::Uuid;
 
 /// An event as it is stored and published.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +45,7 @@ fn fields(event: &DomainEvent) -> Vec<(&'static str, Option<String>)> {
             article,
             slug,
             previous_slug,
+            tags_changed,
             author,
         } => vec![
             ("article", text(article)),
@@ -52,6 +54,7 @@ fn fields(event: &DomainEvent) -> Vec<(&'static str, Option<String>)> {
                 "previousSlug",
                 previous_slug.as_ref().map(|slug| slug.as_str().to_owned()),
             ),
+            ("tagsChanged", text(tags_changed)),
             ("author", text(author)),
         ],
         DomainEvent::CommentAdded {
@@ -138,6 +141,101 @@ fn fields(event: &DomainEvent) -> Vec<(&'static str, Option<String>)> {
     }
 }
 
+/// The event `encode` gave `name` and `fields`, or `None` when they do not make one
+/// (an unknown name from a newer version, a missing or malformed field).
+pub fn decode(name: &str, fields: &[(String, String)]) -> Option<DomainEvent> {
+    let field = |wanted: &str| {
+        fields
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.as_str())
+    };
+    let uuid = |wanted: &str| field(wanted).and_then(|text| Uuid::parse_str(text).ok());
+    let article = || uuid("article").map(ArticleId::from_uuid);
+    let user = |wanted: &str| uuid(wanted).map(UserId::from_uuid);
+    let slug = |wanted: &str| field(wanted).map(|text| Slug::from_trusted(text.to_owned()));
+    let name_of = |wanted: &str| field(wanted).map(|text| Username::from_trusted(text.to_owned()));
+    let comment = || field("comment")?.parse().ok().map(CommentId::new);
+    let count = || field("favoritesCount")?.parse::<u64>().ok();
+    Some(match name {
+        "article.published" => DomainEvent::ArticlePublished {
+            article: article()?,
+            slug: slug("slug")?,
+            author: user("author")?,
+        },
+        "article.edited" => DomainEvent::ArticleEdited {
+            article: article()?,
+            slug: slug("slug")?,
+            previous_slug: slug("previousSlug"),
+            tags_changed: field("tagsChanged")?.parse().ok()?,
+            author: user("author")?,
+        },
+        "article.deleted" => DomainEvent::ArticleDeleted {
+            article: article()?,
+            slug: slug("slug")?,
+            author: user("author")?,
+        },
+        "comment.added" => DomainEvent::CommentAdded {
+            article: article()?,
+            slug: slug("slug")?,
+            comment: comment()?,
+            author: user("author")?,
+        },
+        "comment.deleted" => DomainEvent::CommentDeleted {
+            article: article()?,
+            slug: slug("slug")?,
+            comment: comment()?,
+            author: user("author")?,
+        },
+        "article.favorited" => DomainEvent::ArticleFavorited {
+            article: article()?,
+            slug: slug("slug")?,
+            user: user("user")?,
+            favorites_count: count()?,
+        },
+        "article.unfavorited" => DomainEvent::ArticleUnfavorited {
+            article: article()?,
+            slug: slug("slug")?,
+            user: user("user")?,
+            favorites_count: count()?,
+        },
+        "user.followed" => DomainEvent::UserFollowed {
+            follower: user("follower")?,
+            followee: user("followee")?,
+            followee_name: name_of("followeeName")?,
+        },
+        "user.unfollowed" => DomainEvent::UserUnfollowed {
+            follower: user("follower")?,
+            followee: user("followee")?,
+            followee_name: name_of("followeeName")?,
+        },
+        "profile.updated" => DomainEvent::ProfileUpdated {
+            user: user("user")?,
+            username: name_of("username")?,
+            previous_username: name_of("previousUsername"),
+        },
+        "sessions.revoked" => DomainEvent::SessionsRevoked {
+            user: user("user")?,
+            sessions: field("sessions")?
+                .split(',')
+                .filter(|id| !id.is_empty())
+                .map(|id| Uuid::parse_str(id).ok().map(SessionId::from_uuid))
+                .collect::<Option<Vec<_>>>()?,
+        },
+        "role.changed" => DomainEvent::RoleChanged {
+            user: user("user")?,
+            role: Role::parse(field("role")?).ok()?,
+        },
+        "account.suspended" => DomainEvent::AccountSuspended {
+            user: user("user")?,
+        },
+        "account.unsuspended" => DomainEvent::AccountUnsuspended {
+            user: user("user")?,
+        },
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,12 +275,14 @@ mod tests {
             article,
             slug: slug("Same"),
             previous_slug: None,
+            tags_changed: false,
             author,
         });
         let renamed = encode(&DomainEvent::ArticleEdited {
             article,
             slug: slug("New"),
             previous_slug: Some(slug("Old")),
+            tags_changed: true,
             author,
         });
         let names = |event: &EncodedEvent| {
@@ -192,10 +292,144 @@ mod tests {
                 .map(|(name, _)| *name)
                 .collect::<Vec<_>>()
         };
-        assert_eq!(names(&unchanged), ["article", "slug", "author"]);
+        assert_eq!(
+            names(&unchanged),
+            ["article", "slug", "tagsChanged", "author"]
+        );
         assert_eq!(
             names(&renamed),
-            ["article", "slug", "previousSlug", "author"]
+            ["article", "slug", "previousSlug", "tagsChanged", "author"]
+        );
+    }
+
+    fn decoded(event: &DomainEvent) -> Option<DomainEvent> {
+        let encoded = encode(event);
+        let fields: Vec<(String, String)> = encoded
+            .fields
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        decode(encoded.name, &fields)
+    }
+
+    #[test]
+    fn every_event_decodes_to_itself() {
+        let (article, user, other) = (
+            ArticleId::generate(),
+            UserId::generate(),
+            UserId::generate(),
+        );
+        let name = |text: &str| Username::parse(text).unwrap_or_else(|_| unreachable!());
+        let events = [
+            DomainEvent::ArticlePublished {
+                article,
+                slug: slug("A"),
+                author: user,
+            },
+            DomainEvent::ArticleEdited {
+                article,
+                slug: slug("B"),
+                previous_slug: Some(slug("A")),
+                tags_changed: true,
+                author: user,
+            },
+            DomainEvent::ArticleEdited {
+                article,
+                slug: slug("B"),
+                previous_slug: None,
+                tags_changed: false,
+                author: user,
+            },
+            DomainEvent::ArticleDeleted {
+                article,
+                slug: slug("B"),
+                author: user,
+            },
+            DomainEvent::CommentAdded {
+                article,
+                slug: slug("B"),
+                comment: CommentId::new(9),
+                author: other,
+            },
+            DomainEvent::CommentDeleted {
+                article,
+                slug: slug("B"),
+                comment: CommentId::new(9),
+                author: other,
+            },
+            DomainEvent::ArticleFavorited {
+                article,
+                slug: slug("B"),
+                user: other,
+                favorites_count: 3,
+            },
+            DomainEvent::ArticleUnfavorited {
+                article,
+                slug: slug("B"),
+                user: other,
+                favorites_count: 2,
+            },
+            DomainEvent::UserFollowed {
+                follower: user,
+                followee: other,
+                followee_name: name("Ann"),
+            },
+            DomainEvent::UserUnfollowed {
+                follower: user,
+                followee: other,
+                followee_name: name("Ann"),
+            },
+            DomainEvent::ProfileUpdated {
+                user,
+                username: name("Jake"),
+                previous_username: Some(name("jake")),
+            },
+            DomainEvent::ProfileUpdated {
+                user,
+                username: name("Jake"),
+                previous_username: None,
+            },
+            DomainEvent::SessionsRevoked {
+                user,
+                sessions: vec![SessionId::generate(), SessionId::generate()],
+            },
+            DomainEvent::SessionsRevoked {
+                user,
+                sessions: vec![],
+            },
+            DomainEvent::RoleChanged {
+                user,
+                role: Role::Moderator,
+            },
+            DomainEvent::AccountSuspended { user },
+            DomainEvent::AccountUnsuspended { user },
+        ];
+        for event in events {
+            assert_eq!(decoded(&event), Some(event.clone()), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_names_and_broken_fields_decode_to_nothing() {
+        let fields = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(decode("article.exploded", &[]), None);
+        assert_eq!(
+            decode("account.suspended", &fields(&[("user", "not-a-uuid")])),
+            None
+        );
+        assert_eq!(decode("account.suspended", &[]), None);
+        let user = UserId::generate().to_string();
+        assert_eq!(
+            decode(
+                "role.changed",
+                &fields(&[("user", &user), ("role", "emperor")])
+            ),
+            None
         );
     }
 }

@@ -32,7 +32,7 @@ impl Default for RelaySettings {
         Self {
             batch: 500,
             idle_poll: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(1),
             stream_max_len: 100_000,
             stream_max_age: Duration::from_secs(24 * 3600),
             retention: Duration::from_secs(7 * 24 * 3600),

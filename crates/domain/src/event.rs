@@ -17,6 +17,7 @@ pub enum DomainEvent {
         article: ArticleId,
         slug: Slug,
         previous_slug: Option<Slug>,
+        tags_changed: bool,
         author: UserId,
     },
     ArticleDeleted {
@@ -124,6 +125,7 @@ mod tests {
                 article,
                 slug: slug.clone(),
                 previous_slug: None,
+                tags_changed: false,
                 author: user,
             },
             DomainEvent::ArticleDeleted {

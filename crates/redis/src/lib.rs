@@ -4,6 +4,7 @@
 mod breaker;
 mod cached_content;
 mod content_cache;
+mod event_feed;
 mod event_stream;
 mod invalidations;
 mod near_cache;
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use breaker::CircuitBreaker;
 pub use content_cache::RedisContentCache;
+pub use event_feed::RedisEventFeed;
 pub use event_stream::RedisEventStream;
 pub use rate_limiter::RedisRateLimiter;
 pub use session_cache::RedisSessionCache;

@@ -2,6 +2,8 @@
 //! the application, runs migrations and serves HTTP until told to stop.
 
 mod adapters;
+mod background;
+mod cache_consumer;
 mod clock;
 pub mod config;
 mod http_server;

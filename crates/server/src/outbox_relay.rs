@@ -9,9 +9,9 @@ use std::time::Duration;
 use folio_application::outbox_relay::{OutboxRelay, RelaySettings};
 use folio_postgres::{Database, PgOutboxStore};
 use folio_redis::{RedisEventStream, RedisStore};
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::background::StoppableTask;
 use crate::clock::SystemClock;
 
 type Relay = OutboxRelay<PgOutboxStore, RedisEventStream, SystemClock>;
@@ -21,8 +21,7 @@ const REPORT_LAG_EVERY: Duration = Duration::from_secs(1);
 
 /// The running relay; [`RelayTask::stop`] makes it publish a last round and end.
 pub struct RelayTask {
-    stop: watch::Sender<bool>,
-    relay: JoinHandle<()>,
+    relay: StoppableTask,
     upkeep: JoinHandle<()>,
 }
 
@@ -34,33 +33,17 @@ impl RelayTask {
             SystemClock,
             settings,
         ));
-        let (stop, stopped) = watch::channel(false);
-        let relay_task = tokio::spawn({
-            let relay = relay.clone();
-            let mut stopped = stopped.clone();
-            async move {
-                relay
-                    .run(async move {
-                        let _ = stopped.wait_for(|stop| *stop).await;
-                    })
-                    .await;
-            }
+        let upkeep = tokio::spawn(upkeep(relay.clone()));
+        let relay = StoppableTask::spawn("outbox relay", |stop| async move {
+            relay.run(stop.stopped()).await;
         });
-        let upkeep = tokio::spawn(upkeep(relay));
-        Self {
-            stop,
-            relay: relay_task,
-            upkeep,
-        }
+        Self { relay, upkeep }
     }
 
     /// Publishes what is committed and stops.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
         self.upkeep.abort();
-        if let Err(error) = self.relay.await {
-            tracing::error!(%error, "outbox relay ended abnormally");
-        }
+        self.relay.stop().await;
     }
 }
 

@@ -6,6 +6,7 @@ use folio_postgres::{Database, DatabaseError, ensure_database_exists, run_migrat
 use folio_redis::{InvalidRedisUrl, RedisStore};
 
 use crate::adapters::Adapters;
+use crate::background::StoppableTask;
 use crate::config::Config;
 use crate::http_server::{self, Operations};
 use crate::metrics::PrometheusMetrics;
@@ -41,6 +42,7 @@ pub struct Running {
     metrics_server: Option<Server>,
     audit_tally: AuditTallyFlush,
     relay: RelayTask,
+    cache_consumer: StoppableTask,
 }
 
 impl Running {
@@ -75,6 +77,7 @@ impl Running {
         };
         self.audit_tally.flush_everything().await;
         self.relay.stop().await;
+        self.cache_consumer.stop().await;
         served
     }
 }
@@ -162,6 +165,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     flush_audit_tallies_periodically(folio.clone());
     let audit_tally = AuditTallyFlush(folio.clone());
     let relay = RelayTask::start(database.clone(), redis.clone(), config.outbox_relay);
+    let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone());
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
     let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;
@@ -206,6 +210,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         metrics_server,
         audit_tally,
         relay,
+        cache_consumer,
     })
 }
 

@@ -142,8 +142,8 @@ impl<P: Ports> Folio<P> {
                         slug: article.slug.clone(),
                         author: actor.user_id,
                     });
-                    work.commit().await?;
-                    self.article_changed(&[], true).await;
+                    let events = work.commit().await?;
+                    self.settle(&events).await;
                     return self.view_one(Some(actor), article).await;
                 }
                 Err(PortError::Conflict(Conflict::Slug)) => continue,
@@ -191,18 +191,15 @@ impl<P: Ports> Folio<P> {
         let tags_changed = changes.tags.is_some();
         let mut work = self.ports.unit_of_work().begin().await?;
         let Some(new_title) = new_title else {
-            let updated = match work.articles().update(article.id, changes).await {
-                Ok(updated) => {
-                    work.raise(edited(&updated, None));
-                    work.commit().await.map(|_| updated)
-                }
-                Err(error) => Err(error),
-            };
-            self.article_changed(std::slice::from_ref(&article.slug), tags_changed)
-                .await;
-            return self
-                .view_one(Some(actor), updated.map_err(article_gone)?)
-                .await;
+            let updated = work
+                .articles()
+                .update(article.id, changes)
+                .await
+                .map_err(article_gone)?;
+            work.raise(edited(&updated, None, tags_changed));
+            let events = work.commit().await?;
+            self.settle(&events).await;
+            return self.view_one(Some(actor), updated).await;
         };
         for candidate in slug_candidates(&new_title, article.id) {
             let attempt = ArticleChanges {
@@ -212,10 +209,9 @@ impl<P: Ports> Folio<P> {
             match work.articles().update(article.id, attempt).await {
                 Ok(updated) => {
                     let renamed = (updated.slug != article.slug).then(|| article.slug.clone());
-                    work.raise(edited(&updated, renamed));
-                    work.commit().await?;
-                    let slugs = [article.slug.clone(), updated.slug.clone()];
-                    self.article_changed(&slugs, tags_changed).await;
+                    work.raise(edited(&updated, renamed, tags_changed));
+                    let events = work.commit().await?;
+                    self.settle(&events).await;
                     return self.view_one(Some(actor), updated).await;
                 }
                 Err(PortError::Conflict(Conflict::Slug)) => continue,
@@ -250,8 +246,8 @@ impl<P: Ports> Folio<P> {
             slug: article.slug.clone(),
             author,
         });
-        work.commit().await?;
-        self.article_changed(&[article.slug], true).await;
+        let events = work.commit().await?;
+        self.settle(&events).await;
         Ok(())
     }
 
@@ -271,9 +267,8 @@ impl<P: Ports> Folio<P> {
                 favorites_count,
             });
         }
-        work.commit().await?;
-        self.article_changed(std::slice::from_ref(&article.slug), false)
-            .await;
+        let events = work.commit().await?;
+        self.settle(&events).await;
         self.article(Some(actor), article.slug.as_str()).await
     }
 
@@ -293,9 +288,8 @@ impl<P: Ports> Folio<P> {
                 favorites_count,
             });
         }
-        work.commit().await?;
-        self.article_changed(std::slice::from_ref(&article.slug), false)
-            .await;
+        let events = work.commit().await?;
+        self.settle(&events).await;
         self.article(Some(actor), article.slug.as_str()).await
     }
 
@@ -433,11 +427,12 @@ fn article_gone(error: PortError) -> AppError {
     }
 }
 
-fn edited(article: &Article, previous_slug: Option<Slug>) -> DomainEvent {
+fn edited(article: &Article, previous_slug: Option<Slug>, tags_changed: bool) -> DomainEvent {
     DomainEvent::ArticleEdited {
         article: article.id,
         slug: article.slug.clone(),
         previous_slug,
+        tags_changed,
         author: article.author.user_id,
     }
 }

@@ -35,7 +35,7 @@ fn shared_list_key(query: &ArticleQuery) -> Option<ListKey> {
 }
 
 impl<P: Ports> Folio<P> {
-    fn content_caching(&self) -> bool {
+    pub(crate) fn content_caching(&self) -> bool {
         self.content_cache.enabled
     }
 

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod admin;
 pub mod articles;
 pub mod audit;
+mod cache_consumer;
 mod comment_cursor;
 pub mod comments;
 pub mod content_cache;
@@ -11,6 +12,7 @@ pub mod profiles;
 pub mod rate_limits;
 pub mod session_cache;
 pub mod sessions;
+pub mod stale_content;
 
 #[cfg(test)]
 mod tests;

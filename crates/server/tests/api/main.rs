@@ -35,6 +35,7 @@ mod session_cache;
 mod session_forgets;
 mod sessions;
 mod smoke;
+mod stale_after_outage;
 mod startup;
 mod stored_counts;
 mod tags;

@@ -1,0 +1,71 @@
+//! The content cache's consumer of the event stream: applies every published event's
+//! invalidation (see `stale_content`), a batch at a time, and acknowledges a batch
+//! only once its invalidations are made, so one that fails (Redis unreachable)
+//! comes back until it succeeds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tracing::warn;
+
+use crate::events;
+use crate::ports::EventFeed;
+use crate::{Folio, Ports};
+
+/// Entries taken per round.
+const BATCH: u32 = 100;
+
+impl<P: Ports> Folio<P> {
+    /// One round: the invalidations of the next batch, then its acknowledgement.
+    /// Returns how many entries it handled.
+    pub async fn invalidate_from_feed<F: EventFeed>(
+        &self,
+        feed: &F,
+    ) -> Result<usize, crate::AppError> {
+        let batch = feed.next_batch(BATCH).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        // Entries this version cannot read (a newer version's events) make nothing
+        // stale that it knows of.
+        let events: Vec<_> = batch
+            .iter()
+            .filter_map(|entry| events::decode(&entry.name, &entry.fields))
+            .collect();
+        self.invalidate_after(&events).await?;
+        let ids: Vec<String> = batch.into_iter().map(|entry| entry.id).collect();
+        feed.acknowledge(&ids).await?;
+        Ok(ids.len())
+    }
+
+    /// Follows the feed until `stop` completes: right away while there is more,
+    /// every `poll` when there is not, backing off up to `max_backoff` on failures.
+    pub async fn keep_cache_fresh<F: EventFeed>(
+        &self,
+        feed: &F,
+        poll: Duration,
+        max_backoff: Duration,
+        stop: impl Future<Output = ()>,
+    ) {
+        tokio::pin!(stop);
+        let mut backoff = poll;
+        loop {
+            let wait = match self.invalidate_from_feed(feed).await {
+                Ok(handled) => {
+                    backoff = poll;
+                    if handled > 0 { Duration::ZERO } else { poll }
+                }
+                Err(error) => {
+                    warn!(%error, retry_in_ms = backoff.as_millis(), "cache invalidation from events failed; retrying");
+                    let wait = backoff;
+                    backoff = (backoff * 2).min(max_backoff);
+                    wait
+                }
+            };
+            tokio::select! {
+                () = &mut stop => break,
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}

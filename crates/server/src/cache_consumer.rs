@@ -1,0 +1,30 @@
+//! Starts the content cache's consumer of the event stream (see
+//! `folio_application::use_cases::cache_consumer`): one member per process of the
+//! consumer group `content-cache`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use folio_application::Folio;
+use folio_redis::{RedisEventFeed, RedisStore};
+
+use crate::adapters::Adapters;
+use crate::background::StoppableTask;
+
+const GROUP: &str = "content-cache";
+/// How often an idle consumer looks for new events.
+const POLL: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// Entries a member has held this long unacknowledged go to another (its process
+/// died, or is stuck).
+const ABANDONED_AFTER: Duration = Duration::from_secs(30);
+
+pub fn start(folio: Arc<Folio<Adapters>>, redis: RedisStore) -> StoppableTask {
+    let member = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let feed = RedisEventFeed::new(redis, GROUP, member, ABANDONED_AFTER);
+    StoppableTask::spawn("cache invalidation", |stop| async move {
+        folio
+            .keep_cache_fresh(&feed, POLL, MAX_BACKOFF, stop.stopped())
+            .await;
+    })
+}
