@@ -9,7 +9,7 @@ use folio_application::Folio;
 use folio_redis::{RedisEventFeed, RedisStore};
 
 use crate::adapters::Adapters;
-use crate::background::StoppableTask;
+use crate::background::{Supervised, TaskBoard};
 
 const GROUP: &str = "content-cache";
 /// How often an idle consumer looks for new events.
@@ -19,12 +19,15 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// died, or is stuck).
 const ABANDONED_AFTER: Duration = Duration::from_secs(30);
 
-pub fn start(folio: Arc<Folio<Adapters>>, redis: RedisStore) -> StoppableTask {
+pub fn start(folio: Arc<Folio<Adapters>>, redis: RedisStore, board: &TaskBoard) -> Supervised {
     let member = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let feed = RedisEventFeed::new(redis, GROUP, member, ABANDONED_AFTER);
-    StoppableTask::spawn("cache invalidation", |stop| async move {
-        folio
-            .keep_cache_fresh(&feed, POLL, MAX_BACKOFF, stop.stopped())
-            .await;
+    Supervised::spawn("cache invalidation", board, move |stop| {
+        let (folio, feed) = (folio.clone(), feed.clone());
+        async move {
+            folio
+                .keep_cache_fresh(&feed, POLL, MAX_BACKOFF, stop.stopped())
+                .await;
+        }
     })
 }

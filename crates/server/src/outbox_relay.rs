@@ -9,9 +9,8 @@ use std::time::Duration;
 use folio_application::outbox_relay::{OutboxRelay, RelaySettings};
 use folio_postgres::{Database, PgOutboxStore};
 use folio_redis::{RedisEventStream, RedisStore};
-use tokio::task::JoinHandle;
 
-use crate::background::StoppableTask;
+use crate::background::{StopSignal, Supervised, TaskBoard};
 use crate::clock::SystemClock;
 
 type Relay = OutboxRelay<PgOutboxStore, RedisEventStream, SystemClock>;
@@ -21,37 +20,49 @@ const REPORT_LAG_EVERY: Duration = Duration::from_secs(1);
 
 /// The running relay; [`RelayTask::stop`] makes it publish a last round and end.
 pub struct RelayTask {
-    relay: StoppableTask,
-    upkeep: JoinHandle<()>,
+    relay: Supervised,
+    upkeep: Supervised,
 }
 
 impl RelayTask {
-    pub fn start(database: Database, redis: RedisStore, settings: RelaySettings) -> Self {
+    pub fn start(
+        database: Database,
+        redis: RedisStore,
+        settings: RelaySettings,
+        board: &TaskBoard,
+    ) -> Self {
         let relay = Arc::new(Relay::new(
             PgOutboxStore::new(database),
             RedisEventStream::new(redis),
             SystemClock,
             settings,
         ));
-        let upkeep = tokio::spawn(upkeep(relay.clone()));
-        let relay = StoppableTask::spawn("outbox relay", |stop| async move {
-            relay.run(stop.stopped()).await;
+        let upkeep = Supervised::spawn("outbox upkeep", board, {
+            let relay = relay.clone();
+            move |stop| upkeep(relay.clone(), stop)
+        });
+        let relay = Supervised::spawn("outbox relay", board, move |stop| {
+            let relay = relay.clone();
+            async move { relay.run(stop.stopped()).await }
         });
         Self { relay, upkeep }
     }
 
     /// Publishes what is committed and stops.
     pub async fn stop(self) {
-        self.upkeep.abort();
+        self.upkeep.stop().await;
         self.relay.stop().await;
     }
 }
 
-async fn upkeep(relay: Arc<Relay>) {
+async fn upkeep(relay: Arc<Relay>, stop: StopSignal) {
     let mut lag = tokio::time::interval(REPORT_LAG_EVERY);
     let mut clean_up = tokio::time::interval(CLEAN_UP_EVERY);
+    let stopped = stop.stopped();
+    tokio::pin!(stopped);
     loop {
         tokio::select! {
+            () = &mut stopped => return,
             _ = lag.tick() => match relay.lag().await {
                 Ok(lag) => {
                     metrics::gauge!("outbox_lag_events").set(gauge(lag.events));

@@ -6,14 +6,18 @@ use folio_http::{Readiness, ReadinessReport};
 use folio_postgres::Database;
 use folio_redis::RedisStore;
 
+use crate::background::TaskBoard;
+
 mod cached;
 
 pub use cached::{CachedReadiness, MAX_REPORT_AGE};
 
-/// Readiness means both stores answer within a short bound.
+/// Readiness means both stores answer within a short bound and every background
+/// task is running (not waiting to be restarted).
 pub struct DependencyProbe {
     pub database: Database,
     pub redis: RedisStore,
+    pub tasks: TaskBoard,
 }
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -33,9 +37,9 @@ impl Readiness for DependencyProbe {
         Box::pin(async move {
             let (postgres, redis) =
                 tokio::join!(bounded(self.database.ping()), bounded(self.redis.ping()));
-            ReadinessReport {
-                checks: vec![("postgres", postgres), ("redis", redis)],
-            }
+            let mut checks = vec![("postgres", postgres), ("redis", redis)];
+            checks.extend(self.tasks.states());
+            ReadinessReport { checks }
         })
     }
 }

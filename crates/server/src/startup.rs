@@ -6,7 +6,7 @@ use folio_postgres::{Database, DatabaseError, ensure_database_exists, run_migrat
 use folio_redis::{InvalidRedisUrl, RedisStore};
 
 use crate::adapters::Adapters;
-use crate::background::StoppableTask;
+use crate::background::{Supervised, TaskBoard};
 use crate::config::Config;
 use crate::http_server::{self, Operations};
 use crate::metrics::PrometheusMetrics;
@@ -42,7 +42,7 @@ pub struct Running {
     metrics_server: Option<Server>,
     audit_tally: AuditTallyFlush,
     relay: RelayTask,
-    cache_consumer: StoppableTask,
+    cache_consumer: Supervised,
 }
 
 impl Running {
@@ -164,15 +164,20 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let folio = Arc::new(folio);
     flush_audit_tallies_periodically(folio.clone());
     let audit_tally = AuditTallyFlush(folio.clone());
-    let relay = RelayTask::start(database.clone(), redis.clone(), config.outbox_relay);
-    let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone());
+    let tasks = TaskBoard::default();
+    let relay = RelayTask::start(database.clone(), redis.clone(), config.outbox_relay, &tasks);
+    let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone(), &tasks);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
     let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;
     let operations = Operations {
         metrics: metrics_listener.is_none().then(|| metrics.clone()),
         readiness: Arc::new(CachedReadiness::new(
-            DependencyProbe { database, redis },
+            DependencyProbe {
+                database,
+                redis,
+                tasks,
+            },
             MAX_REPORT_AGE,
         )),
     };

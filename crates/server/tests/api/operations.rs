@@ -441,3 +441,17 @@ async fn docs_without_a_slash_redirects() {
     assert_eq!(followed.status(), 200);
     assert!(followed.url().path().ends_with("/docs/"));
 }
+
+#[tokio::test]
+async fn background_tasks_report_that_they_run() {
+    let app = spawn_app().await;
+    let text = app.metrics_text().await;
+    for task in ["outbox relay", "outbox upkeep", "cache invalidation"] {
+        let series = format!(r#"background_task_up{{task="{task}"}}"#);
+        assert_eq!(
+            crate::support::metric(&text, &series),
+            Some(1.0),
+            "{series}"
+        );
+    }
+}
