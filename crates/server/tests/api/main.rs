@@ -34,6 +34,7 @@ mod rate_limits;
 mod session_cache;
 mod session_forgets;
 mod sessions;
+mod shutdown;
 mod smoke;
 mod stale_after_outage;
 mod startup;
