@@ -15,8 +15,8 @@ use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, CachedSession, Fence,
     IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockContentCache,
     MockPasswordHasher, MockProfileRepository, MockRateLimiter, MockSessionRepository,
-    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, SessionCache, StoredSession,
-    TokenHash, ViewerFacts,
+    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, RevokedSession,
+    SessionCache, StoredSession, TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 
@@ -261,15 +261,63 @@ impl MockPorts {
     }
 }
 
-/// `n` distinct token hashes, as a revocation would return them.
+/// `n` distinct token hashes, as a listing of unrevoked sessions would return them.
 pub fn hashes(n: u8) -> Vec<TokenHash> {
     (0..n).map(|i| TokenHash(vec![i; 32])).collect()
+}
+
+/// `n` distinct sessions, as a revocation would return them; their token hashes
+/// are [`hashes`]`(n)`.
+pub fn revoked_sessions(n: u8) -> Vec<RevokedSession> {
+    hashes(n)
+        .into_iter()
+        .map(|token_hash| revoked_session(SessionId::generate(), token_hash.0))
+        .collect()
+}
+
+/// The ids of `revoked`, as the event of their revocation lists them.
+pub fn session_ids(revoked: &[RevokedSession]) -> Vec<SessionId> {
+    revoked.iter().map(|session| session.id).collect()
+}
+
+/// The revoked session `id`, whose token hashes to `hash`.
+pub fn revoked_session(id: SessionId, hash: impl Into<Vec<u8>>) -> RevokedSession {
+    RevokedSession {
+        id,
+        token_hash: TokenHash(hash.into()),
+    }
 }
 
 /// The application on mocked ports, with the default session policy, no session or
 /// content cache and rate limits off (the tests of those turn them on).
 pub fn folio(ports: MockPorts) -> Folio<MockPorts> {
     folio_with(ports, SessionPolicy::default())
+}
+
+/// The application on mocked ports with the session cache on (the default policy)
+/// and rate limits off.
+pub fn folio_caching_sessions(ports: MockPorts) -> Folio<MockPorts> {
+    Folio::new(ports, SessionPolicy::default()).with_rate_limits(RateLimits {
+        enabled: false,
+        ..RateLimits::default()
+    })
+}
+
+/// Asserts that a change whose audit row could not be written failed as a whole:
+/// the error reached the caller, nothing committed (no event either), no row was
+/// written and no cached session was forgotten, since none changed.
+#[track_caller]
+pub fn assert_nothing_committed<T: std::fmt::Debug>(
+    folio: &Folio<MockPorts>,
+    result: Result<T, AppError>,
+) {
+    assert!(
+        matches!(result, Err(AppError::Unavailable(_))),
+        "{result:?}"
+    );
+    assert_eq!(folio.ports().transactions.commits(), 0);
+    assert!(folio.ports().audit.recorded().is_empty());
+    assert!(taken(&folio.ports().session_cache.forgotten).is_empty());
 }
 
 /// The application on mocked ports, with a given session policy.

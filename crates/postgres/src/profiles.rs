@@ -40,9 +40,9 @@ impl ProfileRepository for PgProfileRepository {
         Ok(row.map(ProfileRow::into_domain))
     }
 
-    async fn follow(&self, follower: UserId, followee: UserId) -> Result<(), PortError> {
+    async fn follow(&self, follower: UserId, followee: UserId) -> Result<bool, PortError> {
         let mut conn = self.db.connection().await?;
-        diesel::insert_into(follows::table)
+        let inserted = diesel::insert_into(follows::table)
             .values((
                 follows::follower_id.eq(follower.as_uuid()),
                 follows::followee_id.eq(followee.as_uuid()),
@@ -51,16 +51,16 @@ impl ProfileRepository for PgProfileRepository {
             .execute(&mut conn)
             .await
             .map_err(query_error)?;
-        Ok(())
+        Ok(inserted == 1)
     }
 
-    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<(), PortError> {
+    async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool, PortError> {
         let mut conn = self.db.connection().await?;
-        diesel::delete(follows::table.find((follower.as_uuid(), followee.as_uuid())))
+        let deleted = diesel::delete(follows::table.find((follower.as_uuid(), followee.as_uuid())))
             .execute(&mut conn)
             .await
             .map_err(query_error)?;
-        Ok(())
+        Ok(deleted == 1)
     }
 
     async fn is_following(&self, follower: UserId, followee: UserId) -> Result<bool, PortError> {

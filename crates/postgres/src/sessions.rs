@@ -4,7 +4,8 @@ use diesel::{
 };
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{
-    NewSession, PortError, SessionRecord, SessionRepository, StoredSession, TokenHash,
+    NewSession, PortError, RevokedSession, SessionRecord, SessionRepository, StoredSession,
+    TokenHash,
 };
 use folio_domain::{PasswordHash, SessionId, Timestamp, UserId};
 use uuid::Uuid;
@@ -210,21 +211,21 @@ impl SessionRepository for PgSessionRepository {
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<Option<TokenHash>, PortError> {
+    ) -> Result<Option<RevokedSession>, PortError> {
         let mut conn = self.db.connection().await?;
-        let revoked: Option<Vec<u8>> = diesel::update(
+        let revoked: Option<(Uuid, Vec<u8>)> = diesel::update(
             sessions::table
                 .filter(sessions::id.eq(session.as_uuid()))
                 .filter(sessions::user_id.eq(user.as_uuid()))
                 .filter(sessions::revoked_at.is_null()),
         )
         .set(sessions::revoked_at.eq(now))
-        .returning(sessions::token_hash)
+        .returning((sessions::id, sessions::token_hash))
         .get_result(&mut conn)
         .await
         .optional()
         .map_err(query_error)?;
-        Ok(revoked.map(TokenHash))
+        Ok(revoked.map(revoked_session))
     }
 
     async fn revoke_all(
@@ -232,22 +233,22 @@ impl SessionRepository for PgSessionRepository {
         user: UserId,
         keep: Option<SessionId>,
         now: Timestamp,
-    ) -> Result<Vec<TokenHash>, PortError> {
+    ) -> Result<Vec<RevokedSession>, PortError> {
         let mut conn = self.db.connection().await?;
         // `keep` as a nil id when there is nothing to keep: no session has it.
         let keep = keep.map_or(Uuid::nil(), |id| id.as_uuid());
-        let revoked: Vec<Vec<u8>> = diesel::update(
+        let revoked: Vec<(Uuid, Vec<u8>)> = diesel::update(
             sessions::table
                 .filter(sessions::user_id.eq(user.as_uuid()))
                 .filter(sessions::revoked_at.is_null())
                 .filter(sessions::id.ne(keep)),
         )
         .set(sessions::revoked_at.eq(now))
-        .returning(sessions::token_hash)
+        .returning((sessions::id, sessions::token_hash))
         .get_results(&mut conn)
         .await
         .map_err(query_error)?;
-        Ok(revoked.into_iter().map(TokenHash).collect())
+        Ok(revoked.into_iter().map(revoked_session).collect())
     }
 
     async fn unrevoked_token_hashes(&self, user: UserId) -> Result<Vec<TokenHash>, PortError> {
@@ -260,5 +261,13 @@ impl SessionRepository for PgSessionRepository {
             .await
             .map_err(query_error)?;
         Ok(hashes.into_iter().map(TokenHash).collect())
+    }
+}
+
+/// A revoked session as the `RETURNING` clause of a revocation gives it.
+fn revoked_session((id, token_hash): (Uuid, Vec<u8>)) -> RevokedSession {
+    RevokedSession {
+        id: SessionId::from_uuid(id),
+        token_hash: TokenHash(token_hash),
     }
 }

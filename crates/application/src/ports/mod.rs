@@ -29,7 +29,8 @@ pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{
-    CachedSession, Fence, NewSession, SessionCache, SessionRecord, SessionRepository, StoredSession,
+    CachedSession, Fence, NewSession, RevokedSession, SessionCache, SessionRecord,
+    SessionRepository, StoredSession,
 };
 pub use unit_of_work::{UnitOfWork, Work};
 pub use users::{NewUser, UserChanges, UserRepository};

@@ -38,6 +38,14 @@ pub struct SessionRecord {
     pub ip: Option<String>,
 }
 
+/// A session a revocation ended: its id, for the event that reports it, and its
+/// token hash, for the cache entry to forget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedSession {
+    pub id: SessionId,
+    pub token_hash: TokenHash,
+}
+
 #[cfg_attr(test, mockall::automock)]
 pub trait SessionRepository: Send + Sync + 'static {
     /// Stores a session opened by a login, provided the user's password hash is still
@@ -66,23 +74,23 @@ pub trait SessionRepository: Send + Sync + 'static {
         idle_since: Timestamp,
     ) -> Result<Vec<SessionRecord>, PortError>;
 
-    /// Revokes `session` if it belongs to `user` and is not revoked yet; the token
-    /// hash of the session it revoked.
+    /// Revokes `session` if it belongs to `user` and is not revoked yet; the
+    /// session it revoked.
     async fn revoke(
         &self,
         user: UserId,
         session: SessionId,
         now: Timestamp,
-    ) -> Result<Option<TokenHash>, PortError>;
+    ) -> Result<Option<RevokedSession>, PortError>;
 
-    /// Revokes every unrevoked session of `user` except `keep`; the token hashes of
-    /// the sessions it revoked.
+    /// Revokes every unrevoked session of `user` except `keep`; the sessions it
+    /// revoked.
     async fn revoke_all(
         &self,
         user: UserId,
         keep: Option<SessionId>,
         now: Timestamp,
-    ) -> Result<Vec<TokenHash>, PortError>;
+    ) -> Result<Vec<RevokedSession>, PortError>;
 
     /// The token hashes of `user`'s unrevoked sessions.
     async fn unrevoked_token_hashes(&self, user: UserId) -> Result<Vec<TokenHash>, PortError>;

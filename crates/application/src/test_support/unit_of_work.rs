@@ -22,6 +22,14 @@ pub struct Transactions {
 }
 
 impl Transactions {
+    /// How many transactions committed.
+    pub fn commits(&self) -> usize {
+        self.committed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .len()
+    }
+
     /// Every event committed so far, in order.
     pub fn events(&self) -> Vec<DomainEvent> {
         self.committed

@@ -1,13 +1,14 @@
 //! Registration, login, token authentication and account settings.
 
 use folio_domain::{
-    AuditEventType, Bio, Email, ImageUrl, InvalidValue, Password, PasswordHash, SessionId, User,
-    Username, is_common_password,
+    AuditEventType, Bio, DomainEvent, Email, ImageUrl, InvalidValue, Password, PasswordHash,
+    SessionId, User, Username, is_common_password,
 };
 
+use super::sessions::raise_revoked;
 use crate::ports::{
     Clock, Conflict, NewSession, NewUser, PasswordHasher, PortError, SessionRepository,
-    TokenIssuer, UserChanges, UserRepository,
+    TokenIssuer, UnitOfWork, UserChanges, UserRepository, Work,
 };
 use crate::views::{Authenticated, SignedIn};
 use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports};
@@ -227,31 +228,39 @@ impl<P: Ports> Folio<P> {
         if let Some(password) = password {
             changes.password_hash = Some(self.ports.hasher().hash(&password).await?);
         }
-        let user = self
-            .ports
-            .users()
-            .update(caller.user.id, changes)
-            .await
-            .map_err(|error| match error {
-                PortError::NotFound => AppError::Unauthenticated,
-                other => conflict_as_taken(other),
-            })?;
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let user =
+            work.users()
+                .update(caller.user.id, changes)
+                .await
+                .map_err(|error| match error {
+                    PortError::NotFound => AppError::Unauthenticated,
+                    other => conflict_as_taken(other),
+                })?;
+        let renamed = user.username != caller.user.username;
+        work.raise(DomainEvent::ProfileUpdated {
+            user: user.id,
+            username: user.username.clone(),
+            previous_username: renamed.then(|| caller.user.username.clone()),
+        });
+        let mut revoked = Vec::new();
         if password_changed {
             let now = self.ports.clock().now();
-            let revoked = self
-                .ports
+            revoked = work
                 .sessions()
                 .revoke_all(user.id, Some(caller.session_id), now)
                 .await?;
-            self.forget_sessions(&revoked).await;
             let event = self
                 .event(AuditEventType::PasswordChanged, &client)
                 .actor(user.id)
                 .subject(user.id)
                 .session(caller.session_id)
                 .detail("other_sessions_revoked", revoked.len().to_string());
-            self.record(event).await;
+            self.record_in(&work, event).await?;
+            raise_revoked(&mut work, user.id, &revoked);
         }
+        work.commit().await?;
+        self.forget_revoked(&revoked).await;
         // The cached sessions, profile and articles still hold the user as it was.
         self.forget_sessions_of(user.id).await?;
         if profile_changed {

@@ -2,9 +2,12 @@
 //! domain policy; changes apply to the very next request of the affected user
 //! because every request reads the user's current role and status.
 
-use folio_domain::{AuditEventType, Permission, Role, User, Username};
+use folio_domain::{AuditEventType, DomainEvent, Permission, Role, User, Username};
 
-use crate::ports::{Clock, PortError, SessionRepository, UserRepository};
+use super::sessions::raise_revoked;
+use crate::ports::{
+    AuditRecord, Clock, PortError, SessionRepository, UnitOfWork, UserRepository, Work,
+};
 use crate::views::Authenticated;
 use crate::{AppError, ClientInfo, FieldErrors, Folio, Ports, Resource};
 
@@ -20,17 +23,11 @@ impl<P: Ports> Folio<P> {
         let role = Role::parse(role)
             .map_err(|invalid| AppError::Invalid(FieldErrors::single("role", invalid.message())))?;
         let target = self.administered_account(caller, username).await?;
-        let previous = target.role;
-        let user = self.store_role(&target, role).await?;
         let event = self
-            .event(AuditEventType::RoleChanged, client)
+            .role_change(&target, role, client)
             .actor(caller.user.id)
-            .subject(user.id)
-            .session(caller.session_id)
-            .detail("from", previous.as_str())
-            .detail("to", role.as_str());
-        self.record(event).await;
-        Ok(user)
+            .session(caller.session_id);
+        self.store_role(&target, role, event).await
     }
 
     /// Grants `role` from the command line, with no signed-in admin: how the first
@@ -43,16 +40,10 @@ impl<P: Ports> Folio<P> {
         let role = Role::parse(role)
             .map_err(|invalid| AppError::Invalid(FieldErrors::single("role", invalid.message())))?;
         let target = self.account_named(username).await?;
-        let previous = target.role;
-        let user = self.store_role(&target, role).await?;
         let event = self
-            .event(AuditEventType::RoleChanged, &ClientInfo::default())
-            .subject(user.id)
-            .detail("from", previous.as_str())
-            .detail("to", role.as_str())
+            .role_change(&target, role, &ClientInfo::default())
             .detail("by", "operator");
-        self.record(event).await;
-        Ok(user)
+        self.store_role(&target, role, event).await
     }
 
     /// Suspends an account: its sessions are revoked at once and it cannot sign in
@@ -67,21 +58,24 @@ impl<P: Ports> Folio<P> {
         let target = self.administered_account(caller, username).await?;
         let now = self.ports.clock().now();
         let since = target.suspended_at.unwrap_or(now);
-        let user = self
-            .ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let user = work
             .users()
             .set_suspended(target.id, Some(since))
             .await
             .map_err(missing_account)?;
-        let revoked = self.ports.sessions().revoke_all(user.id, None, now).await?;
-        self.forget_sessions(&revoked).await;
+        let revoked = work.sessions().revoke_all(user.id, None, now).await?;
         let event = self
             .event(AuditEventType::UserSuspended, client)
             .actor(caller.user.id)
             .subject(user.id)
             .session(caller.session_id)
             .detail("sessions_revoked", revoked.len().to_string());
-        self.record(event).await;
+        self.record_in(&work, event).await?;
+        work.raise(DomainEvent::AccountSuspended { user: user.id });
+        raise_revoked(&mut work, user.id, &revoked);
+        work.commit().await?;
+        self.forget_revoked(&revoked).await;
         Ok(user)
     }
 
@@ -93,8 +87,8 @@ impl<P: Ports> Folio<P> {
     ) -> Result<User, AppError> {
         self.require(caller, Permission::SuspendUsers)?;
         let target = self.administered_account(caller, username).await?;
-        let user = self
-            .ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let user = work
             .users()
             .set_suspended(target.id, None)
             .await
@@ -104,7 +98,9 @@ impl<P: Ports> Folio<P> {
             .actor(caller.user.id)
             .subject(user.id)
             .session(caller.session_id);
-        self.record(event).await;
+        self.record_in(&work, event).await?;
+        work.raise(DomainEvent::AccountUnsuspended { user: user.id });
+        work.commit().await?;
         Ok(user)
     }
 
@@ -142,13 +138,33 @@ impl<P: Ports> Folio<P> {
             .ok_or(AppError::NotFound(Resource::User))
     }
 
-    async fn store_role(&self, target: &User, role: Role) -> Result<User, AppError> {
-        let user = self
-            .ports
+    /// The audit row of giving `target` the role `role`.
+    fn role_change(&self, target: &User, role: Role, client: &ClientInfo) -> AuditRecord {
+        self.event(AuditEventType::RoleChanged, client)
+            .subject(target.id)
+            .detail("from", target.role.as_str())
+            .detail("to", role.as_str())
+    }
+
+    /// Gives `target` the role `role`, committed with its audit row `event`.
+    async fn store_role(
+        &self,
+        target: &User,
+        role: Role,
+        event: AuditRecord,
+    ) -> Result<User, AppError> {
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let user = work
             .users()
             .set_role(target.id, role)
             .await
             .map_err(missing_account)?;
+        self.record_in(&work, event).await?;
+        work.raise(DomainEvent::RoleChanged {
+            user: user.id,
+            role: user.role,
+        });
+        work.commit().await?;
         self.forget_sessions_of(user.id).await?;
         Ok(user)
     }

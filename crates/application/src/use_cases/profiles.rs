@@ -1,9 +1,9 @@
 //! Public profiles and follows.
 
-use folio_domain::{Actor, Profile, Username};
+use folio_domain::{Actor, DomainEvent, Profile, Username};
 
 use crate::error::Resource;
-use crate::ports::ProfileRepository;
+use crate::ports::{ProfileRepository, UnitOfWork, Work};
 use crate::views::ProfileView;
 use crate::{AppError, FieldErrors, Folio, Ports};
 
@@ -34,10 +34,19 @@ impl<P: Ports> Folio<P> {
                 "cannot follow yourself",
             )));
         }
-        self.ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let followed = work
             .profiles()
             .follow(actor.user_id, profile.user_id)
             .await?;
+        if followed {
+            work.raise(DomainEvent::UserFollowed {
+                follower: actor.user_id,
+                followee: profile.user_id,
+                followee_name: profile.username.clone(),
+            });
+        }
+        work.commit().await?;
         self.follows_changed().await;
         Ok(ProfileView {
             profile,
@@ -47,10 +56,19 @@ impl<P: Ports> Folio<P> {
 
     pub async fn unfollow(&self, actor: Actor, username: &str) -> Result<ProfileView, AppError> {
         let profile = self.find_profile(username).await?;
-        self.ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let unfollowed = work
             .profiles()
             .unfollow(actor.user_id, profile.user_id)
             .await?;
+        if unfollowed {
+            work.raise(DomainEvent::UserUnfollowed {
+                follower: actor.user_id,
+                followee: profile.user_id,
+                followee_name: profile.username.clone(),
+            });
+        }
+        work.commit().await?;
         self.follows_changed().await;
         Ok(ProfileView {
             profile,

@@ -7,7 +7,8 @@ use folio_domain::UserId;
 use tracing::{debug, warn};
 
 use crate::ports::{
-    CachedSession, Fence, PortError, SessionCache, SessionRepository, StoredSession, TokenHash,
+    CachedSession, Fence, PortError, RevokedSession, SessionCache, SessionRepository,
+    StoredSession, TokenHash,
 };
 use crate::{Folio, Ports};
 
@@ -88,6 +89,15 @@ impl<P: Ports> Folio<P> {
         if let Err(error) = self.ports.session_cache().forget(hashes).await {
             warn!(error = %error, "could not forget cached sessions yet; retrying in the background");
         }
+    }
+
+    /// Forgets the cached copies of sessions a committed revocation ended.
+    pub(crate) async fn forget_revoked(&self, revoked: &[RevokedSession]) {
+        let hashes: Vec<TokenHash> = revoked
+            .iter()
+            .map(|session| session.token_hash.clone())
+            .collect();
+        self.forget_sessions(&hashes).await;
     }
 
     /// Forgets every cached session of `user`, whose cached copy of the user (role,

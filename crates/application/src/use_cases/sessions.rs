@@ -1,10 +1,12 @@
 //! Token authentication and the user's own sessions: list, sign out, revoke.
 
-use folio_domain::{AuditEventType, SessionId};
+use folio_domain::{AuditEventType, DomainEvent, SessionId, UserId};
 use tracing::warn;
 
 use crate::folio::SessionState;
-use crate::ports::{Clock, RateKey, SessionRecord, SessionRepository, TokenIssuer};
+use crate::ports::{
+    Clock, RateKey, RevokedSession, SessionRecord, SessionRepository, TokenIssuer, UnitOfWork, Work,
+};
 use crate::views::{Authenticated, SessionView};
 use crate::{AppError, ClientInfo, Folio, Ports, Resource};
 
@@ -137,18 +139,20 @@ impl<P: Ports> Folio<P> {
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let now = self.ports.clock().now();
-        let revoked = self
-            .ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let revoked = work
             .sessions()
             .revoke(caller.user.id, caller.session_id, now)
             .await?;
-        self.forget_sessions(revoked.as_slice()).await;
         let event = self
             .event(AuditEventType::Logout, client)
             .actor(caller.user.id)
             .subject(caller.user.id)
             .session(caller.session_id);
-        self.record(event).await;
+        self.record_in(&work, event).await?;
+        raise_revoked(&mut work, caller.user.id, revoked.as_slice());
+        work.commit().await?;
+        self.forget_revoked(revoked.as_slice()).await;
         Ok(())
     }
 
@@ -161,19 +165,22 @@ impl<P: Ports> Folio<P> {
         client: &ClientInfo,
     ) -> Result<(), AppError> {
         let now = self.ports.clock().now();
-        let revoked = self
-            .ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let revoked = work
             .sessions()
             .revoke(caller.user.id, session, now)
             .await?
             .ok_or(AppError::NotFound(Resource::Session))?;
-        self.forget_sessions(&[revoked]).await;
         let event = self
             .event(AuditEventType::SessionRevoked, client)
             .actor(caller.user.id)
             .subject(caller.user.id)
             .session(session);
-        self.record(event).await;
+        self.record_in(&work, event).await?;
+        let revoked = [revoked];
+        raise_revoked(&mut work, caller.user.id, &revoked);
+        work.commit().await?;
+        self.forget_revoked(&revoked).await;
         Ok(())
     }
 
@@ -184,12 +191,11 @@ impl<P: Ports> Folio<P> {
         client: &ClientInfo,
     ) -> Result<u64, AppError> {
         let now = self.ports.clock().now();
-        let revoked = self
-            .ports
+        let mut work = self.ports.unit_of_work().begin().await?;
+        let revoked = work
             .sessions()
             .revoke_all(caller.user.id, Some(caller.session_id), now)
             .await?;
-        self.forget_sessions(&revoked).await;
         let count = u64::try_from(revoked.len()).unwrap_or(u64::MAX);
         let event = self
             .event(AuditEventType::SessionsRevokedAll, client)
@@ -197,7 +203,10 @@ impl<P: Ports> Folio<P> {
             .subject(caller.user.id)
             .session(caller.session_id)
             .detail("revoked", count.to_string());
-        self.record(event).await;
+        self.record_in(&work, event).await?;
+        raise_revoked(&mut work, caller.user.id, &revoked);
+        work.commit().await?;
+        self.forget_revoked(&revoked).await;
         Ok(count)
     }
 
@@ -216,4 +225,15 @@ impl<P: Ports> Folio<P> {
             .detail("reason", reason);
         self.tally(event, client);
     }
+}
+
+/// Raises the event of `user`'s sessions that `work` revoked, if it revoked any.
+pub(crate) fn raise_revoked(work: &mut impl Work, user: UserId, revoked: &[RevokedSession]) {
+    if revoked.is_empty() {
+        return;
+    }
+    work.raise(DomainEvent::SessionsRevoked {
+        user,
+        sessions: revoked.iter().map(|session| session.id).collect(),
+    });
 }

@@ -9,6 +9,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::articles::assert_timestamp;
+use crate::support::stored_ids::{session_id, user_id};
 use crate::support::{Response, TestApp, redis_url, spawn_app};
 
 const PASSWORD: &str = "correct-horse-42";
@@ -247,30 +248,6 @@ fn without_request_id(body: &Value) -> Value {
         .expect("a problem object")
         .remove("request_id");
     body
-}
-
-async fn user_id(app: &TestApp, username: &str) -> String {
-    app.database()
-        .await
-        .query_one(
-            "SELECT id::text FROM users WHERE username = $1",
-            &[&username],
-        )
-        .await
-        .expect("the user exists")
-        .get(0)
-}
-
-async fn session_id(app: &TestApp, token: &str) -> String {
-    app.database()
-        .await
-        .query_one(
-            "SELECT id::text FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
-            &[&token],
-        )
-        .await
-        .expect("the session exists")
-        .get(0)
 }
 
 async fn comment(app: &TestApp, token: &str, slug: &str, text: &str) -> i64 {

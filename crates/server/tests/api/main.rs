@@ -29,6 +29,7 @@ mod local_cache;
 mod metrics;
 mod operations;
 mod outbox;
+mod outbox_accounts;
 mod profiles;
 mod rate_limits;
 mod session_cache;

@@ -10,85 +10,17 @@ use folio_domain::Timestamp;
 use folio_postgres::{Database, DatabaseSettings, PgOutboxStore};
 use folio_redis::{RedisEventStream, RedisSettings, RedisStore};
 use reqwest::StatusCode;
-use serde_json::Value;
 
+use crate::support::event_stream::{
+    Published, assert_in_sequence, events_key, names, outbox_rows, published, stream_of,
+};
 use crate::support::{PrivateRedis, TestApp, redis_keys, redis_url, spawn_app, spawn_app_with};
-
-/// One entry of the event stream: its id, event name and the event's fields.
-#[derive(Debug)]
-struct Published {
-    id: String,
-    name: String,
-    payload: Value,
-}
-
-/// The stream's entries; none while Redis does not answer (paused).
-async fn stream_of(url: &str, key: &str) -> Vec<Published> {
-    let Ok(mut connection) = redis::Client::open(url)
-        .expect("a valid URL")
-        .get_multiplexed_async_connection()
-        .await
-    else {
-        return Vec::new();
-    };
-    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
-        .arg(key)
-        .arg("-")
-        .arg("+")
-        .query_async(&mut connection)
-        .await
-        .unwrap_or_default();
-    entries
-        .into_iter()
-        .map(|(id, fields)| {
-            let field = |name: &str| {
-                fields
-                    .iter()
-                    .find(|(field, _)| field == name)
-                    .map(|(_, value)| value.clone())
-                    .unwrap_or_default()
-            };
-            let payload = fields
-                .iter()
-                .map(|(name, value)| (name.clone(), Value::String(value.clone())))
-                .collect();
-            Published {
-                id,
-                name: field("event"),
-                payload: Value::Object(payload),
-            }
-        })
-        .collect()
-}
-
-/// The stream once it holds `count` entries (or what it holds after 10 s).
-async fn published(url: &str, key: &str, count: usize) -> Vec<Published> {
-    for _ in 0..200 {
-        let entries = stream_of(url, key).await;
-        if entries.len() >= count {
-            return entries;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    stream_of(url, key).await
-}
-
-fn events_key(app: &TestApp) -> String {
-    format!("{}events", app.redis_prefix())
-}
 
 fn comment_of(entry: &Published) -> i64 {
     entry.payload["comment"]
         .as_str()
         .and_then(|id| id.parse().ok())
         .unwrap_or_default()
-}
-
-#[track_caller]
-fn assert_in_sequence(entries: &[Published]) {
-    let ids: Vec<&str> = entries.iter().map(|entry| entry.id.as_str()).collect();
-    let expected: Vec<String> = (1..=entries.len()).map(|n| format!("{n}-0")).collect();
-    assert_eq!(ids, expected, "one entry per sequence number, in order");
 }
 
 async fn unpublished_rows(app: &TestApp) -> i64 {
@@ -123,9 +55,8 @@ async fn committed_comments_are_published_once_in_commit_order() {
     let entries = published(&redis_url(), &events_key(&app), 7).await;
 
     assert_in_sequence(&entries);
-    let names: Vec<&str> = entries.iter().map(|entry| entry.name.as_str()).collect();
     assert_eq!(
-        names,
+        names(&entries),
         [
             "article.published",
             "comment.added",
@@ -152,14 +83,7 @@ async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
     app.grant_role("jake", "moderator").await;
     let slug = app.publish(&jake, "Moderated thread", &[]).await;
     let id = app.comment(&bob, &slug, "remove me").await;
-    app.database()
-        .await
-        .batch_execute(
-            "ALTER TABLE audit_events ADD CONSTRAINT refuse_removals \
-             CHECK (event_type <> 'comment_removed')",
-        )
-        .await
-        .expect("make the audit row fail");
+    app.refuse_audit_rows("comment_removed").await;
 
     let removal = app
         .delete(&format!("/articles/{slug}/comments/{id}"), Some(&jake))
@@ -172,19 +96,11 @@ async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let entries_later = stream_of(&redis_url(), &events_key(&app)).await;
     assert_eq!(entries.len(), 2);
-    let names: Vec<&str> = entries_later
-        .iter()
-        .map(|entry| entry.name.as_str())
-        .collect();
-    assert_eq!(names, ["article.published", "comment.added"]);
-    let rows: i64 = app
-        .database()
-        .await
-        .query_one("SELECT count(*) FROM outbox", &[])
-        .await
-        .expect("count the outbox")
-        .get(0);
-    assert_eq!(rows, 2);
+    assert_eq!(
+        names(&entries_later),
+        ["article.published", "comment.added"]
+    );
+    assert_eq!(outbox_rows(&app).await, 2);
 }
 
 struct WallClock;
@@ -340,9 +256,8 @@ async fn article_changes_are_published_with_what_consumers_need() {
     let entries = published(&redis_url(), &events_key(&app), 5).await;
 
     assert_in_sequence(&entries);
-    let names: Vec<&str> = entries.iter().map(|entry| entry.name.as_str()).collect();
     assert_eq!(
-        names,
+        names(&entries),
         [
             "article.published",
             "article.favorited",

@@ -2,16 +2,19 @@
 
 use chrono::Duration;
 use folio_domain::{
-    AuditEventType, AuditOutcome, Bio, Email, ImageUrl, Password, PasswordHash, Username,
+    AuditEventType, AuditOutcome, Bio, DomainEvent, Email, ImageUrl, Password, PasswordHash,
+    Username,
 };
 
 use crate::error::AppError;
-use crate::ports::{Conflict, NewSession, PortError, TokenHash, UserChanges};
+use crate::ports::{Conflict, NewSession, PortError, RevokedSession, TokenHash, UserChanges};
 use crate::test_support::{
-    MockPorts, authenticated, broken, captured, field_names, folio, folio_with, hashes,
-    invalid_fields, now, password_hash, taken, unavailable, user,
+    MockPorts, assert_nothing_committed, authenticated, broken, captured, field_names, folio,
+    folio_caching_sessions, folio_with, invalid_fields, now, password_hash, revoked_sessions,
+    session_ids, taken, unavailable, user,
 };
 use crate::use_cases::accounts::{Credentials, Registration, SettingsUpdate};
+use crate::views::Authenticated;
 use crate::{ClientInfo, FieldErrors, SessionPolicy};
 
 const TAKEN: &str = "has already been taken";
@@ -655,7 +658,7 @@ async fn update_settings_hashes_a_new_password() {
         .expect_revoke_all()
         .withf(|_, keep, at| keep.is_some() && *at == now())
         .times(1)
-        .returning(|_, _, _| Ok(hashes(2)));
+        .returning(|_, _, _| Ok(revoked_sessions(2)));
 
     let changes = changes_for(
         ports,
@@ -832,6 +835,14 @@ async fn update_settings_returns_the_stored_user() {
         .unwrap();
 
     assert_eq!(updated, renamed);
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::ProfileUpdated {
+            user: jake.id,
+            username: renamed.username.clone(),
+            previous_username: Some(jake.username.clone()),
+        }]
+    );
 }
 
 // The `FieldErrors` helpers the use cases rely on for the 422 shape.
@@ -985,12 +996,10 @@ async fn changing_to_a_common_password_is_refused_and_nothing_is_written() {
     assert_eq!(field_names(&errors), ["password"]);
 }
 
-#[tokio::test]
-async fn changing_the_password_revokes_the_other_sessions_and_is_audited() {
-    let jake = user("jake");
-    let caller = authenticated(&jake);
-    let current = caller.session_id;
-    let stored = jake.clone();
+/// Ports where `caller` changes their password, which revokes `revoked` (once).
+fn changing_password(caller: &Authenticated, revoked: &[RevokedSession]) -> MockPorts {
+    let (id, current) = (caller.user.id, caller.session_id);
+    let stored = caller.user.clone();
     let mut ports = MockPorts::new();
     ports.clock_at(now());
     ports
@@ -1001,29 +1010,67 @@ async fn changing_the_password_revokes_the_other_sessions_and_is_audited() {
         .users
         .expect_update()
         .returning(move |_, _| Ok(stored.clone()));
+    let revoked = revoked.to_vec();
     ports
         .sessions
         .expect_revoke_all()
-        .withf(move |user, keep, _| *user == jake.id && *keep == Some(current))
+        .withf(move |user, keep, _| *user == id && *keep == Some(current))
         .times(1)
-        .returning(|_, _, _| Ok(hashes(3)));
-    let folio = folio(ports);
+        .returning(move |_, _, _| Ok(revoked.clone()));
+    ports
+}
+
+fn new_password() -> SettingsUpdate {
+    SettingsUpdate {
+        password: Some("a much better passphrase".to_owned()),
+        ..SettingsUpdate::default()
+    }
+}
+
+#[tokio::test]
+async fn changing_the_password_revokes_the_other_sessions_and_is_audited() {
+    let jake = user("jake");
+    let caller = authenticated(&jake);
+    let revoked = revoked_sessions(3);
+    let folio = folio(changing_password(&caller, &revoked));
 
     folio
-        .update_settings(
-            &caller,
-            SettingsUpdate {
-                password: Some("a much better passphrase".to_owned()),
-                ..SettingsUpdate::default()
-            },
-            client(),
-        )
+        .update_settings(&caller, new_password(), client())
         .await
         .unwrap();
 
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.event_type, AuditEventType::PasswordChanged);
     assert_eq!(event.details["other_sessions_revoked"], "3");
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [
+            DomainEvent::ProfileUpdated {
+                user: jake.id,
+                username: jake.username.clone(),
+                previous_username: None,
+            },
+            DomainEvent::SessionsRevoked {
+                user: jake.id,
+                sessions: session_ids(&revoked),
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_whose_audit_row_fails_commits_nothing() {
+    let caller = authenticated(&user("jake"));
+    let mut ports = changing_password(&caller, &revoked_sessions(2));
+    ports.audit.failing = true;
+    ports.sessions.expect_unrevoked_token_hashes().never();
+    let folio = folio_caching_sessions(ports);
+
+    let result = folio
+        .update_settings(&caller, new_password(), client())
+        .await;
+
+    assert_nothing_committed(&folio, result);
 }
 
 #[tokio::test]
@@ -1051,4 +1098,12 @@ async fn settings_without_a_password_revoke_nothing() {
         .unwrap();
 
     assert!(folio.ports().audit.recorded().is_empty());
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::ProfileUpdated {
+            user: jake.id,
+            username: jake.username.clone(),
+            previous_username: None,
+        }]
+    );
 }

@@ -1,11 +1,12 @@
 //! Roles, suspension and the audit log: admins only.
 
-use folio_domain::{AuditEventType, AuditOutcome, Role, User};
+use folio_domain::{AuditEventType, AuditOutcome, DomainEvent, Role, User};
 
 use crate::error::AppError;
-use crate::ports::{AuditEntry, AuditQuery};
+use crate::ports::{AuditEntry, AuditQuery, RevokedSession};
 use crate::test_support::{
-    MockPorts, authenticated, field_names, folio, hashes, invalid_fields, now, user, user_with_role,
+    MockPorts, assert_nothing_committed, authenticated, field_names, folio, folio_caching_sessions,
+    invalid_fields, now, revoked_sessions, session_ids, user, user_with_role,
 };
 use crate::use_cases::audit::AuditFilter;
 use crate::{ClientInfo, Resource};
@@ -29,20 +30,25 @@ fn ports_knowing(target: &User) -> MockPorts {
     ports
 }
 
-#[tokio::test]
-async fn an_admin_changes_a_role_and_the_change_is_audited() {
-    let admin = user_with_role("root", Role::Admin);
-    let jake = user("jake");
-    let mut ports = ports_knowing(&jake);
-    let mut promoted = jake.clone();
+/// Ports where `target` is found and `set_role` makes them a moderator, once.
+fn promoting(target: &User) -> MockPorts {
+    let mut ports = ports_knowing(target);
+    let mut promoted = target.clone();
     promoted.role = Role::Moderator;
+    let id = target.id;
     ports
         .users
         .expect_set_role()
-        .withf(move |id, role| *id == jake.id && *role == Role::Moderator)
+        .withf(move |asked, role| *asked == id && *role == Role::Moderator)
         .times(1)
         .returning(move |_, _| Ok(promoted.clone()));
-    let folio = folio(ports);
+    ports
+}
+
+#[tokio::test]
+async fn an_admin_changes_a_role_and_the_change_is_audited() {
+    let admin = user_with_role("root", Role::Admin);
+    let folio = folio(promoting(&user("jake")));
 
     let user = folio
         .change_role(&authenticated(&admin), "jake", "moderator", &client())
@@ -56,6 +62,29 @@ async fn an_admin_changes_a_role_and_the_change_is_audited() {
     assert_eq!(event.subject, Some(user.id));
     assert_eq!(event.details["from"], "member");
     assert_eq!(event.details["to"], "moderator");
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::RoleChanged {
+            user: user.id,
+            role: Role::Moderator,
+        }]
+    );
+}
+
+#[tokio::test]
+async fn a_role_change_whose_audit_row_fails_commits_nothing() {
+    let admin = user_with_role("root", Role::Admin);
+    let mut ports = promoting(&user("jake"));
+    ports.audit.failing = true;
+    // The cached sessions hold the role that is still stored: they stay.
+    ports.sessions.expect_unrevoked_token_hashes().never();
+    let folio = folio_caching_sessions(ports);
+
+    let result = folio
+        .change_role(&authenticated(&admin), "jake", "moderator", &client())
+        .await;
+
+    assert_nothing_committed(&folio, result);
 }
 
 #[tokio::test]
@@ -117,27 +146,35 @@ async fn admins_cannot_demote_or_suspend_themselves() {
     assert_eq!(field_names(&invalid_fields(suspended)), ["username"]);
 }
 
+/// Ports where `target` is found, and suspending them (once) revokes `revoked`.
+fn suspending(target: &User, revoked: &[RevokedSession]) -> MockPorts {
+    let id = target.id;
+    let mut ports = ports_knowing(target);
+    let mut suspended = target.clone();
+    suspended.suspended_at = Some(now());
+    ports
+        .users
+        .expect_set_suspended()
+        .withf(move |asked, since| *asked == id && *since == Some(now()))
+        .times(1)
+        .returning(move |_, _| Ok(suspended.clone()));
+    let revoked = revoked.to_vec();
+    ports
+        .sessions
+        .expect_revoke_all()
+        .withf(move |user, keep, _| *user == id && keep.is_none())
+        .times(1)
+        .returning(move |_, _, _| Ok(revoked.clone()));
+    ports
+}
+
 #[tokio::test]
 async fn suspending_revokes_every_session_of_the_account() {
     let admin = user_with_role("root", Role::Admin);
     let jake = user("jake");
     let jake_id = jake.id;
-    let mut ports = ports_knowing(&jake);
-    let mut suspended = jake.clone();
-    suspended.suspended_at = Some(now());
-    ports
-        .users
-        .expect_set_suspended()
-        .withf(move |id, since| *id == jake_id && *since == Some(now()))
-        .times(1)
-        .returning(move |_, _| Ok(suspended.clone()));
-    ports
-        .sessions
-        .expect_revoke_all()
-        .withf(move |user, keep, _| *user == jake_id && keep.is_none())
-        .times(1)
-        .returning(|_, _, _| Ok(hashes(2)));
-    let folio = folio(ports);
+    let revoked = revoked_sessions(2);
+    let folio = folio(suspending(&jake, &revoked));
 
     let user = folio
         .suspend(&authenticated(&admin), "jake", &client())
@@ -148,6 +185,30 @@ async fn suspending_revokes_every_session_of_the_account() {
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.event_type, AuditEventType::UserSuspended);
     assert_eq!(event.details["sessions_revoked"], "2");
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [
+            DomainEvent::AccountSuspended { user: jake_id },
+            DomainEvent::SessionsRevoked {
+                user: jake_id,
+                sessions: session_ids(&revoked),
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_suspension_whose_audit_row_fails_commits_nothing() {
+    let admin = user_with_role("root", Role::Admin);
+    let mut ports = suspending(&user("jake"), &revoked_sessions(2));
+    ports.audit.failing = true;
+    let folio = folio_caching_sessions(ports);
+
+    let result = folio
+        .suspend(&authenticated(&admin), "jake", &client())
+        .await;
+
+    assert_nothing_committed(&folio, result);
 }
 
 #[tokio::test]
@@ -175,6 +236,10 @@ async fn lifting_a_suspension_is_audited() {
     assert_eq!(
         folio.ports().audit.event_types(),
         [AuditEventType::UserUnsuspended]
+    );
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::AccountUnsuspended { user: user.id }]
     );
 }
 
@@ -208,6 +273,13 @@ async fn the_operator_grants_a_role_without_a_signed_in_admin() {
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.actor, None);
     assert_eq!(event.details["by"], "operator");
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::RoleChanged {
+            user: user.id,
+            role: Role::Admin,
+        }]
+    );
 }
 
 fn entry(id: i64) -> AuditEntry {

@@ -358,12 +358,12 @@ async fn following_and_unfollowing_invalidate_the_feeds_but_not_the_lists() {
         .profiles
         .expect_follow()
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
     ports
         .profiles
         .expect_unfollow()
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
     ports
         .content_cache
         .expect_invalidate_feeds()

@@ -1,6 +1,6 @@
 //! Public profiles and follows.
 
-use folio_domain::{Profile, Username};
+use folio_domain::{DomainEvent, Profile, Username};
 
 use crate::error::{AppError, Resource};
 use crate::test_support::{
@@ -139,19 +139,27 @@ async fn follow_records_the_follow_and_reports_following() {
         .expect_follow()
         .withf(move |follower, followee| *follower == fan_id && *followee == celeb_id)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
     let folio = folio(ports);
 
     let view = folio.follow(actor_for(&fan), "celeb").await.unwrap();
 
     assert!(view.following);
     assert_eq!(view.profile, celeb);
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::UserFollowed {
+            follower: fan.user_id,
+            followee: celeb.user_id,
+            followee_name: celeb.username.clone(),
+        }]
+    );
 }
 
 #[tokio::test]
 async fn following_twice_succeeds_twice() {
     // The repository's follow is idempotent; the use case must not turn a repeated
-    // follow into an error (nor skip recording it).
+    // follow, which changes nothing, into an error (nor skip recording it).
     let celeb = profile("celeb");
     let fan = profile("fan");
     let mut ports = MockPorts::new();
@@ -161,17 +169,23 @@ async fn following_twice_succeeds_twice() {
         .expect_find_by_username()
         .times(2)
         .returning(move |_| Ok(Some(found.clone())));
+    let mut first = true;
     ports
         .profiles
         .expect_follow()
         .times(2)
-        .returning(|_, _| Ok(()));
+        .returning(move |_, _| Ok(std::mem::replace(&mut first, false)));
     let folio = folio(ports);
 
     let first = folio.follow(actor_for(&fan), "celeb").await.unwrap();
     let second = folio.follow(actor_for(&fan), "celeb").await.unwrap();
 
     assert!(first.following && second.following);
+    let events = folio.ports().transactions.events();
+    assert!(
+        matches!(events.as_slice(), [DomainEvent::UserFollowed { .. }]),
+        "only the follow that changed something is raised: {events:?}"
+    );
 }
 
 #[tokio::test]
@@ -238,7 +252,7 @@ async fn unfollow_removes_the_follow_and_reports_not_following() {
         .expect_unfollow()
         .withf(move |follower, followee| *follower == fan_id && *followee == celeb_id)
         .times(1)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
     ports.profiles.expect_follow().never();
     let folio = folio(ports);
 
@@ -246,6 +260,14 @@ async fn unfollow_removes_the_follow_and_reports_not_following() {
 
     assert!(!view.following);
     assert_eq!(view.profile, celeb);
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::UserUnfollowed {
+            follower: fan.user_id,
+            followee: celeb.user_id,
+            followee_name: celeb.username.clone(),
+        }]
+    );
 }
 
 #[tokio::test]
@@ -263,13 +285,14 @@ async fn unfollowing_someone_not_followed_is_not_an_error() {
         .profiles
         .expect_unfollow()
         .times(2)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(false));
     let folio = folio(ports);
 
     let first = folio.unfollow(actor_for(&fan), "celeb").await.unwrap();
     let second = folio.unfollow(actor_for(&fan), "celeb").await.unwrap();
 
     assert!(!first.following && !second.following);
+    assert!(folio.ports().transactions.events().is_empty());
 }
 
 #[tokio::test]

@@ -1,20 +1,14 @@
 //! Session lookups through the cache, and invalidation on every change.
 
 use chrono::Duration;
-use folio_domain::Role;
+use folio_domain::{Role, SessionId};
 
+use crate::ClientInfo;
 use crate::ports::TokenHash;
 use crate::test_support::{
-    MockPorts, active_session, authenticated, hashes, now, taken, user, user_with_role,
+    MockPorts, active_session, authenticated, folio_caching_sessions, hashes, now, revoked_session,
+    revoked_sessions, taken, user, user_with_role,
 };
-use crate::{ClientInfo, Folio, RateLimits, SessionPolicy};
-
-fn cached(ports: MockPorts) -> Folio<MockPorts> {
-    Folio::new(ports, SessionPolicy::default()).with_rate_limits(RateLimits {
-        enabled: false,
-        ..RateLimits::default()
-    })
-}
 
 fn digest() -> TokenHash {
     TokenHash(b"digest".to_vec())
@@ -38,7 +32,7 @@ async fn a_cached_session_authenticates_without_reading_postgres() {
         .unwrap()
         .insert(digest().0, session.clone());
     ports.sessions.expect_find_by_token().never();
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     let caller = folio
         .authenticate("token", &ClientInfo::default())
@@ -60,7 +54,7 @@ async fn a_miss_reads_postgres_once_and_fills_the_cache() {
         .expect_find_by_token()
         .times(1)
         .returning(move |_| Ok(Some(stored.clone())));
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     folio
         .authenticate("token", &ClientInfo::default())
@@ -87,7 +81,7 @@ async fn a_broken_cache_falls_through_to_postgres() {
         .expect_find_by_token()
         .times(1)
         .returning(move |_| Ok(Some(session.clone())));
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     let caller = folio.authenticate("token", &ClientInfo::default()).await;
 
@@ -111,7 +105,7 @@ async fn recording_activity_refreshes_the_cached_copy() {
         .expect_touch()
         .times(1)
         .returning(|_, _| Ok(true));
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     folio
         .authenticate("token", &ClientInfo::default())
@@ -136,12 +130,12 @@ async fn logout_and_revocations_drop_the_revoked_entries() {
     ports
         .sessions
         .expect_revoke()
-        .returning(|_, _, _| Ok(Some(TokenHash(b"current".to_vec()))));
+        .returning(|_, _, _| Ok(Some(revoked_session(SessionId::generate(), b"current"))));
     ports
         .sessions
         .expect_revoke_all()
-        .returning(|_, _, _| Ok(hashes(2)));
-    let folio = cached(ports);
+        .returning(|_, _, _| Ok(revoked_sessions(2)));
+    let folio = folio_caching_sessions(ports);
 
     folio.logout(&caller, &ClientInfo::default()).await.unwrap();
     folio
@@ -179,7 +173,7 @@ async fn a_role_change_drops_every_cached_session_of_that_user() {
         .withf(move |user| *user == jake_id)
         .times(1)
         .returning(|_| Ok(hashes(3)));
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     folio
         .change_role(
@@ -211,7 +205,7 @@ async fn a_copy_read_before_a_revocation_is_not_cached_after_it() {
             *fences.lock().unwrap().entry(digest().0).or_default() += 1;
             Ok(Some(before.clone()))
         });
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     folio
         .authenticate("token", &ClientInfo::default())
@@ -249,7 +243,7 @@ async fn a_session_revoked_between_lookup_and_touch_is_refused() {
         .expect_touch()
         .times(1)
         .returning(|_, _| Ok(false));
-    let folio = cached(ports);
+    let folio = folio_caching_sessions(ports);
 
     let result = folio.authenticate("token", &ClientInfo::default()).await;
 

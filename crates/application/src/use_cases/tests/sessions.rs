@@ -1,12 +1,14 @@
 //! Token authentication and the user's own sessions.
 
 use chrono::Duration;
-use folio_domain::{AuditEventType, SessionId};
+use folio_domain::{AuditEventType, DomainEvent, SessionId};
 
 use crate::error::AppError;
 use crate::ports::{SessionRecord, StoredSession, TokenHash};
 use crate::test_support::{
-    MockPorts, active_session, authenticated, folio, folio_with, hashes, now, unavailable, user,
+    MockPorts, active_session, assert_nothing_committed, authenticated, folio,
+    folio_caching_sessions, folio_with, now, revoked_session, revoked_sessions, session_ids,
+    unavailable, user,
 };
 use crate::{ClientInfo, Resource, SessionPolicy};
 
@@ -262,12 +264,19 @@ async fn logout_revokes_the_current_session_and_is_audited() {
         .expect_revoke()
         .withf(move |user, session, at| *user == jake.id && *session == current && *at == now())
         .times(1)
-        .returning(|_, _, _| Ok(Some(TokenHash(b"current".to_vec()))));
+        .returning(move |_, _, _| Ok(Some(revoked_session(current, b"current"))));
     let folio = folio(ports);
 
     folio.logout(&caller, &client()).await.unwrap();
 
     assert_eq!(folio.ports().audit.event_types(), [AuditEventType::Logout]);
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::SessionsRevoked {
+            user: jake.id,
+            sessions: vec![current],
+        }]
+    );
 }
 
 #[tokio::test]
@@ -292,6 +301,28 @@ async fn revoking_a_session_that_is_not_yours_is_not_found() {
         "{result:?}"
     );
     assert!(folio.ports().audit.recorded().is_empty());
+    assert_eq!(folio.ports().transactions.commits(), 0);
+}
+
+#[tokio::test]
+async fn a_revocation_whose_audit_row_fails_commits_nothing() {
+    let caller = authenticated(&user("jake"));
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .sessions
+        .expect_revoke()
+        .times(2)
+        .returning(|_, session, _| Ok(Some(revoked_session(session, b"revoked"))));
+    ports.audit.failing = true;
+    let folio = folio_caching_sessions(ports);
+
+    let logout = folio.logout(&caller, &client()).await;
+    assert_nothing_committed(&folio, logout);
+    let revocation = folio
+        .revoke_session(&caller, SessionId::generate(), &client())
+        .await;
+    assert_nothing_committed(&folio, revocation);
 }
 
 #[tokio::test]
@@ -305,7 +336,7 @@ async fn revoking_one_of_your_sessions_is_audited() {
         .sessions
         .expect_revoke()
         .withf(move |_, session, _| *session == target)
-        .returning(|_, _, _| Ok(Some(TokenHash(b"other".to_vec()))));
+        .returning(move |_, _, _| Ok(Some(revoked_session(target, b"other"))));
     let folio = folio(ports);
 
     folio
@@ -316,6 +347,13 @@ async fn revoking_one_of_your_sessions_is_audited() {
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.event_type, AuditEventType::SessionRevoked);
     assert_eq!(event.session, Some(target));
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::SessionsRevoked {
+            user: jake.id,
+            sessions: vec![target],
+        }]
+    );
 }
 
 #[tokio::test]
@@ -323,6 +361,8 @@ async fn signing_out_everywhere_else_keeps_the_current_session() {
     let jake = user("jake");
     let caller = authenticated(&jake);
     let current = caller.session_id;
+    let revoked = revoked_sessions(4);
+    let returned = revoked.clone();
     let mut ports = MockPorts::new();
     ports.clock_at(now());
     ports
@@ -330,16 +370,49 @@ async fn signing_out_everywhere_else_keeps_the_current_session() {
         .expect_revoke_all()
         .withf(move |_, keep, _| *keep == Some(current))
         .times(1)
-        .returning(|_, _, _| Ok(hashes(4)));
+        .returning(move |_, _, _| Ok(returned.clone()));
     let folio = folio(ports);
 
-    let revoked = folio
+    let count = folio
         .revoke_other_sessions(&caller, &client())
         .await
         .unwrap();
 
-    assert_eq!(revoked, 4);
+    assert_eq!(count, 4);
     let [event] = folio.ports().audit.recorded().try_into().unwrap();
     assert_eq!(event.event_type, AuditEventType::SessionsRevokedAll);
     assert_eq!(event.details["revoked"], "4");
+    assert_eq!(
+        folio.ports().transactions.events(),
+        [DomainEvent::SessionsRevoked {
+            user: jake.id,
+            sessions: session_ids(&revoked),
+        }]
+    );
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_else_alone_is_audited_and_raises_nothing() {
+    let jake = user("jake");
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .sessions
+        .expect_revoke_all()
+        .times(1)
+        .returning(|_, _, _| Ok(Vec::new()));
+    let folio = folio(ports);
+
+    let count = folio
+        .revoke_other_sessions(&authenticated(&jake), &client())
+        .await
+        .unwrap();
+
+    assert_eq!(count, 0);
+    assert_eq!(
+        folio.ports().audit.event_types(),
+        [AuditEventType::SessionsRevokedAll]
+    );
+    assert_eq!(folio.ports().transactions.commits(), 1);
+    assert!(folio.ports().transactions.events().is_empty());
 }

@@ -133,6 +133,19 @@ impl TestApp {
         client
     }
 
+    /// Makes the audit log refuse rows of `event_type`, so that a change which must
+    /// write one fails when it does.
+    pub async fn refuse_audit_rows(&self, event_type: &str) {
+        self.database()
+            .await
+            .batch_execute(&format!(
+                "ALTER TABLE audit_events ADD CONSTRAINT refuse_{event_type} \
+                 CHECK (event_type <> '{event_type}')"
+            ))
+            .await
+            .expect("make the audit rows fail");
+    }
+
     /// Gives `username` a role directly in the database, as an operator would.
     pub async fn grant_role(&self, username: &str, role: &str) {
         let changed = self

@@ -2,9 +2,11 @@
 
 mod client;
 mod database;
+pub mod event_stream;
 mod metrics_text;
 mod private_redis;
 pub mod redis_keys;
+pub mod stored_ids;
 
 pub use client::{Response, TestApp};
 pub use metrics_text::metric;
