@@ -238,11 +238,13 @@ impl<P: Ports> Folio<P> {
                     other => conflict_as_taken(other),
                 })?;
         let renamed = user.username != caller.user.username;
-        work.raise(DomainEvent::ProfileUpdated {
-            user: user.id,
-            username: user.username.clone(),
-            previous_username: renamed.then(|| caller.user.username.clone()),
-        });
+        if profile_changed {
+            work.raise(DomainEvent::ProfileUpdated {
+                user: user.id,
+                username: user.username.clone(),
+                previous_username: renamed.then(|| caller.user.username.clone()),
+            });
+        }
         let mut revoked = Vec::new();
         if password_changed {
             let now = self.ports.clock().now();
@@ -259,14 +261,11 @@ impl<P: Ports> Folio<P> {
             self.record_in(&work, event).await?;
             raise_revoked(&mut work, user.id, &revoked);
         }
-        work.commit().await?;
+        let events = work.commit().await?;
         self.forget_revoked(&revoked).await;
         // The cached sessions, profile and articles still hold the user as it was.
         self.forget_sessions_of(user.id).await?;
-        if profile_changed {
-            let names = [caller.user.username.clone(), user.username.clone()];
-            self.profile_changed(&names, user.id).await?;
-        }
+        self.settle(&events).await;
         Ok(user)
     }
 

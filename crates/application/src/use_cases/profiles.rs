@@ -46,8 +46,8 @@ impl<P: Ports> Folio<P> {
                 followee_name: profile.username.clone(),
             });
         }
-        work.commit().await?;
-        self.follows_changed().await;
+        let events = work.commit().await?;
+        self.settle(&events).await;
         Ok(ProfileView {
             profile,
             following: true,
@@ -68,8 +68,8 @@ impl<P: Ports> Folio<P> {
                 followee_name: profile.username.clone(),
             });
         }
-        work.commit().await?;
-        self.follows_changed().await;
+        let events = work.commit().await?;
+        self.settle(&events).await;
         Ok(ProfileView {
             profile,
             following: false,
