@@ -130,6 +130,38 @@ impl EventFeed for RedisEventFeed {
         Ok(delivered(fresh))
     }
 
+    async fn forget_departed(&self, idle: Duration) -> Result<usize, PortError> {
+        let mut list = redis::cmd("XINFO");
+        list.arg("CONSUMERS").arg(&self.key).arg(&self.group);
+        let members: Vec<std::collections::HashMap<String, redis::Value>> =
+            self.query(&list).await?;
+        let idle_ms = i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+        let number = |member: &std::collections::HashMap<String, redis::Value>, field: &str| {
+            member
+                .get(field)
+                .and_then(|value| redis::from_redis_value::<i64>(value.clone()).ok())
+        };
+        let mut forgotten = 0;
+        for member in &members {
+            let name = member
+                .get("name")
+                .and_then(|value| redis::from_redis_value::<String>(value.clone()).ok());
+            let departed = number(member, "pending") == Some(0)
+                && number(member, "idle").is_some_and(|ms| ms >= idle_ms);
+            if let Some(name) = name.filter(|name| departed && *name != self.consumer) {
+                let mut delete = redis::cmd("XGROUP");
+                delete
+                    .arg("DELCONSUMER")
+                    .arg(&self.key)
+                    .arg(&self.group)
+                    .arg(name);
+                self.query::<u64>(&delete).await?;
+                forgotten += 1;
+            }
+        }
+        Ok(forgotten)
+    }
+
     async fn acknowledge(&self, ids: &[String]) -> Result<(), PortError> {
         if ids.is_empty() {
             return Ok(());

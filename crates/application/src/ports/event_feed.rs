@@ -19,4 +19,8 @@ pub trait EventFeed: Send + Sync + 'static {
     async fn next_batch(&self, count: u32) -> Result<Vec<DeliveredEvent>, PortError>;
 
     async fn acknowledge(&self, ids: &[String]) -> Result<(), PortError>;
+
+    /// Removes from the group the members that hold nothing and have not read for
+    /// `idle` (processes that stopped); returns how many.
+    async fn forget_departed(&self, idle: std::time::Duration) -> Result<usize, PortError>;
 }

@@ -14,6 +14,10 @@ use crate::{Folio, Ports};
 
 /// Entries taken per round.
 const BATCH: u32 = 100;
+/// How often members of the group whose process stopped are removed from it, and
+/// how long a member must have been silent to count as such.
+const TIDY_EVERY: Duration = Duration::from_secs(600);
+const DEPARTED_AFTER: Duration = Duration::from_secs(3600);
 
 impl<P: Ports> Folio<P> {
     /// One round: the invalidations of the next batch, then its acknowledgement.
@@ -49,6 +53,7 @@ impl<P: Ports> Folio<P> {
     ) {
         tokio::pin!(stop);
         let mut backoff = poll;
+        let mut tidy = tokio::time::interval(TIDY_EVERY);
         loop {
             let wait = match self.invalidate_from_feed(feed).await {
                 Ok(handled) => {
@@ -64,6 +69,11 @@ impl<P: Ports> Folio<P> {
             };
             tokio::select! {
                 () = &mut stop => break,
+                _ = tidy.tick() => {
+                    if let Err(error) = feed.forget_departed(DEPARTED_AFTER).await {
+                        warn!(%error, "could not remove departed consumers");
+                    }
+                }
                 () = tokio::time::sleep(wait) => {}
             }
         }

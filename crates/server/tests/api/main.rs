@@ -22,6 +22,7 @@ mod comment_pages;
 mod comments;
 mod content_cache;
 mod errors;
+mod event_feed;
 mod http_caching;
 mod layering;
 mod listing;

@@ -275,7 +275,8 @@ impl Drop for TestApp {
 
 /// Tests leave nothing behind in Redis either (some keys, like the shared cache
 /// versions, never expire on their own).
-fn forget_redis_keys(prefix: &str) {
+/// Deletes every Redis key under `prefix`, from any context (drops included).
+pub fn forget_redis_keys(prefix: &str) {
     let pattern = format!("{prefix}*");
     let forgotten = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -8,7 +8,7 @@ mod private_redis;
 pub mod redis_keys;
 pub mod stored_ids;
 
-pub use client::{Response, TestApp};
+pub use client::{Response, TestApp, forget_redis_keys};
 pub use metrics_text::metric;
 pub use private_redis::PrivateRedis;
 
