@@ -2,9 +2,12 @@
 //! the application, runs migrations and serves HTTP until told to stop.
 
 mod adapters;
+mod background;
 mod clock;
 pub mod config;
 mod http_server;
+pub mod job_commands;
+mod jobs;
 mod metrics;
 mod outbox_relay;
 mod readiness;

@@ -6,13 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::background::Background;
+use crate::clock::SystemClock;
 use folio_application::outbox_relay::{OutboxRelay, RelaySettings};
 use folio_postgres::{Database, PgOutboxStore};
 use folio_redis::{RedisEventStream, RedisStore};
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
-
-use crate::clock::SystemClock;
 
 type Relay = OutboxRelay<PgOutboxStore, RedisEventStream, SystemClock>;
 
@@ -20,11 +18,7 @@ const CLEAN_UP_EVERY: Duration = Duration::from_secs(60);
 const REPORT_LAG_EVERY: Duration = Duration::from_secs(1);
 
 /// The running relay; [`RelayTask::stop`] makes it publish a last round and end.
-pub struct RelayTask {
-    stop: watch::Sender<bool>,
-    relay: JoinHandle<()>,
-    upkeep: JoinHandle<()>,
-}
+pub struct RelayTask(Background);
 
 impl RelayTask {
     pub fn start(database: Database, redis: RedisStore, settings: RelaySettings) -> Self {
@@ -34,33 +28,17 @@ impl RelayTask {
             SystemClock,
             settings,
         ));
-        let (stop, stopped) = watch::channel(false);
-        let relay_task = tokio::spawn({
-            let relay = relay.clone();
-            let mut stopped = stopped.clone();
-            async move {
-                relay
-                    .run(async move {
-                        let _ = stopped.wait_for(|stop| *stop).await;
-                    })
-                    .await;
-            }
-        });
-        let upkeep = tokio::spawn(upkeep(relay));
-        Self {
-            stop,
-            relay: relay_task,
-            upkeep,
-        }
+        let publishing = relay.clone();
+        Self(Background::spawn(
+            "outbox relay",
+            |stopped| async move { publishing.run(stopped).await },
+            upkeep(relay),
+        ))
     }
 
     /// Publishes what is committed and stops.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        self.upkeep.abort();
-        if let Err(error) = self.relay.await {
-            tracing::error!(%error, "outbox relay ended abnormally");
-        }
+        self.0.stop().await;
     }
 }
 

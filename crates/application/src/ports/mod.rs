@@ -6,6 +6,7 @@ mod audit;
 mod comments;
 mod content_cache;
 mod error;
+mod jobs;
 mod outbox;
 mod profiles;
 mod rate_limits;
@@ -22,12 +23,14 @@ pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
 pub use comments::{CommentPosition, CommentRepository, NewComment};
 pub use content_cache::{ContentCache, ListKey, Lookup};
 pub use error::{Conflict, PortError};
+pub use jobs::{Job, JobClaim, JobFailure, JobId, JobQueue, JobState, NewJob, QueueDepth};
 pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{
-    CachedSession, Fence, NewSession, SessionCache, SessionRecord, SessionRepository, StoredSession,
+    CachedSession, Fence, NewSession, SessionCache, SessionRecord, SessionRepository,
+    SessionRetention, StoredSession,
 };
 pub use unit_of_work::{UnitOfWork, Work};
 pub use users::{NewUser, UserChanges, UserRepository};

@@ -23,6 +23,7 @@ mod comments;
 mod content_cache;
 mod errors;
 mod http_caching;
+mod jobs;
 mod layering;
 mod listing;
 mod local_cache;
