@@ -270,13 +270,13 @@ async fn two_workers_never_run_the_same_job_at_once() {
             queue,
             WorkerSettings {
                 concurrency: 4,
-                visibility_timeout: Duration::from_millis(300),
+                visibility_timeout: Duration::from_secs(1),
                 ..settings()
             },
         )
         .register(Recorder {
             pause: Duration::from_millis(20),
-            slow: Duration::from_millis(800),
+            slow: Duration::from_millis(2500),
             ..Recorder::new(&runs)
         })
     };

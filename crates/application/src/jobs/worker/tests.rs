@@ -267,7 +267,7 @@ async fn a_job_running_past_the_visibility_timeout_keeps_its_lock() {
     let worker = JobWorker::new(
         queue.clone(),
         WorkerSettings {
-            visibility_timeout: ms(60),
+            visibility_timeout: ms(200),
             ..settings()
         },
     )
@@ -276,14 +276,14 @@ async fn a_job_running_past_the_visibility_timeout_keeps_its_lock() {
         move |_job: Job| {
             runs.fetch_add(1, Ordering::SeqCst);
             async {
-                tokio::time::sleep(ms(300)).await;
+                tokio::time::sleep(ms(800)).await;
                 Ok(())
             }
         }
     }));
     let another_worker = async {
-        tokio::time::sleep(ms(150)).await;
-        queue.claim(&["slow.kind"], 10, ms(60)).await.unwrap()
+        tokio::time::sleep(ms(500)).await;
+        queue.claim(&["slow.kind"], 10, ms(200)).await.unwrap()
     };
 
     let ((), stolen) = tokio::join!(
