@@ -97,6 +97,7 @@ pub enum Resource {
     Article,
     Comment,
     Session,
+    Job,
 }
 
 impl Resource {
@@ -107,6 +108,7 @@ impl Resource {
             Resource::Article => "article",
             Resource::Comment => "comment",
             Resource::Session => "session",
+            Resource::Job => "job",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod client;
 pub mod error;
 pub mod events;
 pub mod folio;
+pub mod jobs;
 mod local_limits;
 pub mod outbox_relay;
 pub mod ports;

@@ -10,6 +10,7 @@ use folio_domain::Timestamp;
 
 use super::Database;
 use super::errors::query_error;
+use super::fields::from_json;
 use super::schema::{outbox, outbox_relay};
 use super::source::Source;
 use super::transaction::OpenTransaction;
@@ -161,7 +162,7 @@ impl OutboxLease for PgOutboxLease {
                 Some(OutboxEvent {
                     sequence: u64::try_from(sequence?).ok()?,
                     name,
-                    fields: fields_of(payload),
+                    fields: from_json(payload),
                     occurred_at,
                 })
             })
@@ -185,19 +186,5 @@ impl OutboxLease for PgOutboxLease {
     async fn release(self) -> Result<(), PortError> {
         drop(self.source);
         self.transaction.commit().await
-    }
-}
-
-/// The stored payload back as the field list it was written from.
-fn fields_of(payload: serde_json::Value) -> Vec<(String, String)> {
-    match payload {
-        serde_json::Value::Object(fields) => fields
-            .into_iter()
-            .map(|(name, value)| match value {
-                serde_json::Value::String(text) => (name, text),
-                other => (name, other.to_string()),
-            })
-            .collect(),
-        _ => Vec::new(),
     }
 }

@@ -83,6 +83,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Int4,
+        max_attempts -> Int4,
+        run_at -> Timestamptz,
+        locked_until -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Int8,
         name -> Text,
@@ -157,6 +173,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     favorites,
     follows,
+    jobs,
     outbox,
     outbox_relay,
     sessions,

@@ -1,11 +1,12 @@
+use diesel::sql_types::{BigInt, Timestamptz};
 use diesel::{
     ExpressionMethods, Insertable, JoinOnDsl as _, OptionalExtension, QueryDsl, Queryable,
     SelectableHelper,
 };
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{
-    NewSession, PortError, RevokedSession, SessionRecord, SessionRepository, StoredSession,
-    TokenHash,
+    NewSession, PortError, RevokedSession, SessionRecord, SessionRepository, SessionRetention,
+    StoredSession, TokenHash,
 };
 use folio_domain::{PasswordHash, SessionId, Timestamp, UserId};
 use uuid::Uuid;
@@ -269,5 +270,33 @@ fn revoked_session((id, token_hash): (Uuid, Vec<u8>)) -> RevokedSession {
     RevokedSession {
         id: SessionId::from_uuid(id),
         token_hash: TokenHash(token_hash),
+    }
+}
+
+/// Deletes up to `$3` sessions revoked or past their absolute expiry before `$1`,
+/// or last seen before `$2`.
+const REMOVE_ENDED: &str = "\
+    DELETE FROM sessions WHERE id IN (
+        SELECT id FROM sessions
+        WHERE revoked_at < $1 OR expires_at < $1 OR last_seen_at < $2
+        LIMIT $3
+    )";
+
+impl SessionRetention for PgSessionRepository {
+    async fn remove_ended(
+        &self,
+        ended_before: Timestamp,
+        last_seen_before: Timestamp,
+        limit: u32,
+    ) -> Result<u64, PortError> {
+        let mut conn = self.db.connection().await?;
+        let removed = diesel::sql_query(REMOVE_ENDED)
+            .bind::<Timestamptz, _>(ended_before)
+            .bind::<Timestamptz, _>(last_seen_before)
+            .bind::<BigInt, _>(i64::from(limit))
+            .execute(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(u64::try_from(removed).unwrap_or(0))
     }
 }

@@ -1,13 +1,15 @@
 //! The unit of work: one transaction that repositories borrow, and the outbox rows
-//! its events become at commit.
+//! its events and the job rows its jobs become at commit.
 
 use diesel::Insertable;
 use diesel_async::RunQueryDsl;
 use folio_application::events;
-use folio_application::ports::{PortError, UnitOfWork, Work};
+use folio_application::ports::{NewJob, PortError, UnitOfWork, Work};
 use folio_domain::DomainEvent;
 
 use super::errors::query_error;
+use super::fields::to_json;
+use super::job_rows::insert_jobs;
 use super::schema::outbox;
 use super::transaction::OpenTransaction;
 use super::{
@@ -18,11 +20,16 @@ use super::{
 #[derive(Clone)]
 pub struct PgUnitOfWork {
     db: Database,
+    /// Attempts of an enqueued job that names none.
+    job_max_attempts: u32,
 }
 
 impl PgUnitOfWork {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: Database, job_max_attempts: u32) -> Self {
+        Self {
+            db,
+            job_max_attempts,
+        }
     }
 }
 
@@ -41,6 +48,8 @@ impl UnitOfWork for PgUnitOfWork {
             audit: PgAuditLog::within(source),
             transaction,
             raised: Vec::new(),
+            enqueued: Vec::new(),
+            job_max_attempts: self.job_max_attempts,
         })
     }
 }
@@ -55,6 +64,8 @@ pub struct PgWork {
     comments: PgCommentRepository,
     audit: PgAuditLog,
     raised: Vec<DomainEvent>,
+    enqueued: Vec<NewJob>,
+    job_max_attempts: u32,
 }
 
 #[derive(Insertable)]
@@ -95,31 +106,42 @@ impl Work for PgWork {
         self.raised.push(event);
     }
 
+    fn enqueue(&mut self, job: NewJob) {
+        self.enqueued.push(job);
+    }
+
     async fn commit(self) -> Result<Vec<DomainEvent>, PortError> {
-        if !self.raised.is_empty() {
-            let rows: Vec<OutboxInsert> = self
-                .raised
-                .iter()
-                .map(|event| {
-                    let encoded = events::encode(event);
-                    let fields = encoded
-                        .fields
-                        .into_iter()
-                        .map(|(name, value)| (name.to_owned(), serde_json::Value::String(value)))
-                        .collect();
-                    OutboxInsert {
-                        name: encoded.name,
-                        payload: serde_json::Value::Object(fields),
-                    }
-                })
-                .collect();
+        {
             let source = self.transaction.source();
             let mut connection = source.connection().await?;
-            diesel::insert_into(outbox::table)
-                .values(&rows)
-                .execute(&mut connection)
-                .await
-                .map_err(query_error)?;
+            if !self.raised.is_empty() {
+                let rows: Vec<OutboxInsert> = self
+                    .raised
+                    .iter()
+                    .map(|event| {
+                        let encoded = events::encode(event);
+                        OutboxInsert {
+                            name: encoded.name,
+                            payload: to_json(
+                                encoded
+                                    .fields
+                                    .iter()
+                                    .map(|(name, value)| (*name, value.as_str())),
+                            ),
+                        }
+                    })
+                    .collect();
+                diesel::insert_into(outbox::table)
+                    .values(&rows)
+                    .execute(&mut connection)
+                    .await
+                    .map_err(query_error)?;
+            }
+            if !self.enqueued.is_empty() {
+                insert_jobs(&mut connection, &self.enqueued, self.job_max_attempts)
+                    .await
+                    .map_err(query_error)?;
+            }
         }
         let Self {
             transaction,

@@ -28,7 +28,8 @@ pub struct Adapters {
 }
 
 impl Adapters {
-    pub fn new(db: Database, redis: RedisStore) -> Self {
+    /// `job_max_attempts`: the attempts of a job enqueued without its own.
+    pub fn new(db: Database, redis: RedisStore, job_max_attempts: u32) -> Self {
         Self {
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
@@ -36,7 +37,7 @@ impl Adapters {
             articles: PgArticleRepository::new(db.clone()),
             comments: PgCommentRepository::new(db.clone()),
             audit: PgAuditLog::new(db.clone()),
-            unit_of_work: PgUnitOfWork::new(db),
+            unit_of_work: PgUnitOfWork::new(db, job_max_attempts),
             limiter: RedisRateLimiter::new(redis.clone()),
             session_cache: RedisSessionCache::new(redis.clone()),
             content_cache: RedisContentCache::new(redis),

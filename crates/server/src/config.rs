@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use folio_application::jobs::session_purge::SessionPurgeSettings;
+use folio_application::jobs::{Backoff, WorkerSettings};
 use folio_application::outbox_relay::RelaySettings;
 use folio_application::ports::{Bucket, Window};
 use folio_application::{ContentCachePolicy, PasswordRules, RateLimits, SessionPolicy};
@@ -38,6 +40,19 @@ pub struct Config {
     pub audit_tally_window: Duration,
     pub content_cache: ContentCachePolicy,
     pub outbox_relay: RelaySettings,
+    pub jobs: JobsConfig,
+}
+
+/// The durable job queue, its worker and the recurring jobs.
+#[derive(Debug, Clone, Copy)]
+pub struct JobsConfig {
+    /// `concurrency` 0 runs no worker (nor the scheduler) in this instance.
+    pub worker: WorkerSettings,
+    /// Attempts of a job that names none.
+    pub max_attempts: u32,
+    /// Done jobs are deleted this long after they finished.
+    pub retention: Duration,
+    pub session_purge: SessionPurgeSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,6 +176,7 @@ impl Config {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },
             outbox_relay: outbox_relay(&lookup)?,
+            jobs: jobs(&lookup)?,
         })
     }
 }
@@ -214,6 +230,41 @@ fn outbox_relay(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelaySetting
     })
 }
 
+fn jobs(lookup: &impl Fn(&str) -> Option<String>) -> Result<JobsConfig, ConfigError> {
+    let worker = WorkerSettings::default();
+    let seconds = |name, default: Duration| {
+        positive::<u64>(lookup, name, default.as_secs()).map(Duration::from_secs)
+    };
+    Ok(JobsConfig {
+        worker: WorkerSettings {
+            concurrency: whole(lookup, "FOLIO_JOB_WORKERS", 2)?,
+            visibility_timeout: seconds("FOLIO_JOB_VISIBILITY_SECONDS", worker.visibility_timeout)?,
+            idle_poll: Duration::from_millis(positive(lookup, "FOLIO_JOB_POLL_MS", 1000)?),
+            backoff: Backoff {
+                base: seconds("FOLIO_JOB_BACKOFF_SECONDS", worker.backoff.base)?,
+                cap: seconds("FOLIO_JOB_MAX_BACKOFF_SECONDS", worker.backoff.cap)?,
+            },
+            shutdown_grace: worker.shutdown_grace,
+        },
+        max_attempts: positive(lookup, "FOLIO_JOB_MAX_ATTEMPTS", 10)?,
+        retention: seconds(
+            "FOLIO_JOB_RETENTION_SECONDS",
+            Duration::from_secs(7 * 24 * 3600),
+        )?,
+        session_purge: SessionPurgeSettings {
+            retention: chrono::Duration::days(positive(
+                lookup,
+                "FOLIO_SESSION_PURGE_AFTER_DAYS",
+                30,
+            )?),
+            every: seconds(
+                "FOLIO_SESSION_PURGE_EVERY_SECONDS",
+                Duration::from_secs(3600),
+            )?,
+        },
+    })
+}
+
 fn ipv6_prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<u8, ConfigError> {
     let name = "FOLIO_IPV6_PREFIX";
     let bits: u64 = positive(lookup, name, 64)?;
@@ -248,14 +299,23 @@ fn positive<T: TryFrom<u64>>(
     name: &'static str,
     default: u64,
 ) -> Result<T, ConfigError> {
-    let value = number(lookup, name, default)?;
-    if value == 0 {
+    if number(lookup, name, default)? == 0 {
         return Err(ConfigError {
             name,
-            value: value.to_string(),
+            value: "0".to_owned(),
             reason: "must be at least 1".into(),
         });
     }
+    whole(lookup, name, default)
+}
+
+/// A whole number that fits `T`.
+fn whole<T: TryFrom<u64>>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<T, ConfigError> {
+    let value = number(lookup, name, default)?;
     T::try_from(value).map_err(|_| ConfigError {
         name,
         value: value.to_string(),
@@ -354,6 +414,32 @@ mod tests {
         assert!(config.http.context.expose_query_count);
         assert_eq!(config.log_format, LogFormat::Json);
         assert_eq!(config.sessions.idle_timeout, chrono::Duration::days(3));
+        Ok(())
+    }
+
+    #[test]
+    fn jobs_run_two_at_a_time_by_default_and_none_when_told() -> Result<(), ConfigError> {
+        let defaults = config(&[])?.jobs;
+        assert_eq!(defaults.worker.concurrency, 2);
+        assert_eq!(defaults.worker.visibility_timeout, Duration::from_secs(300));
+        assert_eq!(defaults.max_attempts, 10);
+        assert_eq!(defaults.session_purge.retention, chrono::Duration::days(30));
+        let tuned = config(&[
+            ("FOLIO_JOB_WORKERS", "0"),
+            ("FOLIO_JOB_VISIBILITY_SECONDS", "30"),
+            ("FOLIO_JOB_MAX_ATTEMPTS", "3"),
+            ("FOLIO_JOB_BACKOFF_SECONDS", "2"),
+            ("FOLIO_SESSION_PURGE_EVERY_SECONDS", "600"),
+        ])?
+        .jobs;
+        assert_eq!(tuned.worker.concurrency, 0);
+        assert_eq!(tuned.worker.visibility_timeout, Duration::from_secs(30));
+        assert_eq!(tuned.max_attempts, 3);
+        assert_eq!(tuned.worker.backoff.base, Duration::from_secs(2));
+        assert_eq!(tuned.session_purge.every, Duration::from_secs(600));
+        assert!(config(&[("FOLIO_JOB_MAX_ATTEMPTS", "0")]).is_err());
+        assert!(config(&[("FOLIO_JOB_VISIBILITY_SECONDS", "0")]).is_err());
+        assert!(config(&[("FOLIO_JOB_WORKERS", "5000000000")]).is_err());
         Ok(())
     }
 

@@ -7,6 +7,8 @@ mod cache_consumer;
 mod clock;
 pub mod config;
 mod http_server;
+pub mod job_commands;
+mod jobs;
 mod metrics;
 mod outbox_relay;
 mod readiness;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 /// about that much per login and never gave it back. mimalloc reuses and returns it.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use folio_server::{Config, telemetry};
+use folio_server::{Config, job_commands, telemetry};
 
 /// Folio, a publishing backend (RealWorld API superset).
 #[derive(Parser)]
@@ -26,12 +26,29 @@ enum Command {
     /// Account administration from the command line.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The durable job queue.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
 }
 
 #[derive(Subcommand)]
 enum AdminCommand {
     /// Give a user a role (member, moderator, admin); how the first admin is made.
     GrantRole { username: String, role: String },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// List jobs, most recently changed first: those not done, or those in `--state`.
+    List {
+        /// queued, running, done or dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Queue a dead job again, due now, with its attempts reset.
+    Retry { id: i64 },
 }
 
 #[tokio::main]
@@ -58,6 +75,19 @@ async fn run(command: Command) -> Result<(), folio_server::StartupError> {
         Command::Admin(AdminCommand::GrantRole { username, role }) => {
             let role = folio_server::grant_role(&config, &username, &role).await?;
             println!("{username} is now {role}");
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::List { state, limit }) => {
+            let jobs = job_commands::list_jobs(&config, state.as_deref(), limit).await?;
+            println!("{}", job_commands::JOB_HEADER);
+            for job in &jobs {
+                println!("{}", job_commands::job_line(job));
+            }
+            Ok(())
+        }
+        Command::Jobs(JobsCommand::Retry { id }) => {
+            let job = job_commands::retry_job(&config, id).await?;
+            println!("job {} is {} again", job.id, job.state);
             Ok(())
         }
         Command::Serve => {

@@ -9,6 +9,7 @@ use crate::adapters::Adapters;
 use crate::background::{Supervised, TaskBoard};
 use crate::config::Config;
 use crate::http_server::{self, Operations};
+use crate::jobs::JobsTask;
 use crate::metrics::PrometheusMetrics;
 use crate::outbox_relay::RelayTask;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
@@ -31,6 +32,9 @@ pub enum StartupError {
     },
     #[error("start-up failed: {0}")]
     Other(String),
+    /// An operator's command that the application refused, and why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// A started server: where it listens, and what serves until shutdown.
@@ -41,6 +45,7 @@ pub struct Running {
     server: Server,
     metrics_server: Option<Server>,
     audit_tally: AuditTallyFlush,
+    jobs: Option<JobsTask>,
     relay: RelayTask,
     cache_consumer: Supervised,
 }
@@ -58,7 +63,8 @@ impl Running {
 
     /// Serves until the API server stops (on SIGINT/SIGTERM or through [`handle`]),
     /// then stops the metrics listener, which keeps answering scrapes while the API
-    /// drains, and writes what is still tallied for the audit log.
+    /// drains, writes what is still tallied for the audit log, lets the running jobs
+    /// finish and publishes the last events.
     ///
     /// [`handle`]: Running::handle
     pub async fn serve(self) -> std::io::Result<()> {
@@ -76,6 +82,9 @@ impl Running {
             }
         };
         self.audit_tally.flush_everything().await;
+        if let Some(jobs) = self.jobs {
+            jobs.stop().await;
+        }
         self.relay.stop().await;
         self.cache_consumer.stop().await;
         served
@@ -122,23 +131,30 @@ pub async fn grant_role(
     migrate(config).await?;
     let database = Database::connect(&config.database).await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
-    let folio = Folio::new(Adapters::new(database, redis), config.sessions);
+    let adapters = Adapters::new(database, redis, config.jobs.max_attempts);
+    let folio = Folio::new(adapters, config.sessions);
     let user = folio
         .grant_role_as_operator(username, role)
         .await
-        .map_err(|error| match error {
-            AppError::NotFound(_) => StartupError::Other(format!("no user named {username:?}")),
-            AppError::Invalid(errors) => StartupError::Other(
-                errors
-                    .fields()
-                    .iter()
-                    .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            other => StartupError::Other(other.to_string()),
-        })?;
+        .map_err(|error| operator_error(error, || format!("no user named {username:?}")))?;
     Ok(user.role.as_str().to_owned())
+}
+
+/// A use case's refusal as one line for the operator; `not_found` names what was
+/// not there.
+pub(crate) fn operator_error(error: AppError, not_found: impl FnOnce() -> String) -> StartupError {
+    match error {
+        AppError::NotFound(_) => StartupError::Refused(not_found()),
+        AppError::Invalid(errors) => StartupError::Refused(
+            errors
+                .fields()
+                .iter()
+                .map(|(field, messages)| format!("{field} {}", messages.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        other => StartupError::Other(other.to_string()),
+    }
 }
 
 /// Migrates, connects, wires the application and binds the listener. The returned
@@ -151,7 +167,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let database = Database::connect(&config.database).await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
 
-    let ports = Adapters::new(database.clone(), redis.clone());
+    let ports = Adapters::new(database.clone(), redis.clone(), config.jobs.max_attempts);
     ports
         .warm_up()
         .await
@@ -167,6 +183,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let tasks = TaskBoard::default();
     let relay = RelayTask::start(database.clone(), redis.clone(), config.outbox_relay, &tasks);
     let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone(), &tasks);
+    let jobs = JobsTask::start(database.clone(), &config.jobs, config.sessions, &tasks);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
     let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;
@@ -214,6 +231,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         server,
         metrics_server,
         audit_tally,
+        jobs,
         relay,
         cache_consumer,
     })

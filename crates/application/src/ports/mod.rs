@@ -7,6 +7,7 @@ mod comments;
 mod content_cache;
 mod error;
 mod event_feed;
+mod jobs;
 mod outbox;
 mod profiles;
 mod rate_limits;
@@ -24,13 +25,14 @@ pub use comments::{CommentPosition, CommentRepository, NewComment};
 pub use content_cache::{ContentCache, ListKey, Lookup};
 pub use error::{Conflict, PortError};
 pub use event_feed::{DeliveredEvent, EventFeed};
+pub use jobs::{Job, JobClaim, JobFailure, JobId, JobQueue, JobState, NewJob, QueueDepth};
 pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{
     CachedSession, Fence, NewSession, RevokedSession, SessionCache, SessionRecord,
-    SessionRepository, StoredSession,
+    SessionRepository, SessionRetention, StoredSession,
 };
 pub use unit_of_work::{UnitOfWork, Work};
 pub use users::{NewUser, UserChanges, UserRepository};

@@ -129,3 +129,17 @@ pub trait SessionCache: Send + Sync + 'static {
     /// outlive a revocation by more than the retry interval once the cache is back.
     async fn forget(&self, token_hashes: &[TokenHash]) -> Result<(), PortError>;
 }
+
+/// Removing sessions that ended long ago. Its future is `Send`: it runs as a job
+/// (see `crate::jobs`).
+pub trait SessionRetention: Send + Sync + 'static {
+    /// Deletes up to `limit` sessions that were revoked or passed their absolute
+    /// expiry before `ended_before`, or were last seen before `last_seen_before`;
+    /// how many it deleted.
+    fn remove_ended(
+        &self,
+        ended_before: Timestamp,
+        last_seen_before: Timestamp,
+        limit: u32,
+    ) -> impl std::future::Future<Output = Result<u64, PortError>> + Send;
+}

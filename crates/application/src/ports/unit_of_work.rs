@@ -1,7 +1,7 @@
 use folio_domain::DomainEvent;
 
 use super::{
-    ArticleRepository, AuditLog, CommentRepository, PortError, ProfileRepository,
+    ArticleRepository, AuditLog, CommentRepository, NewJob, PortError, ProfileRepository,
     SessionRepository, UserRepository,
 };
 
@@ -36,7 +36,12 @@ pub trait Work: Send {
     /// Records that `event` happened; it is written to the outbox at commit.
     fn raise(&mut self, event: DomainEvent);
 
-    /// Writes the raised events to the outbox and commits. Returns the events, for
-    /// the writer to apply to its own state before it answers.
+    /// Records a job to run once the change is committed; it is written to the job
+    /// queue at commit, so a change that rolls back never runs its jobs.
+    fn enqueue(&mut self, job: NewJob);
+
+    /// Writes the raised events to the outbox and the enqueued jobs to the job
+    /// queue, and commits. Returns the events, for the writer to apply to its own
+    /// state before it answers.
     async fn commit(self) -> Result<Vec<DomainEvent>, PortError>;
 }

@@ -1,0 +1,225 @@
+//! `sessions.purge_expired`: deletes sessions that ended (revoked, past their
+//! absolute expiry, or idle past the idle timeout) more than the retention ago.
+//! Their rows serve nothing once they cannot authenticate, and the audit log keeps
+//! the history. Idempotent: it deletes by condition, in batches.
+
+use std::time::Duration;
+
+use tracing::info;
+
+use super::{JobError, JobHandler, RecurringJob};
+use crate::ports::{Clock, Job, NewJob, SessionRetention};
+
+pub const KIND: &str = "sessions.purge_expired";
+
+/// Sessions deleted per statement, so that no statement runs long.
+const BATCH: u32 = 1000;
+
+/// At most this many batches per run; the next run goes on.
+const MAX_BATCHES: u32 = 100;
+
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPurgeSettings {
+    /// A session is deleted this long after it ended.
+    pub retention: chrono::Duration,
+    /// How often the purge is enqueued.
+    pub every: Duration,
+}
+
+impl Default for SessionPurgeSettings {
+    fn default() -> Self {
+        Self {
+            retention: chrono::Duration::days(30),
+            every: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl SessionPurgeSettings {
+    /// The purge, as a recurring job.
+    pub fn recurring(&self) -> RecurringJob {
+        RecurringJob {
+            job: NewJob::new(KIND),
+            every: self.every,
+        }
+    }
+}
+
+pub struct PurgeExpiredSessions<S, C> {
+    sessions: S,
+    clock: C,
+    retention: chrono::Duration,
+    /// The sessions' idle timeout (`SessionPolicy::idle_timeout`).
+    idle_timeout: chrono::Duration,
+}
+
+impl<S: SessionRetention, C: Clock> PurgeExpiredSessions<S, C> {
+    pub fn new(
+        sessions: S,
+        clock: C,
+        settings: SessionPurgeSettings,
+        idle_timeout: chrono::Duration,
+    ) -> Self {
+        Self {
+            sessions,
+            clock,
+            retention: settings.retention,
+            idle_timeout,
+        }
+    }
+}
+
+impl<S: SessionRetention, C: Clock> JobHandler for PurgeExpiredSessions<S, C> {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(&self, _job: &Job) -> Result<(), JobError> {
+        let ended_before = self.clock.now() - self.retention;
+        let last_seen_before = ended_before - self.idle_timeout;
+        let mut removed = 0;
+        for _ in 0..MAX_BATCHES {
+            let batch = self
+                .sessions
+                .remove_ended(ended_before, last_seen_before, BATCH)
+                .await?;
+            removed += batch;
+            if batch < u64::from(BATCH) {
+                break;
+            }
+        }
+        info!(removed, "purged ended sessions");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{JobId, JobState, MockClock, PortError};
+    use crate::test_support::{now, unavailable};
+    use folio_domain::Timestamp;
+    use std::sync::Mutex;
+
+    /// Sessions as a count of deletable ones, recording each call.
+    #[derive(Default)]
+    struct Sessions {
+        deletable: Mutex<u64>,
+        calls: Mutex<Vec<(Timestamp, Timestamp, u32)>>,
+        down: bool,
+    }
+
+    impl SessionRetention for Sessions {
+        async fn remove_ended(
+            &self,
+            ended_before: Timestamp,
+            last_seen_before: Timestamp,
+            limit: u32,
+        ) -> Result<u64, PortError> {
+            if self.down {
+                return Err(unavailable());
+            }
+            self.calls
+                .lock()
+                .unwrap()
+                .push((ended_before, last_seen_before, limit));
+            let mut deletable = self.deletable.lock().unwrap();
+            let removed = (*deletable).min(u64::from(limit));
+            *deletable -= removed;
+            Ok(removed)
+        }
+    }
+
+    fn clock() -> MockClock {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(now());
+        clock
+    }
+
+    fn purge(sessions: Sessions) -> PurgeExpiredSessions<Sessions, MockClock> {
+        PurgeExpiredSessions::new(
+            sessions,
+            clock(),
+            SessionPurgeSettings {
+                retention: chrono::Duration::days(30),
+                every: Duration::from_secs(3600),
+            },
+            chrono::Duration::days(14),
+        )
+    }
+
+    fn job() -> Job {
+        Job {
+            id: JobId::new(1),
+            kind: KIND.to_owned(),
+            payload: Vec::new(),
+            state: JobState::Running,
+            attempts: 1,
+            max_attempts: 5,
+            run_at: now(),
+            locked_until: Some(now()),
+            last_error: None,
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn sessions_ended_before_the_retention_are_deleted_in_batches() {
+        let purge = purge(Sessions {
+            deletable: Mutex::new(2500),
+            ..Sessions::default()
+        });
+
+        purge.run(&job()).await.unwrap();
+
+        let calls = purge.sessions.calls.lock().unwrap().clone();
+        let ended_before = now() - chrono::Duration::days(30);
+        let last_seen_before = now() - chrono::Duration::days(44);
+        assert_eq!(
+            calls,
+            vec![(ended_before, last_seen_before, BATCH); 3],
+            "full batches until a short one"
+        );
+        assert_eq!(*purge.sessions.deletable.lock().unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_run_stops_after_its_batches_and_leaves_the_rest_to_the_next() {
+        let purge = purge(Sessions {
+            deletable: Mutex::new(u64::MAX),
+            ..Sessions::default()
+        });
+
+        purge.run(&job()).await.unwrap();
+
+        let calls = purge.sessions.calls.lock().unwrap().len();
+        assert_eq!(calls, usize::try_from(MAX_BATCHES).unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_database_failure_is_worth_another_attempt() {
+        let purge = purge(Sessions {
+            down: true,
+            ..Sessions::default()
+        });
+
+        let error = purge.run(&job()).await.unwrap_err();
+
+        assert!(!error.is_permanent());
+        assert!(error.message().contains("unavailable"), "{error}");
+    }
+
+    #[test]
+    fn the_purge_recurs_with_its_period() {
+        let settings = SessionPurgeSettings {
+            every: Duration::from_secs(600),
+            ..SessionPurgeSettings::default()
+        };
+        let recurring = settings.recurring();
+        assert_eq!(
+            (recurring.job.kind, recurring.every),
+            (KIND, Duration::from_secs(600))
+        );
+    }
+}
