@@ -446,7 +446,13 @@ async fn docs_without_a_slash_redirects() {
 async fn background_tasks_report_that_they_run() {
     let app = spawn_app().await;
     let text = app.metrics_text().await;
-    for task in ["outbox relay", "outbox upkeep", "cache invalidation"] {
+    for task in [
+        "outbox relay",
+        "outbox upkeep",
+        "cache invalidation",
+        "job worker",
+        "job upkeep",
+    ] {
         let series = format!(r#"background_task_up{{task="{task}"}}"#);
         assert_eq!(
             crate::support::metric(&text, &series),
