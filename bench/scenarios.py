@@ -6,14 +6,20 @@ ratio to the `/health/live` floor measured in the same run.
 Then "abusive reads": a normal client reads the anonymous article list alone, and
 again while 16 connections hammer the most expensive reads an anonymous client may
 make; both measurements are printed side by side. BENCH_ONLY ("table", "abusive
-reads", comma-separated) runs only the named parts."""
+reads", comma-separated) runs only the named parts.
+
+While the comment creation scenario is measured, the server's outbox lag gauges are
+sampled from /metrics every 100 ms and summarised after the table (nothing is printed
+when the server does not expose them)."""
 
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 
 BASE = sys.argv[1]
 SEED = json.loads(sys.argv[2])
@@ -40,6 +46,11 @@ SCENARIOS = [
     ("comment creation", f"/api/v1/articles/{SEED['slug']}/comments",
      ["-s", os.path.join(HERE, "comment.lua")]),
 ]
+
+# Writes go through the outbox: under this scenario's load the relay's lag is sampled.
+LAG_SCENARIO = "comment creation"
+LAG_SAMPLE_EVERY = 0.1
+LAG_SERIES = ("outbox_lag_seconds", "outbox_lag_events")
 
 
 # The deepest offset a list accepts (MAX_OFFSET in the application crate).
@@ -89,11 +100,66 @@ def measured(output):
     return rps, p50, p99, errors_in(output)
 
 
-def run(path, extra):
+def run(path, extra, during=None):
     warmup_errors = errors_in(wrk(path, extra, WARMUP))
-    rps, p50, p99, errors = measured(wrk(path, extra, DURATION))
+    if during:
+        during.start()
+    try:
+        rps, p50, p99, errors = measured(wrk(path, extra, DURATION))
+    finally:
+        if during:
+            during.stop()
     # Errors count whether or not they fell in the measured part.
     return rps, p50, p99, warmup_errors + errors
+
+
+def lag_values(text):
+    """The outbox lag gauges in a /metrics exposition; an empty dict if absent."""
+    values = {}
+    for name in LAG_SERIES:
+        found = re.search(rf"^{name}(?:{{[^}}]*}})?\s+(\S+)", text, re.MULTILINE)
+        if found:
+            values[name] = float(found.group(1))
+    return values
+
+
+class LagSampler:
+    """Reads the outbox lag gauges every LAG_SAMPLE_EVERY seconds in a thread."""
+
+    def __init__(self):
+        self.samples = {name: [] for name in LAG_SERIES}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+    def sample(self):
+        while not self.done.wait(LAG_SAMPLE_EVERY):
+            try:
+                with urllib.request.urlopen(BASE + "/metrics", timeout=1) as answer:
+                    text = answer.read().decode()
+            except (OSError, ValueError):
+                continue
+            for name, value in lag_values(text).items():
+                self.samples[name].append(value)
+
+    def summary(self):
+        seconds, events = (sorted(self.samples[name]) for name in LAG_SERIES)
+        if not seconds or not events:
+            return None
+
+        def at(values, share):
+            return values[min(len(values) - 1, int(share * len(values)))]
+
+        return "outbox lag under write load: " + ", ".join(
+            f"{label} {at(seconds, share):.3f} s / {at(events, share):.0f} events"
+            for label, share in (("p50", 0.5), ("p99", 0.99), ("max", 1.0))
+        ) + f" ({len(seconds)} samples every {LAG_SAMPLE_EVERY * 1000:.0f} ms)"
 
 
 def seconds(duration):
@@ -137,10 +203,14 @@ def table():
     print("| scenario | requests/s | p50 ms | p99 ms | errors | vs floor |")
     print("|---|---:|---:|---:|---:|---:|")
     floor = None
+    lag = LagSampler()
     for name, path, extra in SCENARIOS:
-        rps, p50, p99, errors = run(path, extra)
+        rps, p50, p99, errors = run(path, extra, lag if name == LAG_SCENARIO else None)
         floor = floor or rps
         print(f"| {name} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {errors} | {rps / floor:.0%} |", flush=True)
+    summary = lag.summary()
+    if summary:
+        print(f"\n{summary}", flush=True)
 
 
 def main():
