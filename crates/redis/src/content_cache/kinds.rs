@@ -1,0 +1,96 @@
+//! How each kind of cached content is named and written in Redis: one
+//! implementation per kind declared in `folio_application::content_cache::kinds`.
+
+use folio_application::content_cache::{ArticlePages, Articles, CachedKind, PopularTags, Profiles};
+use folio_application::ports::PortError;
+use folio_domain::TagName;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::cached_content::{CachedArticle, CachedPage, CachedProfile};
+use crate::hashed_name;
+use crate::near_cache::Footprint;
+
+/// A kind the Redis cache can hold: the name of its entries and the JSON form of
+/// its values (domain types stay free of serialization; see `cached_content`).
+pub(crate) trait StoredKind: CachedKind<Value: Footprint> {
+    type Mirror: Serialize + DeserializeOwned;
+
+    /// The entry's name below the key prefix. A name is part of what instances
+    /// share: changing it leaves the entries under the old one unread until they
+    /// expire.
+    fn entry(key: &Self::Key) -> String;
+
+    fn mirror(value: &Self::Value) -> Self::Mirror;
+
+    fn restore(mirror: Self::Mirror) -> Result<Self::Value, PortError>;
+}
+
+impl StoredKind for Articles {
+    type Mirror = CachedArticle;
+
+    fn entry(slug: &Self::Key) -> String {
+        format!("content:article:{}", slug.as_str())
+    }
+
+    fn mirror(article: &Self::Value) -> CachedArticle {
+        CachedArticle::from_article(article)
+    }
+
+    fn restore(mirror: CachedArticle) -> Result<Self::Value, PortError> {
+        mirror.into_article()
+    }
+}
+
+impl StoredKind for Profiles {
+    type Mirror = CachedProfile;
+
+    fn entry(key: &Self::Key) -> String {
+        format!("content:profile:{key}")
+    }
+
+    fn mirror(profile: &Self::Value) -> CachedProfile {
+        CachedProfile::from_profile(profile)
+    }
+
+    fn restore(mirror: CachedProfile) -> Result<Self::Value, PortError> {
+        mirror.into_profile()
+    }
+}
+
+impl StoredKind for PopularTags {
+    type Mirror = Vec<String>;
+
+    fn entry((): &()) -> String {
+        "content:tags".to_owned()
+    }
+
+    fn mirror(tags: &Self::Value) -> Vec<String> {
+        tags.iter().map(|tag| tag.as_str().to_owned()).collect()
+    }
+
+    fn restore(names: Vec<String>) -> Result<Self::Value, PortError> {
+        Ok(names.into_iter().map(TagName::from_trusted).collect())
+    }
+}
+
+impl StoredKind for ArticlePages {
+    type Mirror = CachedPage;
+
+    /// Hashed: tags and author names are what clients typed.
+    fn entry(key: &Self::Key) -> String {
+        let subject = format!(
+            "tag={:?}|author={:?}|feed={:?}|limit={}",
+            key.tag, key.author, key.feed_of, key.limit
+        );
+        hashed_name("content:list", &subject)
+    }
+
+    fn mirror(page: &Self::Value) -> CachedPage {
+        CachedPage::from_page(page)
+    }
+
+    fn restore(mirror: CachedPage) -> Result<Self::Value, PortError> {
+        mirror.into_page()
+    }
+}
