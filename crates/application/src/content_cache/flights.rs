@@ -14,8 +14,7 @@ pub(crate) struct Flights {
 }
 
 /// The loads of one kind, by key and version; `None` is a load that found nothing.
-pub(crate) type FlightsOf<K> =
-    SingleFlight<(<K as CachedKind>::Key, u64), Option<<K as CachedKind>::Value>>;
+type FlightsOf<K> = SingleFlight<(<K as CachedKind>::Key, u64), Option<<K as CachedKind>::Value>>;
 
 impl Flights {
     pub fn of<K: CachedKind>(&self) -> Arc<FlightsOf<K>> {

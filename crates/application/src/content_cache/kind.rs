@@ -8,10 +8,8 @@ use crate::Ports;
 use crate::ports::PortError;
 
 /// One kind of cached content (single articles, profiles, list pages, ...). The
-/// declaration is the whole of it: [`Folio::read_through`] reads any kind, and the
+/// declaration is the whole of it: `Folio::read_through` reads any kind, and the
 /// cache adapter stores any kind it has a codec for.
-///
-/// [`Folio::read_through`]: crate::Folio
 pub trait CachedKind: 'static {
     /// Names the kind in logs and metrics.
     const NAME: &'static str;

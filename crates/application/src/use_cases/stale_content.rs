@@ -221,4 +221,28 @@ mod tests {
             .is_empty()
         );
     }
+
+    #[test]
+    fn shared_versions_are_bumped_once_each() {
+        let lists_and_feeds = Stale {
+            lists: true,
+            feeds: true,
+            tags: true,
+            ..Stale::default()
+        };
+        assert_eq!(
+            lists_and_feeds.shared_versions(),
+            [
+                SharedVersion::LISTS,
+                SharedVersion::FEEDS,
+                SharedVersion::TAGS
+            ]
+        );
+        let follows = Stale {
+            feeds: true,
+            ..Stale::default()
+        };
+        assert_eq!(follows.shared_versions(), [SharedVersion::FEEDS]);
+        assert!(Stale::default().shared_versions().is_empty());
+    }
 }

@@ -94,3 +94,50 @@ impl StoredKind for ArticlePages {
         mirror.into_page()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use folio_application::content_cache::ListKey;
+    use folio_domain::{Slug, Username};
+
+    use super::*;
+
+    /// Entry names are shared with every running instance (and the version keys
+    /// derived from them are what other instances bump): they never change.
+    #[test]
+    fn entries_keep_the_names_instances_share() {
+        let slug = Slug::from_trusted("hello-world".to_owned());
+        let name = Username::from_trusted("ΑΣ".to_owned());
+        assert_eq!(Articles::entry(&slug), "content:article:hello-world");
+        assert_eq!(Profiles::entry(&name.key()), "content:profile:ασ");
+        assert_eq!(PopularTags::entry(&()), "content:tags");
+    }
+
+    #[test]
+    fn list_entries_hide_what_clients_typed() {
+        let key = ListKey {
+            tag: Some("a tag anyone could type".to_owned()),
+            author: None,
+            feed_of: None,
+            limit: 20,
+        };
+        let entry = ArticlePages::entry(&key);
+        let other = ArticlePages::entry(&ListKey { limit: 10, ..key });
+
+        assert!(entry.starts_with("content:list:"), "{entry}");
+        assert!(!entry.contains("tag"), "{entry}");
+        assert_eq!(entry.len(), "content:list:".len() + 32);
+        assert_ne!(entry, other);
+    }
+
+    #[test]
+    fn tags_survive_the_round_trip() -> Result<(), PortError> {
+        let tags = vec![
+            TagName::from_trusted("rust".to_owned()),
+            TagName::from_trusted("ünïcode".to_owned()),
+        ];
+        let back = PopularTags::restore(PopularTags::mirror(&tags))?;
+        assert_eq!(back, tags);
+        Ok(())
+    }
+}
