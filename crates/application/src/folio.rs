@@ -1,12 +1,12 @@
 use chrono::Duration;
-use folio_domain::{Article, Profile, Slug, TagName, Timestamp, UsernameKey};
+use folio_domain::Timestamp;
 
 use crate::Ports;
 use crate::audit_tally::AuditTally;
 use crate::local_limits::LocalWindows;
 
-use crate::ports::{ArticlePage, Bucket, ListKey, StoredSession, Window};
-use crate::single_flight::SingleFlight;
+use crate::content_cache::Flights;
+use crate::ports::{Bucket, StoredSession, Window};
 
 /// How long sessions live.
 #[derive(Debug, Clone, Copy)]
@@ -133,17 +133,6 @@ impl Default for ContentCachePolicy {
     fn default() -> Self {
         Self { enabled: true }
     }
-}
-
-/// One load at a time per key and cache version for each cached kind of content.
-/// The version is part of the key: a reader that saw a newer version must not
-/// wait for (and receive) a load that started before the change behind it.
-#[derive(Default)]
-pub(crate) struct Flights {
-    pub articles: SingleFlight<(Slug, u64), Option<Article>>,
-    pub profiles: SingleFlight<(UsernameKey, u64), Option<Profile>>,
-    pub tags: SingleFlight<u64, Vec<TagName>>,
-    pub lists: SingleFlight<(ListKey, u64), ArticlePage>,
 }
 
 /// The application: every use case is a method on this type (see `use_cases`).

@@ -10,6 +10,7 @@
 
 mod audit_tally;
 pub mod client;
+pub mod content_cache;
 pub mod error;
 pub mod events;
 pub mod folio;

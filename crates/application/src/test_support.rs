@@ -13,15 +13,17 @@ use folio_domain::{
 
 use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, CachedSession, Fence,
-    IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockContentCache,
-    MockPasswordHasher, MockProfileRepository, MockRateLimiter, MockSessionRepository,
-    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, RevokedSession,
-    SessionCache, StoredSession, TokenHash, ViewerFacts,
+    IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
+    MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
+    MockUserRepository, NewArticle, PortError, Ports, RevokedSession, SessionCache, StoredSession,
+    TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 
+mod content_cache;
 mod unit_of_work;
 use crate::{AppError, ContentCachePolicy, Folio, RateLimits, SessionPolicy};
+pub use content_cache::MemoryContentCache;
 pub use unit_of_work::Transactions;
 
 /// One mock per port. Set expectations on the fields, then hand it to [`folio`].
@@ -39,7 +41,7 @@ pub struct MockPorts {
     pub audit: RecordingAuditLog,
     pub limiter: MockRateLimiter,
     pub session_cache: MemorySessionCache,
-    pub content_cache: MockContentCache,
+    pub content_cache: MemoryContentCache,
     pub transactions: Transactions,
 }
 
@@ -166,7 +168,7 @@ impl Ports for MockPorts {
     type Audit = RecordingAuditLog;
     type Limiter = MockRateLimiter;
     type SessionCache = MemorySessionCache;
-    type ContentCache = MockContentCache;
+    type ContentCache = MemoryContentCache;
     type UnitOfWork = Self;
 
     fn users(&self) -> &Self::Users {

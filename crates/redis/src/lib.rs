@@ -27,6 +27,14 @@ pub use event_stream::RedisEventStream;
 pub use rate_limiter::RedisRateLimiter;
 pub use session_cache::RedisSessionCache;
 
+/// A Folio-relative name for `subject` in `namespace` that does not hold it in the
+/// clear, and whose length does not depend on it.
+pub(crate) fn hashed_name(namespace: &str, subject: &str) -> String {
+    let digest = Sha256::digest(subject.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{namespace}:{hex}")
+}
+
 #[derive(Debug, Clone)]
 pub struct RedisSettings {
     pub url: String,
@@ -141,9 +149,7 @@ impl RedisStore {
 
     /// A key for `subject` that does not store it in the clear.
     pub(crate) fn hashed_key(&self, namespace: &str, subject: &str) -> String {
-        let digest = Sha256::digest(subject.as_bytes());
-        let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
-        self.key(&format!("{namespace}:{hex}"))
+        self.key(&hashed_name(namespace, subject))
     }
 
     /// The full key for a Folio-relative name.

@@ -25,7 +25,7 @@ pub struct ArticleQuery {
     pub offset: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArticlePage {
     /// Listed articles carry an empty body: list responses never show it, and leaving it
     /// out keeps list queries and cached pages small.

@@ -1,59 +1,49 @@
-use folio_domain::{Article, Profile, Slug, TagName, UserId, Username};
+use crate::content_cache::{
+    ArticlePages, Articles, CachedKind, PopularTags, Profiles, SharedVersion,
+};
 
-use super::{ArticlePage, PortError};
+use super::PortError;
 
-/// A cached value and the version of its key when it was read. A value is stored
-/// under the version its load started from, so a change that bumps the version in
-/// the meantime makes the late store invisible instead of stale.
+/// A cached value and the version it was read at. A value is stored under the
+/// version its load started from, so a change that bumps the version in the
+/// meantime makes the late store invisible instead of stale.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lookup<T> {
     pub version: u64,
     pub value: Option<T>,
 }
 
-/// The shareable part of a first page of the public article list, or of one
-/// reader's feed.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ListKey {
-    pub tag: Option<String>,
-    /// The author's `UsernameKey`: spellings of one name share a page.
-    pub author: Option<String>,
-    /// The reader whose feed this is; `None` for the public list.
-    pub feed_of: Option<UserId>,
-    pub limit: u32,
+/// Short-lived shared copies of one kind of content `K` (public parts only, never
+/// per-viewer fields). Invalidation bumps versions, never scans keys. An adapter
+/// implements it once for every kind it has a codec for.
+pub trait CacheOf<K: CachedKind>: Send + Sync + 'static {
+    /// The entry under `key`, if any, and the version it is read at now.
+    async fn get(&self, key: &K::Key) -> Result<Lookup<K::Value>, PortError>;
+
+    /// Stores `value` under `version`: the one the lookup before its load saw.
+    async fn store(&self, key: &K::Key, version: u64, value: &K::Value) -> Result<(), PortError>;
+
+    /// The version a read of `key` would be served at now.
+    async fn version(&self, key: &K::Key) -> Result<u64, PortError>;
+
+    /// Makes the entries under `keys` stale: bumps the version each is read at.
+    async fn bump_entries(&self, keys: &[K::Key]) -> Result<(), PortError>;
 }
 
-/// Short-lived copies (Redis) of what many readers ask for: single articles,
-/// profiles and the tag list (public parts only, never per-viewer fields), and first
-/// pages of the public list. Invalidation bumps versions, never scans keys.
-#[cfg_attr(test, mockall::automock)]
-pub trait ContentCache: Send + Sync + 'static {
-    async fn article(&self, slug: &Slug) -> Result<Lookup<Article>, PortError>;
-    async fn store_article(&self, version: u64, article: &Article) -> Result<(), PortError>;
-    async fn invalidate_articles(&self, slugs: &[Slug]) -> Result<(), PortError>;
+/// The versions many entries share (see [`SharedVersion`]).
+pub trait SharedVersions: Send + Sync + 'static {
+    /// Makes every entry read at one of `versions` stale.
+    async fn bump_shared(&self, versions: &[SharedVersion]) -> Result<(), PortError>;
+}
 
-    async fn profile(&self, username: &Username) -> Result<Lookup<Profile>, PortError>;
-    async fn store_profile(&self, version: u64, profile: &Profile) -> Result<(), PortError>;
-    async fn invalidate_profiles(&self, usernames: &[Username]) -> Result<(), PortError>;
-
-    async fn tags(&self) -> Result<Lookup<Vec<TagName>>, PortError>;
-    async fn store_tags(&self, version: u64, tags: &[TagName]) -> Result<(), PortError>;
-    async fn invalidate_tags(&self) -> Result<(), PortError>;
-
-    /// Every public list page shares one version, and every feed page another: any
-    /// change to articles bumps both, a change of follows only the second.
-    async fn list_page(&self, key: &ListKey) -> Result<Lookup<ArticlePage>, PortError>;
-    async fn store_list_page(
-        &self,
-        key: &ListKey,
-        version: u64,
-        page: &ArticlePage,
-    ) -> Result<(), PortError>;
-    /// The current version of the pages `key` belongs to (a page read now would be
-    /// read at it).
-    async fn list_version(&self, key: &ListKey) -> Result<u64, PortError>;
-    /// After any change to articles: every list page and every feed page.
-    async fn invalidate_lists(&self) -> Result<(), PortError>;
-    /// After a change of follows: every feed page.
-    async fn invalidate_feeds(&self) -> Result<(), PortError>;
+/// The content cache: every declared kind (`content_cache::kinds`), and the shared
+/// versions. A new kind is added to this list once; adapters that store any kind
+/// need no change.
+pub trait ContentCache:
+    SharedVersions
+    + CacheOf<Articles>
+    + CacheOf<Profiles>
+    + CacheOf<PopularTags>
+    + CacheOf<ArticlePages>
+{
 }

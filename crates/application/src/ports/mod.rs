@@ -22,7 +22,7 @@ pub use articles::{
 };
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
 pub use comments::{CommentPosition, CommentRepository, NewComment};
-pub use content_cache::{ContentCache, ListKey, Lookup};
+pub use content_cache::{CacheOf, ContentCache, Lookup, SharedVersions};
 pub use error::{Conflict, PortError};
 pub use event_feed::{DeliveredEvent, EventFeed};
 pub use jobs::{Job, JobClaim, JobFailure, JobId, JobQueue, JobState, NewJob, QueueDepth};
@@ -40,9 +40,9 @@ pub use users::{NewUser, UserChanges, UserRepository};
 #[cfg(test)]
 pub use {
     articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
-    content_cache::MockContentCache, profiles::MockProfileRepository, rate_limits::MockRateLimiter,
-    security::MockClock, security::MockPasswordHasher, security::MockTokenIssuer,
-    sessions::MockSessionRepository, users::MockUserRepository,
+    profiles::MockProfileRepository, rate_limits::MockRateLimiter, security::MockClock,
+    security::MockPasswordHasher, security::MockTokenIssuer, sessions::MockSessionRepository,
+    users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases

@@ -5,6 +5,7 @@ use folio_domain::{
     DomainEvent, Permission, Slug, TagList, TagName, UserId,
 };
 
+use crate::content_cache::{ArticlePages, Articles, PopularTags};
 use crate::error::Resource;
 use crate::ports::{
     ArticleChanges, ArticleFilter, ArticleQuery, ArticleRepository, Clock, Conflict, NewArticle,
@@ -87,7 +88,7 @@ impl<P: Ports> Folio<P> {
         page: PageRequest,
     ) -> Option<u64> {
         let query = public_query(filter, page).ok()?;
-        self.list_revision(&query).await
+        self.current_version::<ArticlePages>(&query).await
     }
 
     /// Articles by the authors the caller follows.
@@ -108,8 +109,9 @@ impl<P: Ports> Folio<P> {
         slug: &str,
     ) -> Result<ArticleView, AppError> {
         let article = self
-            .read_article(&Slug::from_trusted(slug.to_owned()))
+            .read_through::<Articles>(&Slug::from_trusted(slug.to_owned()))
             .await?
+            .value
             .ok_or(AppError::NotFound(Resource::Article))?;
         self.view_one(viewer, article).await
     }
@@ -294,7 +296,9 @@ impl<P: Ports> Folio<P> {
     }
 
     pub async fn popular_tags(&self) -> Result<Vec<TagName>, AppError> {
-        self.read_tags(MAX_TAGS_LISTED).await
+        // A tag list always loads, if only as an empty one.
+        let tags = self.read_through::<PopularTags>(&()).await?;
+        Ok(tags.value.unwrap_or_default())
     }
 
     /// The article as stored right now (writes decide on this, never on a cached copy).
@@ -311,8 +315,10 @@ impl<P: Ports> Folio<P> {
         viewer: Option<Actor>,
         query: ArticleQuery,
     ) -> Result<ArticleListView, AppError> {
-        let (page, version) = self.read_page(query).await?;
-        let revision = if viewer.is_none() { version } else { None };
+        let read = self.read_through::<ArticlePages>(&query).await?;
+        let revision = if viewer.is_none() { read.version } else { None };
+        // A page always loads, if only as an empty one.
+        let page = read.value.unwrap_or_default();
         let articles = self.with_viewer_facts(viewer, page.articles).await?;
         Ok(ArticleListView {
             articles,

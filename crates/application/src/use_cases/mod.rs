@@ -7,7 +7,6 @@ pub mod audit;
 mod cache_consumer;
 mod comment_cursor;
 pub mod comments;
-pub mod content_cache;
 pub mod profiles;
 pub mod rate_limits;
 pub mod session_cache;

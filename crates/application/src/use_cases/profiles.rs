@@ -2,6 +2,7 @@
 
 use folio_domain::{Actor, DomainEvent, Profile, Username};
 
+use crate::content_cache::Profiles;
 use crate::error::Resource;
 use crate::ports::{ProfileRepository, UnitOfWork, Work};
 use crate::views::ProfileView;
@@ -80,8 +81,9 @@ impl<P: Ports> Folio<P> {
         // A string that is not a valid username cannot name anyone.
         let username =
             Username::parse(username).map_err(|_| AppError::NotFound(Resource::Profile))?;
-        self.read_profile(&username)
+        self.read_through::<Profiles>(&username)
             .await?
+            .value
             .ok_or(AppError::NotFound(Resource::Profile))
     }
 }

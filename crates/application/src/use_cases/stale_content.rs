@@ -8,7 +8,8 @@
 use folio_domain::{DomainEvent, Slug, UserId, Username};
 use tracing::warn;
 
-use crate::ports::{ArticleRepository, ContentCache};
+use crate::content_cache::{Articles, Profiles, SharedVersion};
+use crate::ports::{ArticleRepository, CacheOf, SharedVersions};
 use crate::{AppError, Folio, Ports};
 
 /// Cached content that no longer matches what is stored.
@@ -26,6 +27,22 @@ pub(crate) struct Stale {
 impl Stale {
     fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The shared versions to bump, each once: any change to articles ends every
+    /// list and feed page.
+    fn shared_versions(&self) -> Vec<SharedVersion> {
+        let mut shared = Vec::new();
+        if self.lists {
+            shared.extend([SharedVersion::LISTS, SharedVersion::FEEDS]);
+        }
+        if self.feeds && !self.lists {
+            shared.push(SharedVersion::FEEDS);
+        }
+        if self.tags {
+            shared.push(SharedVersion::TAGS);
+        }
+        shared
     }
 }
 
@@ -105,24 +122,20 @@ impl<P: Ports> Folio<P> {
             return Ok(());
         }
         let cache = self.ports.content_cache();
+        let shared = stale.shared_versions();
         let mut articles = stale.articles;
         for author in stale.authors {
             articles.extend(self.ports.articles().slugs_by_author(author).await?);
         }
         if !stale.profiles.is_empty() {
-            cache.invalidate_profiles(&stale.profiles).await?;
+            let keys: Vec<_> = stale.profiles.iter().map(Username::key).collect();
+            CacheOf::<Profiles>::bump_entries(cache, &keys).await?;
         }
         if !articles.is_empty() {
-            cache.invalidate_articles(&articles).await?;
+            CacheOf::<Articles>::bump_entries(cache, &articles).await?;
         }
-        if stale.lists {
-            cache.invalidate_lists().await?;
-        }
-        if stale.tags {
-            cache.invalidate_tags().await?;
-        }
-        if stale.feeds {
-            cache.invalidate_feeds().await?;
+        if !shared.is_empty() {
+            cache.bump_shared(&shared).await?;
         }
         Ok(())
     }
@@ -207,5 +220,29 @@ mod tests {
             }])
             .is_empty()
         );
+    }
+
+    #[test]
+    fn shared_versions_are_bumped_once_each() {
+        let lists_and_feeds = Stale {
+            lists: true,
+            feeds: true,
+            tags: true,
+            ..Stale::default()
+        };
+        assert_eq!(
+            lists_and_feeds.shared_versions(),
+            [
+                SharedVersion::LISTS,
+                SharedVersion::FEEDS,
+                SharedVersion::TAGS
+            ]
+        );
+        let follows = Stale {
+            feeds: true,
+            ..Stale::default()
+        };
+        assert_eq!(follows.shared_versions(), [SharedVersion::FEEDS]);
+        assert!(Stale::default().shared_versions().is_empty());
     }
 }

@@ -3,80 +3,50 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use folio_application::ports::{ArticlePage, ListKey, Lookup, PortError};
-use folio_domain::{Article, Profile, Slug, TagName, Username};
-use serde::Serialize;
+use folio_application::content_cache::{EntryVersion, PerKind, SharedVersion};
+use folio_application::ports::{Lookup, PortError};
 
 use super::RedisStore;
-use super::cached_content::encode;
+use super::cached_content::{decode, encode};
 use super::invalidations;
-use super::near_cache::{Footprint, NearCache};
+use super::near_cache::NearCache;
 use super::version_board::VersionBoard;
 
 mod adapter;
+mod kinds;
 mod scripts;
 
+pub(crate) use kinds::StoredKind;
 use scripts::{
     BUMP, ENTRY_VERSION_TTL_SECONDS, LOOKUP, SHARED_VERSIONS_NEVER_EXPIRE, jittered_ttl_ms,
 };
 
 /// Content entries in Redis under versioned keys: `<entry>:v<n>`, with `n` read from
-/// `<entry>:version` in the same script call. Invalidating increments the version;
-/// stale entries are never read again and expire on their own.
+/// the entry's version key in the same script call (its own, `<entry>:version`, or
+/// one it shares with other entries, `content:<name>:version`). Invalidating
+/// increments the version; stale entries are never read again and expire on their
+/// own.
 ///
-/// In front of Redis, each process keeps the entries it read last ([`NearCache`]) and
-/// serves them without a round trip while their version is the newest it knows of.
-/// Every bump is published; each process follows the channel and, while it cannot,
-/// serves nothing locally.
+/// In front of Redis, each process keeps the entries it read last ([`NearCache`],
+/// one per kind, sized by the kind's declaration) and serves them without a round
+/// trip while their version is the newest it knows of. Every bump is published;
+/// each process follows the channel and, while it cannot, serves nothing locally.
 #[derive(Clone)]
 pub struct RedisContentCache {
     store: RedisStore,
     board: Arc<VersionBoard>,
-    near: Arc<NearCopies>,
+    /// One [`NearCache`] per kind, made on the kind's first read.
+    near: Arc<PerKind>,
 }
 
-const MIB: u64 = 1024 * 1024;
-
-/// One local cache per kind of entry, sized for the hot set of each (at most
-/// 53 MiB in all, however large the articles).
-struct NearCopies {
-    articles: NearCache<Article>,
-    profiles: NearCache<Profile>,
-    tags: NearCache<Vec<TagName>>,
-    lists: NearCache<ArticlePage>,
-}
-
-impl NearCopies {
-    fn new() -> Self {
-        Self {
-            articles: NearCache::new(32 * MIB, 2_000),
-            profiles: NearCache::new(4 * MIB, 5_000),
-            tags: NearCache::new(MIB, 1),
-            lists: NearCache::new(16 * MIB, 1_000),
-        }
-    }
-}
-
-/// Which cache an entry belongs to, for the hit/miss metrics.
-#[derive(Clone, Copy)]
-enum Kind {
-    Articles,
-    Profiles,
-    Tags,
-    Lists,
-    Feeds,
-}
-
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Articles => "articles",
-            Kind::Profiles => "profiles",
-            Kind::Tags => "tags",
-            Kind::Lists => "lists",
-            Kind::Feeds => "feeds",
-        }
-    }
+/// The Redis key holding the version an entry is read at.
+struct VersionKey {
+    key: String,
+    /// What the entry's reads count as in the metrics: its kind, or the name of
+    /// the version it shares.
+    label: &'static str,
+    /// Seconds the key lives after its last bump; 0 for never.
+    expiry_seconds: u64,
 }
 
 impl RedisContentCache {
@@ -84,7 +54,7 @@ impl RedisContentCache {
         Self {
             store,
             board: Arc::new(VersionBoard::default()),
-            near: Arc::new(NearCopies::new()),
+            near: Arc::new(PerKind::default()),
         }
     }
 
@@ -102,56 +72,46 @@ impl RedisContentCache {
         self.store.key("content:invalidations")
     }
 
-    fn article_key(&self, slug: &Slug) -> String {
-        self.store
-            .key(&format!("content:article:{}", slug.as_str()))
+    fn entry<K: StoredKind>(&self, key: &K::Key) -> String {
+        self.store.key(&K::entry(key))
     }
 
-    fn profile_key(&self, username: &Username) -> String {
-        let key = username.key();
-        self.store.key(&format!("content:profile:{key}"))
-    }
-
-    fn tags_key(&self) -> String {
-        self.store.key("content:tags")
-    }
-
-    /// All public list pages share the version of `content:lists`.
-    fn lists_version_key(&self) -> String {
-        self.store.key("content:lists:version")
-    }
-
-    /// All feed pages share the version of `content:feeds`.
-    fn feeds_version_key(&self) -> String {
-        self.store.key("content:feeds:version")
-    }
-
-    /// Feeds and public lists are versioned apart: follows change only feeds.
-    fn list_kind(&self, key: &ListKey) -> (Kind, String) {
-        match key.feed_of {
-            Some(_) => (Kind::Feeds, self.feeds_version_key()),
-            None => (Kind::Lists, self.lists_version_key()),
+    fn version_key<K: StoredKind>(&self, key: &K::Key) -> VersionKey {
+        match K::version(key) {
+            EntryVersion::Own => VersionKey {
+                key: format!("{}:version", self.entry::<K>(key)),
+                label: K::NAME,
+                expiry_seconds: ENTRY_VERSION_TTL_SECONDS,
+            },
+            EntryVersion::Shared(shared) => self.shared_version_key(shared),
         }
     }
 
-    fn list_key(&self, key: &ListKey) -> String {
-        let subject = format!(
-            "tag={:?}|author={:?}|feed={:?}|limit={}",
-            key.tag, key.author, key.feed_of, key.limit
-        );
-        self.store.hashed_key("content:list", &subject)
+    fn shared_version_key(&self, shared: SharedVersion) -> VersionKey {
+        VersionKey {
+            key: self
+                .store
+                .key(&format!("content:{}:version", shared.name())),
+            label: shared.name(),
+            expiry_seconds: SHARED_VERSIONS_NEVER_EXPIRE,
+        }
+    }
+
+    fn near<K: StoredKind>(&self) -> Arc<NearCache<K::Value>> {
+        let budget = K::LOCAL_COPIES;
+        self.near
+            .get_or_make::<K, _>(|| NearCache::new(budget.bytes, budget.expected_entries))
     }
 
     async fn lookup(
         &self,
-        kind: Kind,
-        version_key: String,
+        version: &VersionKey,
         entry: &str,
     ) -> Result<(u64, Option<String>), PortError> {
         let mut connection = self.store.connection()?;
         let started = Instant::now();
         let result = LOOKUP
-            .key(version_key)
+            .key(&version.key)
             .arg(entry)
             .invoke_async::<(u64, Option<String>)>(&mut connection)
             .await;
@@ -161,96 +121,110 @@ impl RedisContentCache {
             Ok((_, None)) => "miss",
             Err(_) => "error",
         };
-        metrics::counter!("cache_requests_total", "cache" => kind.name(), "outcome" => outcome)
+        metrics::counter!("cache_requests_total", "cache" => version.label, "outcome" => outcome)
             .increment(1);
         found
     }
 
-    /// Reads `entry` from the local copy when it is at the newest known version,
-    /// else from Redis, keeping what Redis returned locally when that is the newest.
-    async fn read<T: Clone + Footprint>(
-        &self,
-        kind: Kind,
-        near: &NearCache<T>,
-        version_key: String,
-        entry: String,
-        decode: impl FnOnce(&str) -> Result<T, PortError>,
-    ) -> Result<Lookup<T>, PortError> {
-        if let Some(version) = self.board.latest(&version_key)
+    /// Reads the entry under `key` from the local copy when it is at the newest
+    /// known version, else from Redis, keeping what Redis returned locally when that
+    /// is the newest.
+    async fn read<K: StoredKind>(&self, key: &K::Key) -> Result<Lookup<K::Value>, PortError> {
+        let entry = self.entry::<K>(key);
+        let version_key = self.version_key::<K>(key);
+        let near = self.near::<K>();
+        if let Some(version) = self.board.latest(&version_key.key)
             && let Some(value) = near.get(&entry, version)
         {
-            metrics::counter!("cache_requests_total", "cache" => kind.name(), "outcome" => "hit")
+            let label = version_key.label;
+            metrics::counter!("cache_requests_total", "cache" => label, "outcome" => "hit")
                 .increment(1);
-            metrics::counter!("cache_local_hits_total", "cache" => kind.name()).increment(1);
+            metrics::counter!("cache_local_hits_total", "cache" => label).increment(1);
             return Ok(Lookup {
                 version,
                 value: Some(value),
             });
         }
         let epoch = self.board.listening_epoch();
-        let (version, json) = self.lookup(kind, version_key.clone(), &entry).await?;
-        let value = json.map(|json| decode(&json)).transpose()?;
+        let (version, json) = self.lookup(&version_key, &entry).await?;
+        let value = json.map(|json| K::restore(decode(&json)?)).transpose()?;
         if let (Some(epoch), Some(value)) = (epoch, &value)
-            && self.board.observe(epoch, &version_key, version)
+            && self.board.observe(epoch, &version_key.key, version)
         {
             near.put(entry, version, value.clone());
         }
         Ok(Lookup { version, value })
     }
 
-    async fn store_entry(
+    async fn store_entry<K: StoredKind>(
         &self,
-        entry: &str,
+        key: &K::Key,
         version: u64,
-        value: &impl Serialize,
+        value: &K::Value,
     ) -> Result<(), PortError> {
-        let json = encode(value)?;
+        let json = encode(&K::mirror(value))?;
         let mut connection = self.store.connection()?;
         let started = Instant::now();
         let result = redis::cmd("SET")
-            .arg(format!("{entry}:v{version}"))
+            .arg(format!("{}:v{version}", self.entry::<K>(key)))
             .arg(json)
             .arg("PX")
-            .arg(jittered_ttl_ms())
+            .arg(jittered_ttl_ms(K::TTL))
             .query_async::<()>(&mut connection)
             .await;
         self.store.outcome(started, result)
     }
 
-    /// Bumps `version_keys` (expiring after `ttl_seconds`, or never when 0) and
-    /// announces the new versions.
-    async fn bump(&self, version_keys: Vec<String>, ttl_seconds: u64) -> Result<(), PortError> {
-        if version_keys.is_empty() {
+    /// The version `version_key` is at now: from the board when it is known there,
+    /// else from Redis.
+    async fn current_version(&self, version_key: &VersionKey) -> Result<u64, PortError> {
+        if let Some(version) = self.board.latest(&version_key.key) {
+            return Ok(version);
+        }
+        let epoch = self.board.listening_epoch();
+        let mut connection = self.store.connection()?;
+        let started = Instant::now();
+        let result = redis::cmd("GET")
+            .arg(&version_key.key)
+            .query_async::<Option<u64>>(&mut connection)
+            .await;
+        let version = self.store.outcome(started, result)?.unwrap_or(0);
+        if let Some(epoch) = epoch {
+            self.board.observe(epoch, &version_key.key, version);
+        }
+        Ok(version)
+    }
+
+    /// Bumps `versions` (each renewing its expiry) and announces the new versions.
+    async fn bump(&self, mut versions: Vec<VersionKey>) -> Result<(), PortError> {
+        // One bump per key, however many of the entries share it.
+        versions.sort_by(|a, b| a.key.cmp(&b.key));
+        versions.dedup_by(|a, b| a.key == b.key);
+        if versions.is_empty() {
             return Ok(());
         }
         let epoch = self.board.listening_epoch();
         let mut invocation = BUMP.prepare_invoke();
-        for key in &version_keys {
-            invocation.key(key);
+        invocation.arg(self.invalidations_channel());
+        for version in &versions {
+            invocation.key(&version.key).arg(version.expiry_seconds);
         }
-        invocation
-            .arg(ttl_seconds)
-            .arg(self.invalidations_channel());
         let mut connection = self.store.connection()?;
         let started = Instant::now();
         let result = invocation.invoke_async::<Vec<u64>>(&mut connection).await;
-        let versions = self.store.outcome(started, result);
+        let bumped = self.store.outcome(started, result);
         // This process must not wait for its own announcement: a read that follows
         // the write here has to see it. When the new versions cannot be recorded (the
         // script's answer was lost, or the board started a new epoch meanwhile), the
         // board forgets everything instead, so no copy read before the bump is served.
-        match (epoch, &versions) {
-            (Some(epoch), Ok(versions)) if self.board.listening_epoch() == Some(epoch) => {
-                for (key, version) in version_keys.iter().zip(versions) {
-                    self.board.observe(epoch, key, *version);
+        match (epoch, &bumped) {
+            (Some(epoch), Ok(numbers)) if self.board.listening_epoch() == Some(epoch) => {
+                for (version, number) in versions.iter().zip(numbers) {
+                    self.board.observe(epoch, &version.key, *number);
                 }
             }
             _ => self.board.forget_all(),
         }
-        versions.map(|_| ())
+        bumped.map(|_| ())
     }
-}
-
-fn version_key(entry: &str) -> String {
-    format!("{entry}:version")
 }

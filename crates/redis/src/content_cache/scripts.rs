@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use redis::Script;
 
-/// How long an entry lives, before jitter; writes invalidate sooner.
-pub(super) const TTL: Duration = Duration::from_secs(60);
 /// Per-entry version keys (one per article or profile) outlive every entry stored
 /// under them, so a version never restarts at a number an entry still uses.
 pub(super) const ENTRY_VERSION_TTL_SECONDS: u64 = 7 * 24 * 3600;
@@ -25,18 +23,19 @@ pub(super) static LOOKUP: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// Increments each version key, renews its TTL (none when 0) and announces the new
-/// version. ARGV: the TTL in seconds, the channel. Returns the new versions in key
-/// order.
+/// version. ARGV: the channel, then each key's TTL in seconds, in key order.
+/// Returns the new versions in key order.
 pub(super) static BUMP: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
         local versions = {}
         for i, key in ipairs(KEYS) do
             local version = redis.call('INCR', key)
-            if tonumber(ARGV[1]) > 0 then
-                redis.call('EXPIRE', key, ARGV[1])
+            local ttl = tonumber(ARGV[i + 1])
+            if ttl > 0 then
+                redis.call('EXPIRE', key, ttl)
             end
-            redis.call('PUBLISH', ARGV[2], version .. ' ' .. key)
+            redis.call('PUBLISH', ARGV[1], version .. ' ' .. key)
             versions[i] = version
         end
         return versions
@@ -44,15 +43,16 @@ pub(super) static BUMP: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// Spreads expiries over ±10% so entries filled together do not all expire together.
-pub(super) fn jittered_ttl_ms() -> u64 {
-    let base = u64::try_from(TTL.as_millis()).unwrap_or(60_000);
+/// Spreads expiries over ±10% of `ttl` so entries filled together do not all expire
+/// together.
+pub(super) fn jittered_ttl_ms(ttl: Duration) -> u64 {
+    let base = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
     let mut bytes = [0u8; 2];
     let spread = match getrandom::fill(&mut bytes) {
         Ok(()) => u64::from(u16::from_le_bytes(bytes)) % (base / 5 + 1),
         Err(_) => base / 10,
     };
-    base - base / 10 + spread
+    base.saturating_sub(base / 10).saturating_add(spread)
 }
 
 #[cfg(test)]
@@ -61,7 +61,8 @@ mod tests {
 
     #[test]
     fn ttls_spread_around_a_minute() {
-        let ttls: Vec<u64> = (0..200).map(|_| jittered_ttl_ms()).collect();
+        let minute = Duration::from_secs(60);
+        let ttls: Vec<u64> = (0..200).map(|_| jittered_ttl_ms(minute)).collect();
         assert!(
             ttls.iter().all(|ttl| (54_000..=66_000).contains(ttl)),
             "{ttls:?}"

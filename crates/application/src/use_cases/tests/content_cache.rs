@@ -2,8 +2,9 @@
 
 use folio_domain::{Actor, Role, Slug};
 
-use crate::ports::{ArticlePage, ListKey, Lookup, PortError, ViewerFacts};
-use crate::test_support::{MockPorts, article_by, now, profile, unavailable};
+use crate::content_cache::{ArticlePages, Articles, ListKey, Profiles, SharedVersion};
+use crate::ports::{ArticlePage, ViewerFacts};
+use crate::test_support::{MockPorts, article_by, now, profile};
 use crate::use_cases::articles::{ArticleEdit, PageRequest};
 use crate::{ClientInfo, Folio, RateLimits, SessionPolicy};
 
@@ -25,24 +26,30 @@ fn cached(ports: MockPorts) -> Folio<MockPorts> {
     })
 }
 
+fn first_page(tag: Option<&str>, author: Option<&str>) -> ListKey {
+    ListKey {
+        tag: tag.map(str::to_owned),
+        author: author.map(str::to_owned),
+        feed_of: None,
+        limit: 20,
+    }
+}
+
 #[tokio::test]
 async fn a_cached_article_is_served_without_the_repository() {
     let jake = profile("jake");
     let article = article_by(&jake, "Hello");
-    let hit = article.clone();
     let mut ports = MockPorts::new();
-    ports.content_cache.expect_article().returning(move |_| {
-        Ok(Lookup {
-            version: 3,
-            value: Some(hit.clone()),
-        })
-    });
+    ports
+        .content_cache
+        .holds::<Articles>(&article.slug, 3, article.clone());
     ports.articles.expect_find_by_slug().never();
     let folio = cached(ports);
 
     let view = folio.article(None, "hello").await.unwrap();
 
     assert_eq!(view.article, article);
+    assert_eq!(folio.ports().content_cache.log(), ["get articles"]);
 }
 
 #[tokio::test]
@@ -51,27 +58,22 @@ async fn a_miss_loads_and_stores_under_the_version_it_read() {
     let article = article_by(&jake, "Hello");
     let loaded = article.clone();
     let mut ports = MockPorts::new();
-    ports.content_cache.expect_article().returning(|_| {
-        Ok(Lookup {
-            version: 7,
-            value: None,
-        })
-    });
+    ports.content_cache.at_version::<Articles>(&article.slug, 7);
     ports
         .articles
         .expect_find_by_slug()
         .times(1)
         .returning(move |_| Ok(Some(loaded.clone())));
-    let expected = article.clone();
-    ports
-        .content_cache
-        .expect_store_article()
-        .withf(move |version, stored| *version == 7 && *stored == expected)
-        .times(1)
-        .returning(|_, _| Ok(()));
     let folio = cached(ports);
 
     folio.article(None, "hello").await.unwrap();
+
+    let cache = &folio.ports().content_cache;
+    assert_eq!(
+        cache.stores::<Articles>(),
+        [(article.slug.clone(), 7, article)]
+    );
+    assert_eq!(cache.log(), ["get articles", "store articles"]);
 }
 
 #[tokio::test]
@@ -79,25 +81,21 @@ async fn a_broken_cache_falls_back_to_the_repository() {
     let jake = profile("jake");
     let article = article_by(&jake, "Hello");
     let mut ports = MockPorts::new();
-    ports
-        .content_cache
-        .expect_article()
-        .returning(|_| Err(unavailable()));
+    ports.content_cache.down = true;
     ports
         .articles
         .expect_find_by_slug()
         .times(1)
         .returning(move |_| Ok(Some(article.clone())));
-    ports.content_cache.expect_store_article().never();
     let folio = cached(ports);
 
     assert!(folio.article(None, "hello").await.is_ok());
+    assert!(folio.ports().content_cache.stores::<Articles>().is_empty());
 }
 
 #[tokio::test]
 async fn only_first_pages_without_favorited_are_shared() {
     let mut ports = MockPorts::new();
-    ports.content_cache.expect_list_page().never();
     ports
         .articles
         .expect_list()
@@ -121,6 +119,8 @@ async fn only_first_pages_without_favorited_are_shared() {
         .list_articles(None, favorited, PageRequest::default())
         .await
         .unwrap();
+
+    assert!(folio.ports().content_cache.log().is_empty());
 }
 
 #[tokio::test]
@@ -130,24 +130,8 @@ async fn a_first_page_is_keyed_by_tag_author_in_lower_case_and_limit() {
         articles: vec![],
         total: 9,
     };
-    let cached_page = page.clone();
-    ports
-        .content_cache
-        .expect_list_page()
-        .withf(|key| {
-            *key == ListKey {
-                tag: Some("rust".to_owned()),
-                author: Some("jake".to_owned()),
-                feed_of: None,
-                limit: 20,
-            }
-        })
-        .returning(move |_| {
-            Ok(Lookup {
-                version: 1,
-                value: Some(cached_page.clone()),
-            })
-        });
+    let key = first_page(Some("rust"), Some("jake"));
+    ports.content_cache.holds::<ArticlePages>(&key, 1, page);
     ports.articles.expect_list().never();
     let folio = cached(ports);
 
@@ -162,6 +146,7 @@ async fn a_first_page_is_keyed_by_tag_author_in_lower_case_and_limit() {
         .unwrap();
 
     assert_eq!(list.total, 9);
+    assert_eq!(folio.ports().content_cache.gets::<ArticlePages>(), [key]);
 }
 
 /// Spellings of one name share a page: the author is keyed by `Username::key`, not
@@ -169,17 +154,10 @@ async fn a_first_page_is_keyed_by_tag_author_in_lower_case_and_limit() {
 #[tokio::test]
 async fn a_first_page_is_keyed_by_the_authors_username_key() {
     let mut ports = MockPorts::new();
+    let key = first_page(None, Some("ασ"));
     ports
         .content_cache
-        .expect_list_page()
-        .withf(|key| key.author.as_deref() == Some("ασ"))
-        .times(3)
-        .returning(|_| {
-            Ok(Lookup {
-                version: 1,
-                value: Some(no_articles()),
-            })
-        });
+        .holds::<ArticlePages>(&key, 1, no_articles());
     ports.articles.expect_list().never();
     let folio = cached(ports);
 
@@ -193,6 +171,9 @@ async fn a_first_page_is_keyed_by_the_authors_username_key() {
             .await
             .unwrap();
     }
+
+    let asked = folio.ports().content_cache.gets::<ArticlePages>();
+    assert_eq!(asked, [key.clone(), key.clone(), key]);
 }
 
 #[tokio::test]
@@ -220,24 +201,6 @@ async fn a_retitling_edit_invalidates_both_slugs_the_lists_and_the_tags() {
         .articles
         .expect_viewer_facts()
         .returning(|_, _, _| Ok(ViewerFacts::default()));
-    ports
-        .content_cache
-        .expect_invalidate_articles()
-        .withf(|slugs| {
-            slugs.iter().map(Slug::as_str).collect::<Vec<_>>() == ["old-title", "new-title"]
-        })
-        .times(1)
-        .returning(|_| Ok(()));
-    ports
-        .content_cache
-        .expect_invalidate_lists()
-        .times(1)
-        .returning(|| Ok(()));
-    ports
-        .content_cache
-        .expect_invalidate_tags()
-        .times(1)
-        .returning(|| Ok(()));
     let folio = cached(ports);
 
     let edit = ArticleEdit {
@@ -246,6 +209,26 @@ async fn a_retitling_edit_invalidates_both_slugs_the_lists_and_the_tags() {
         ..ArticleEdit::default()
     };
     folio.edit_article(actor, "old-title", edit).await.unwrap();
+
+    let cache = &folio.ports().content_cache;
+    let bumps = cache.bumps::<Articles>();
+    let slugs: Vec<Vec<&str>> = bumps
+        .iter()
+        .map(|slugs| slugs.iter().map(Slug::as_str).collect())
+        .collect();
+    assert_eq!(slugs, [["old-title", "new-title"]]);
+    assert_eq!(
+        cache.shared_bumps(),
+        [[
+            SharedVersion::LISTS,
+            SharedVersion::FEEDS,
+            SharedVersion::TAGS
+        ]]
+    );
+    assert_eq!(
+        cache.log(),
+        ["bump articles", "bump shared lists feeds tags"]
+    );
 }
 
 #[tokio::test]
@@ -263,18 +246,7 @@ async fn a_failed_invalidation_does_not_fail_the_write() {
         .expect_delete()
         .times(1)
         .returning(|_| Ok(()));
-    ports
-        .content_cache
-        .expect_invalidate_articles()
-        .returning(|_| Err(unavailable()));
-    ports
-        .content_cache
-        .expect_invalidate_lists()
-        .returning(|| Err(PortError::other(std::io::Error::other("down"))));
-    ports
-        .content_cache
-        .expect_invalidate_tags()
-        .returning(|| Err(unavailable()));
+    ports.content_cache.down = true;
     let folio = cached(ports);
 
     assert!(
@@ -283,6 +255,7 @@ async fn a_failed_invalidation_does_not_fail_the_write() {
             .await
             .is_ok()
     );
+    assert_eq!(folio.ports().content_cache.log(), ["bump articles"]);
 }
 
 #[tokio::test]
@@ -293,25 +266,16 @@ async fn a_first_feed_page_is_cached_per_reader() {
         articles: vec![article_by(&jake, "Followed")],
         total: 4,
     };
+    let key = ListKey {
+        tag: None,
+        author: None,
+        feed_of: Some(reader.user_id),
+        limit: 20,
+    };
     let mut ports = MockPorts::new();
     ports
         .content_cache
-        .expect_list_page()
-        .withf(move |key| {
-            *key == ListKey {
-                tag: None,
-                author: None,
-                feed_of: Some(reader.user_id),
-                limit: 20,
-            }
-        })
-        .times(1)
-        .returning(move |_| {
-            Ok(Lookup {
-                version: 2,
-                value: Some(cached_page.clone()),
-            })
-        });
+        .holds::<ArticlePages>(&key, 2, cached_page);
     ports.articles.expect_list().never();
     ports.no_viewer_facts(1);
     let folio = cached(ports);
@@ -320,13 +284,13 @@ async fn a_first_feed_page_is_cached_per_reader() {
 
     assert_eq!(feed.total, 4);
     assert_eq!(feed.articles[0].article.title.as_str(), "Followed");
+    assert_eq!(folio.ports().content_cache.gets::<ArticlePages>(), [key]);
 }
 
 #[tokio::test]
 async fn later_feed_pages_are_not_cached() {
     let jake = profile("jake");
     let mut ports = MockPorts::new();
-    ports.content_cache.expect_list_page().never();
     ports
         .articles
         .expect_list()
@@ -340,20 +304,18 @@ async fn later_feed_pages_are_not_cached() {
     };
     let reader = Actor::new(jake.user_id, Role::Member);
     folio.feed(reader, later).await.unwrap();
+
+    assert!(folio.ports().content_cache.log().is_empty());
 }
 
 #[tokio::test]
 async fn following_and_unfollowing_invalidate_the_feeds_but_not_the_lists() {
     let fan = profile("fan");
     let celeb = profile("celeb");
-    let found = celeb.clone();
     let mut ports = MockPorts::new();
-    ports.content_cache.expect_profile().returning(move |_| {
-        Ok(Lookup {
-            version: 1,
-            value: Some(found.clone()),
-        })
-    });
+    ports
+        .content_cache
+        .holds::<Profiles>(&celeb.username.key(), 1, celeb.clone());
     ports
         .profiles
         .expect_follow()
@@ -364,29 +326,33 @@ async fn following_and_unfollowing_invalidate_the_feeds_but_not_the_lists() {
         .expect_unfollow()
         .times(1)
         .returning(|_, _| Ok(true));
-    ports
-        .content_cache
-        .expect_invalidate_feeds()
-        .times(2)
-        .returning(|| Ok(()));
-    ports.content_cache.expect_invalidate_lists().never();
     let folio = cached(ports);
     let actor = Actor::new(fan.user_id, Role::Member);
 
     folio.follow(actor, "celeb").await.unwrap();
     folio.unfollow(actor, "celeb").await.unwrap();
+
+    let cache = &folio.ports().content_cache;
+    assert_eq!(
+        cache.shared_bumps(),
+        [[SharedVersion::FEEDS], [SharedVersion::FEEDS]]
+    );
+    assert_eq!(
+        cache.log(),
+        [
+            "get profiles",
+            "bump shared feeds",
+            "get profiles",
+            "bump shared feeds"
+        ]
+    );
 }
 
 #[tokio::test]
 async fn the_revision_of_a_public_first_page_comes_from_the_cache_alone() {
     let mut ports = MockPorts::new();
-    ports
-        .content_cache
-        .expect_list_version()
-        .withf(|key| key.tag.as_deref() == Some("rust") && key.feed_of.is_none())
-        .times(1)
-        .returning(|_| Ok(12));
-    ports.content_cache.expect_list_page().never();
+    let key = first_page(Some("rust"), None);
+    ports.content_cache.at_version::<ArticlePages>(&key, 12);
     ports.articles.expect_list().never();
     let folio = cached(ports);
 
@@ -424,15 +390,15 @@ async fn the_revision_of_a_public_first_page_comes_from_the_cache_alone() {
             .await,
         None
     );
+    let cache = &folio.ports().content_cache;
+    assert_eq!(cache.versions_asked::<ArticlePages>(), [key]);
+    assert_eq!(cache.log(), ["version lists"]);
 }
 
 #[tokio::test]
 async fn an_unknown_revision_is_no_revision() {
     let mut ports = MockPorts::new();
-    ports
-        .content_cache
-        .expect_list_version()
-        .returning(|_| Err(unavailable()));
+    ports.content_cache.down = true;
     let folio = cached(ports);
 
     let revision = folio
