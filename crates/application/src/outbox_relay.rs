@@ -17,6 +17,10 @@ pub struct RelaySettings {
     pub batch: u32,
     /// How long to wait for new events when a round found none.
     pub idle_poll: Duration,
+    /// How long to wait after a round that found work but less than a batch: events
+    /// gather meanwhile, so under load a round carries many instead of a few (each
+    /// round costs a transaction and a Redis call whatever it carries).
+    pub busy_poll: Duration,
     /// The longest wait after a failure (the wait doubles from `idle_poll`).
     pub max_backoff: Duration,
     /// Stream entries kept at most (approximately).
@@ -32,12 +36,25 @@ impl Default for RelaySettings {
         Self {
             batch: 500,
             idle_poll: Duration::from_millis(100),
+            busy_poll: Duration::from_millis(10),
             max_backoff: Duration::from_secs(1),
             stream_max_len: 100_000,
             stream_max_age: Duration::from_secs(24 * 3600),
             retention: Duration::from_secs(7 * 24 * 3600),
         }
     }
+}
+
+/// Rounds at most in the flush before a stop.
+const FLUSH_ROUNDS: usize = 10;
+
+/// What one round of the relay did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    /// Events appended to the stream (or found there already).
+    pub published: usize,
+    /// Events given their sequence, to be published next round.
+    pub sequenced: u32,
 }
 
 pub struct OutboxRelay<O, S, C> {
@@ -57,57 +74,57 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         }
     }
 
-    /// One round: numbers what committed since the last round, then publishes what
-    /// is numbered and not yet published. Returns how many events it published
-    /// (0 when another relay had the turn).
-    pub async fn relay_once(&self) -> Result<usize, PortError> {
-        self.outbox.sequence(self.settings.batch).await?;
+    /// One round, in one transaction holding the relay row: publishes what earlier
+    /// rounds numbered, then numbers what committed since, for the next round to
+    /// publish. A number is committed before its event is published, so a relay that
+    /// stops after appending to the stream can never give that entry's number to
+    /// another event. Returns how many events it published and numbered (both 0
+    /// when another relay had the turn).
+    pub async fn relay_once(&self) -> Result<Round, PortError> {
         let Some(mut lease) = self.outbox.lease().await? else {
-            return Ok(0);
+            return Ok(Round::default());
         };
         let events = lease.pending(self.settings.batch).await?;
-        let mut published = None;
-        let mut failure = None;
-        for event in &events {
-            match self.stream.append(event).await {
-                Ok(appended) => {
-                    if !appended {
-                        debug!(sequence = event.sequence, "event was already in the stream");
-                    }
-                    published = Some(event.sequence);
-                }
-                Err(error) => {
-                    failure = Some(error);
-                    break;
-                }
+        if let Some(last) = events.last().map(|event| event.sequence) {
+            let appended = self.stream.append(&events).await?;
+            if appended < events.len() {
+                debug!(
+                    already_there = events.len() - appended,
+                    "events were already in the stream"
+                );
             }
+            lease.mark_published(last).await?;
         }
-        if let Some(sequence) = published {
-            lease.mark_published(sequence, self.clock.now()).await?;
-        }
+        let sequenced = lease.sequence(self.settings.batch).await?;
         lease.release().await?;
-        let count = match published {
-            Some(last) => events.iter().take_while(|e| e.sequence <= last).count(),
-            None => 0,
-        };
         metrics::counter!("outbox_published_total")
-            .increment(u64::try_from(count).unwrap_or(u64::MAX));
-        match failure {
-            Some(error) => Err(error),
-            None => Ok(count),
-        }
+            .increment(u64::try_from(events.len()).unwrap_or(u64::MAX));
+        Ok(Round {
+            published: events.len(),
+            sequenced,
+        })
     }
 
-    /// Relays until `stop` completes, then makes one last round so that what was
+    fn batch_len(&self) -> usize {
+        usize::try_from(self.settings.batch).unwrap_or(usize::MAX)
+    }
+
+    /// Relays until `stop` completes, then flushes, so that what was
     /// committed before the stop is published too.
     pub async fn run(&self, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
         let mut backoff = self.settings.idle_poll;
         loop {
             let wait = match self.relay_once().await {
-                Ok(published) if published > 0 => {
+                Ok(round) if round.published > 0 || round.sequenced > 0 => {
                     backoff = self.settings.idle_poll;
-                    Duration::ZERO
+                    let full = round.published >= self.batch_len()
+                        || round.sequenced >= self.settings.batch;
+                    if full {
+                        Duration::ZERO
+                    } else {
+                        self.settings.busy_poll
+                    }
                 }
                 Ok(_) => self.settings.idle_poll,
                 Err(error) => {
@@ -122,8 +139,22 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
                 () = tokio::time::sleep(wait) => {}
             }
         }
-        if let Err(error) = self.relay_once().await {
-            warn!(%error, "outbox relay could not publish its last round");
+        self.flush().await;
+    }
+
+    /// The last rounds before a stop: until nothing committed is left unpublished
+    /// (a round publishes what the round before it numbered), within a bound, since
+    /// writers elsewhere may keep committing.
+    async fn flush(&self) {
+        for _ in 0..FLUSH_ROUNDS {
+            match self.relay_once().await {
+                Ok(round) if round == Round::default() => return,
+                Ok(_) => {}
+                Err(error) => {
+                    warn!(%error, "outbox relay could not publish its last round");
+                    return;
+                }
+            }
         }
     }
 

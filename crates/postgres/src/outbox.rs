@@ -2,9 +2,11 @@
 //! order, handing them out to publish, and retention.
 
 use diesel::dsl::{count_star, min};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::BigInt;
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::RunQueryDsl;
 use folio_application::ports::{OutboxEvent, OutboxLag, OutboxLease, OutboxStore, PortError};
 use folio_domain::Timestamp;
 
@@ -15,13 +17,28 @@ use super::schema::{outbox, outbox_relay};
 use super::source::Source;
 use super::transaction::OpenTransaction;
 
-/// Numbers the oldest unnumbered events, in id order, after `$1`; `$2` at most.
-const SEQUENCE_NEXT: &str = "\
-    WITH next AS (
-        SELECT id, row_number() OVER (ORDER BY id) AS n
-        FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT $2
-    )
-    UPDATE outbox SET sequence = $1 + next.n FROM next WHERE outbox.id = next.id";
+/// Numbers the oldest unnumbered events, in id order, after `after`; `limit` at
+/// most. A query type of its own rather than `sql_query`, so that diesel prepares it
+/// once per connection instead of once per round.
+#[derive(QueryId)]
+struct SequenceNext {
+    after: i64,
+    limit: i64,
+}
+
+impl QueryFragment<Pg> for SequenceNext {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        out.push_sql(
+            "WITH next AS (SELECT id, row_number() OVER (ORDER BY id) AS n \
+             FROM outbox WHERE sequence IS NULL ORDER BY id LIMIT ",
+        );
+        out.push_bind_param::<BigInt, _>(&self.limit)?;
+        out.push_sql(") UPDATE outbox SET sequence = ");
+        out.push_bind_param::<BigInt, _>(&self.after)?;
+        out.push_sql(" + next.n FROM next WHERE outbox.id = next.id");
+        Ok(())
+    }
+}
 
 #[derive(Clone)]
 pub struct PgOutboxStore {
@@ -34,49 +51,44 @@ impl PgOutboxStore {
     }
 }
 
+/// Where the relay stands, read from its row.
+#[derive(Clone, Copy)]
+struct RelayPosition {
+    /// The last sequence given to an event.
+    last_sequence: i64,
+    /// The last sequence published: every event up to it is in the stream.
+    last_published: i64,
+}
+
 /// The relay row, locked for the rest of the transaction; `None` when another
 /// relay holds it.
 async fn lock_relay(
     connection: &mut diesel_async::AsyncPgConnection,
-) -> diesel::QueryResult<Option<i64>> {
-    outbox_relay::table
-        .select(outbox_relay::last_sequence)
+) -> diesel::QueryResult<Option<RelayPosition>> {
+    let position: Option<(i64, i64)> = outbox_relay::table
+        .select((outbox_relay::last_sequence, outbox_relay::last_published))
         .for_update()
         .skip_locked()
         .first(connection)
         .await
-        .optional()
+        .optional()?;
+    Ok(
+        position.map(|(last_sequence, last_published)| RelayPosition {
+            last_sequence,
+            last_published,
+        }),
+    )
+}
+
+/// The last sequence published, read without waiting for the relay row.
+fn last_published() -> outbox_relay::BoxedQuery<'static, diesel::pg::Pg, BigInt> {
+    outbox_relay::table
+        .select(outbox_relay::last_published)
+        .into_boxed()
 }
 
 impl OutboxStore for PgOutboxStore {
     type Lease = PgOutboxLease;
-
-    async fn sequence(&self, limit: u32) -> Result<Option<u32>, PortError> {
-        let mut connection = self.db.connection().await?;
-        connection
-            .transaction(async |connection| {
-                let Some(last) = lock_relay(connection).await? else {
-                    return Ok(None);
-                };
-                let numbered = diesel::sql_query(SEQUENCE_NEXT)
-                    .bind::<BigInt, _>(last)
-                    .bind::<BigInt, _>(i64::from(limit))
-                    .execute(connection)
-                    .await?;
-                if numbered > 0 {
-                    diesel::update(outbox_relay::table)
-                        .set(
-                            outbox_relay::last_sequence
-                                .eq(last + i64::try_from(numbered).unwrap_or(i64::MAX)),
-                        )
-                        .execute(connection)
-                        .await?;
-                }
-                Ok(Some(u32::try_from(numbered).unwrap_or(u32::MAX)))
-            })
-            .await
-            .map_err(query_error)
-    }
 
     async fn lease(&self) -> Result<Option<PgOutboxLease>, PortError> {
         let transaction = OpenTransaction::begin(&self.db).await?;
@@ -85,9 +97,10 @@ impl OutboxStore for PgOutboxStore {
             let mut connection = source.connection().await?;
             lock_relay(&mut connection).await.map_err(query_error)?
         };
-        Ok(locked.map(|_| PgOutboxLease {
+        Ok(locked.map(|position| PgOutboxLease {
             transaction,
             source,
+            position,
         }))
     }
 
@@ -95,7 +108,7 @@ impl OutboxStore for PgOutboxStore {
         let mut connection = self.db.connection().await?;
         let removed = diesel::delete(
             outbox::table
-                .filter(outbox::published_at.is_not_null())
+                .filter(outbox::sequence.le(last_published().single_value()))
                 .filter(outbox::occurred_at.lt(before)),
         )
         .execute(&mut connection)
@@ -118,7 +131,11 @@ impl OutboxStore for PgOutboxStore {
     async fn lag(&self, now: Timestamp) -> Result<OutboxLag, PortError> {
         let mut connection = self.db.connection().await?;
         let (events, oldest): (i64, Option<Timestamp>) = outbox::table
-            .filter(outbox::published_at.is_null())
+            .filter(
+                outbox::sequence
+                    .is_null()
+                    .or(outbox::sequence.gt(last_published().single_value())),
+            )
             .select((count_star(), min(outbox::occurred_at)))
             .first(&mut connection)
             .await
@@ -137,14 +154,15 @@ impl OutboxStore for PgOutboxStore {
 pub struct PgOutboxLease {
     transaction: OpenTransaction,
     source: Source,
+    /// The relay row as this lease leaves it so far.
+    position: RelayPosition,
 }
 
 impl OutboxLease for PgOutboxLease {
     async fn pending(&mut self, limit: u32) -> Result<Vec<OutboxEvent>, PortError> {
         let mut connection = self.source.connection().await?;
         let rows: Vec<(Option<i64>, String, serde_json::Value, Timestamp)> = outbox::table
-            .filter(outbox::published_at.is_null())
-            .filter(outbox::sequence.is_not_null())
+            .filter(outbox::sequence.gt(self.position.last_published))
             .order(outbox::sequence)
             .limit(i64::from(limit))
             .select((
@@ -169,18 +187,38 @@ impl OutboxLease for PgOutboxLease {
             .collect())
     }
 
-    async fn mark_published(&mut self, sequence: u64, at: Timestamp) -> Result<(), PortError> {
+    async fn mark_published(&mut self, sequence: u64) -> Result<(), PortError> {
+        let sequence = i64::try_from(sequence).unwrap_or(i64::MAX);
         let mut connection = self.source.connection().await?;
-        diesel::update(
-            outbox::table
-                .filter(outbox::published_at.is_null())
-                .filter(outbox::sequence.le(i64::try_from(sequence).unwrap_or(i64::MAX))),
-        )
-        .set(outbox::published_at.eq(at))
+        diesel::update(outbox_relay::table.filter(outbox_relay::last_published.lt(sequence)))
+            .set(outbox_relay::last_published.eq(sequence))
+            .execute(&mut connection)
+            .await
+            .map_err(query_error)?;
+        self.position.last_published = self.position.last_published.max(sequence);
+        Ok(())
+    }
+
+    async fn sequence(&mut self, limit: u32) -> Result<u32, PortError> {
+        let last = self.position.last_sequence;
+        let mut connection = self.source.connection().await?;
+        let numbered = SequenceNext {
+            after: last,
+            limit: i64::from(limit),
+        }
         .execute(&mut connection)
         .await
         .map_err(query_error)?;
-        Ok(())
+        let numbered = i64::try_from(numbered).unwrap_or(i64::MAX);
+        if numbered > 0 {
+            diesel::update(outbox_relay::table)
+                .set(outbox_relay::last_sequence.eq(last + numbered))
+                .execute(&mut connection)
+                .await
+                .map_err(query_error)?;
+            self.position.last_sequence = last + numbered;
+        }
+        Ok(u32::try_from(numbered).unwrap_or(u32::MAX))
     }
 
     async fn release(self) -> Result<(), PortError> {

@@ -108,7 +108,7 @@ impl Database {
             .build()
             .map_err(|error| DatabaseError::Pool(error.to_string()))?;
         let database = Self { pool };
-        let _probe = database
+        let probe = database
             .pool
             .get()
             .await
@@ -116,6 +116,9 @@ impl Database {
                 target: super::migrations::redacted_target(&settings.url),
                 reason: error.to_string(),
             })?;
+        // Closed rather than kept: a connection is driven on the runtime that opened
+        // it, and the pool's connections should be opened where they are used.
+        drop(Object::take(probe));
         Ok(database)
     }
 

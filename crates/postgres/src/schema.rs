@@ -105,7 +105,6 @@ diesel::table! {
         payload -> Jsonb,
         occurred_at -> Timestamptz,
         sequence -> Nullable<Int8>,
-        published_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -113,6 +112,7 @@ diesel::table! {
     outbox_relay (singleton) {
         singleton -> Bool,
         last_sequence -> Int8,
+        last_published -> Int8,
     }
 }
 

@@ -131,11 +131,13 @@ impl Work for PgWork {
                         }
                     })
                     .collect();
-                diesel::insert_into(outbox::table)
-                    .values(&rows)
-                    .execute(&mut connection)
-                    .await
-                    .map_err(query_error)?;
+                for row in &rows {
+                    diesel::insert_into(outbox::table)
+                        .values(row)
+                        .execute(&mut connection)
+                        .await
+                        .map_err(query_error)?;
+                }
             }
             if !self.enqueued.is_empty() {
                 insert_jobs(&mut connection, &self.enqueued, self.job_max_attempts)

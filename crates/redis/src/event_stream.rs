@@ -4,9 +4,11 @@
 //! entry's fields are `event` (its name), `occurred_at` (ms since the epoch) and the
 //! event's own fields.
 
+use std::sync::LazyLock;
 use std::time::Instant;
 
 use folio_application::ports::{EventStream, OutboxEvent, PortError};
+use redis::Script;
 
 use super::RedisStore;
 
@@ -23,33 +25,55 @@ impl RedisEventStream {
     }
 }
 
-/// Redis's answer to an entry id not above the stream's last.
-fn is_already_there(error: &redis::RedisError) -> bool {
-    error
-        .detail()
-        .is_some_and(|detail| detail.contains("equal or smaller than the target stream top item"))
-}
+/// Appends entries in order; ARGV is, per entry, its id, its number of field
+/// values, then those values. An entry whose id is not above the stream's last was
+/// appended before and is skipped; any other error stops the script. Returns how
+/// many entries were new.
+static APPEND: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        local appended, i = 0, 1
+        while i <= #ARGV do
+            local id, count = ARGV[i], tonumber(ARGV[i + 1])
+            local entry = {'XADD', KEYS[1], id}
+            for j = i + 2, i + 1 + count do entry[#entry + 1] = ARGV[j] end
+            local reply = redis.pcall(unpack(entry))
+            if type(reply) == 'table' and reply.err then
+                if not string.find(reply.err, 'equal or smaller', 1, true) then
+                    return redis.error_reply(reply.err)
+                end
+            else
+                appended = appended + 1
+            end
+            i = i + 2 + count
+        end
+        return appended
+        ",
+    )
+});
 
 impl EventStream for RedisEventStream {
-    async fn append(&self, event: &OutboxEvent) -> Result<bool, PortError> {
+    async fn append(&self, events: &[OutboxEvent]) -> Result<usize, PortError> {
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let mut invocation = APPEND.key(&self.key);
+        for event in events {
+            invocation
+                .arg(format!("{}-0", event.sequence))
+                .arg(4 + 2 * event.fields.len())
+                .arg("event")
+                .arg(&event.name)
+                .arg("occurred_at")
+                .arg(event.occurred_at.timestamp_millis());
+            for (name, value) in &event.fields {
+                invocation.arg(name).arg(value);
+            }
+        }
         let mut connection = self.store.connection()?;
         let started = Instant::now();
-        let mut command = redis::cmd("XADD");
-        command
-            .arg(&self.key)
-            .arg(format!("{}-0", event.sequence))
-            .arg("event")
-            .arg(&event.name)
-            .arg("occurred_at")
-            .arg(event.occurred_at.timestamp_millis());
-        for (name, value) in &event.fields {
-            command.arg(name).arg(value);
-        }
-        let result = command.query_async::<String>(&mut connection).await;
-        match result {
-            Err(error) if is_already_there(&error) => Ok(false),
-            other => self.store.outcome(started, other).map(|_| true),
-        }
+        let result = invocation.invoke_async::<usize>(&mut connection).await;
+        self.store.outcome(started, result)
     }
 
     async fn trim(&self, max_len: u64, min_sequence: Option<u64>) -> Result<(), PortError> {

@@ -20,6 +20,8 @@ use folio_redis::RedisSettings;
 /// 0.1–1.6 s; with 8 there were none, at 92% of the throughput. Raise it for a bigger
 /// database server, divided among the instances sharing it.
 const DEFAULT_POOL_SIZE: u64 = 8;
+/// Connections of the background tasks' own pool (outbox relay, job worker).
+const DEFAULT_BACKGROUND_POOL_SIZE: u64 = 4;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -27,6 +29,8 @@ pub struct Config {
     /// Where `/metrics` is served instead of the API listener, when set.
     pub metrics_bind: Option<String>,
     pub database: DatabaseSettings,
+    /// Connections of the pool the background tasks use, apart from requests'.
+    pub background_pool_size: usize,
     pub redis: RedisSettings,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -136,6 +140,11 @@ impl Config {
                     millis => Some(Duration::from_millis(millis)),
                 },
             },
+            background_pool_size: positive(
+                &lookup,
+                "FOLIO_DB_BACKGROUND_POOL_SIZE",
+                DEFAULT_BACKGROUND_POOL_SIZE,
+            )?,
             redis: RedisSettings {
                 url: get("REDIS_URL", "redis://127.0.0.1:6379"),
                 key_prefix: get("FOLIO_REDIS_PREFIX", "folio:"),
@@ -220,6 +229,7 @@ fn outbox_relay(lookup: &impl Fn(&str) -> Option<String>) -> Result<RelaySetting
     Ok(RelaySettings {
         batch: positive(lookup, "FOLIO_OUTBOX_BATCH", 500)?,
         idle_poll: Duration::from_millis(positive(lookup, "FOLIO_OUTBOX_POLL_MS", 100)?),
+        busy_poll: Duration::from_millis(number(lookup, "FOLIO_OUTBOX_BUSY_POLL_MS", 10)?),
         max_backoff: defaults.max_backoff,
         stream_max_len: positive(lookup, "FOLIO_EVENT_STREAM_MAX_LEN", 100_000)?,
         stream_max_age: seconds(

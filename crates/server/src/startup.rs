@@ -2,7 +2,9 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use folio_application::{AppError, Folio};
-use folio_postgres::{Database, DatabaseError, ensure_database_exists, run_migrations};
+use folio_postgres::{
+    Database, DatabaseError, DatabaseSettings, ensure_database_exists, run_migrations,
+};
 use folio_redis::{InvalidRedisUrl, RedisStore};
 
 use crate::adapters::Adapters;
@@ -165,6 +167,14 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
     let database = Database::connect(&config.database).await?;
+    // A pooled connection is driven on the runtime that opened it. Background tasks
+    // run on the main runtime, requests on the HTTP workers': with one pool, a request
+    // would often get a connection whose every round trip hops between threads.
+    let background = Database::connect(&DatabaseSettings {
+        pool_size: config.background_pool_size,
+        ..config.database.clone()
+    })
+    .await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
 
     let ports = Adapters::new(database.clone(), redis.clone(), config.jobs.max_attempts);
@@ -181,9 +191,14 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     flush_audit_tallies_periodically(folio.clone());
     let audit_tally = AuditTallyFlush(folio.clone());
     let tasks = TaskBoard::default();
-    let relay = RelayTask::start(database.clone(), redis.clone(), config.outbox_relay, &tasks);
+    let relay = RelayTask::start(
+        background.clone(),
+        redis.clone(),
+        config.outbox_relay,
+        &tasks,
+    );
     let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone(), &tasks);
-    let jobs = JobsTask::start(database.clone(), &config.jobs, config.sessions, &tasks);
+    let jobs = JobsTask::start(background, &config.jobs, config.sessions, &tasks);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
     let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;

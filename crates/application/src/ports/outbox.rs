@@ -27,13 +27,8 @@ pub struct OutboxLag {
 pub trait OutboxStore: Send + Sync + 'static {
     type Lease: OutboxLease;
 
-    /// Gives up to `limit` committed, not yet ordered events their sequence numbers,
-    /// in one committed step, so a number once given never changes. `None` when
-    /// another relay is doing it right now.
-    async fn sequence(&self, limit: u32) -> Result<Option<u32>, PortError>;
-
-    /// The right to publish, held by one relay at a time until released. `None`
-    /// when another relay holds it.
+    /// The right to number and publish events, held by one relay at a time until
+    /// released. `None` when another relay holds it.
     async fn lease(&self) -> Result<Option<Self::Lease>, PortError>;
 
     /// Deletes published events that occurred before `before`; returns how many.
@@ -45,13 +40,19 @@ pub trait OutboxStore: Send + Sync + 'static {
     async fn lag(&self, now: Timestamp) -> Result<OutboxLag, PortError>;
 }
 
-/// Held while publishing: no other relay publishes until it is released.
+/// Held while numbering and publishing: no other relay does either until it is
+/// released, and what it did commits at release.
 pub trait OutboxLease: Send {
     /// Up to `limit` sequenced, unpublished events, in sequence order.
     async fn pending(&mut self, limit: u32) -> Result<Vec<OutboxEvent>, PortError>;
 
     /// Marks every event up to `sequence` published.
-    async fn mark_published(&mut self, sequence: u64, at: Timestamp) -> Result<(), PortError>;
+    async fn mark_published(&mut self, sequence: u64) -> Result<(), PortError>;
+
+    /// Gives up to `limit` committed events that have none their sequence numbers,
+    /// in the order their commits became visible; they are pending once the lease
+    /// is released. Returns how many were numbered.
+    async fn sequence(&mut self, limit: u32) -> Result<u32, PortError>;
 
     /// Commits what was marked and lets other relays in.
     async fn release(self) -> Result<(), PortError>;
@@ -59,10 +60,12 @@ pub trait OutboxLease: Send {
 
 /// Where published events go: an append-only log consumers read in order.
 pub trait EventStream: Send + Sync + 'static {
-    /// Appends `event` under its sequence number. `false` when an entry with that
-    /// number (or a later one) is already there: it was appended before, by a
-    /// relay that stopped before marking it published.
-    async fn append(&self, event: &OutboxEvent) -> Result<bool, PortError>;
+    /// Appends `events`, in order, each under its sequence number, in one round
+    /// trip. Returns how many were new: an entry whose number (or a later one) is
+    /// already there was appended before, by a relay that stopped before marking it
+    /// published. On failure some of the first events may be in already; appending
+    /// them again is harmless.
+    async fn append(&self, events: &[OutboxEvent]) -> Result<usize, PortError>;
 
     /// Drops entries beyond the newest `max_len`, and those before `min_sequence`.
     async fn trim(&self, max_len: u64, min_sequence: Option<u64>) -> Result<(), PortError>;

@@ -108,11 +108,7 @@ impl<P: Ports> Folio<P> {
         viewer: Option<Actor>,
         slug: &str,
     ) -> Result<ArticleView, AppError> {
-        let article = self
-            .read_through::<Articles>(&Slug::from_trusted(slug.to_owned()))
-            .await?
-            .value
-            .ok_or(AppError::NotFound(Resource::Article))?;
+        let article = self.cached_article(slug).await?;
         self.view_one(viewer, article).await
     }
 
@@ -302,6 +298,17 @@ impl<P: Ports> Folio<P> {
     }
 
     /// The article as stored right now (writes decide on this, never on a cached copy).
+    /// The article as readers see it, through the content cache: enough to show it,
+    /// list its comments or attach one (an insert fails on its own if the article
+    /// went meanwhile). Changes that depend on its fields read it with
+    /// [`Self::find_article`].
+    pub(crate) async fn cached_article(&self, slug: &str) -> Result<Article, AppError> {
+        self.read_through::<Articles>(&Slug::from_trusted(slug.to_owned()))
+            .await?
+            .value
+            .ok_or(AppError::NotFound(Resource::Article))
+    }
+
     pub(crate) async fn find_article(&self, slug: &str) -> Result<Article, AppError> {
         self.ports
             .articles()

@@ -38,7 +38,7 @@ impl<P: Ports> Folio<P> {
         let Some(body) = body else {
             return Err(AppError::Invalid(errors));
         };
-        let article = self.find_article(slug).await?;
+        let article = self.cached_article(slug).await?;
         let mut work = self.ports.unit_of_work().begin().await?;
         let comment = work
             .comments()
@@ -75,7 +75,7 @@ impl<P: Ports> Folio<P> {
         page: CommentPageRequest,
     ) -> Result<CommentPageView, AppError> {
         let (limit, after) = validate_comment_page(&page)?;
-        let article = self.find_article(slug).await?;
+        let article = self.cached_article(slug).await?;
         // One more than the page tells whether another page follows.
         let mut comments = self
             .ports

@@ -4,6 +4,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use crate::support::event_stream::cache_consumers_caught_up;
 use crate::support::{TestApp, redis_keys, spawn_app, spawn_app_with};
 
 /// Reads `path` twice anonymously; returns the queries of the second read.
@@ -227,6 +228,7 @@ async fn signed_in_readers_share_the_cached_page_and_add_only_their_own_facts() 
     for n in 0..5 {
         app.publish(&token, &format!("Article {n}"), &[]).await;
     }
+    cache_consumers_caught_up(&app).await;
     app.get("/user", Some(&token)).await;
     app.get("/articles", None).await;
 

@@ -13,26 +13,15 @@ use reqwest::StatusCode;
 
 use crate::support::event_stream::{
     Published, assert_in_sequence, events_key, names, outbox_rows, published, stream_of,
+    unpublished_events,
 };
-use crate::support::{PrivateRedis, TestApp, redis_keys, redis_url, spawn_app, spawn_app_with};
+use crate::support::{PrivateRedis, redis_keys, redis_url, spawn_app, spawn_app_with};
 
 fn comment_of(entry: &Published) -> i64 {
     entry.payload["comment"]
         .as_str()
         .and_then(|id| id.parse().ok())
         .unwrap_or_default()
-}
-
-async fn unpublished_rows(app: &TestApp) -> i64 {
-    app.database()
-        .await
-        .query_one(
-            "SELECT count(*) FROM outbox WHERE published_at IS NULL",
-            &[],
-        )
-        .await
-        .expect("count the outbox")
-        .get(0)
 }
 
 #[tokio::test]
@@ -72,7 +61,7 @@ async fn committed_comments_are_published_once_in_commit_order() {
     assert_eq!(commented, ids);
     assert_eq!(comment_of(&entries[6]), ids[0]);
     assert_eq!(entries[6].payload["slug"], slug.as_str());
-    assert_eq!(unpublished_rows(&app).await, 0);
+    assert_eq!(unpublished_events(&app).await, 0);
 }
 
 #[tokio::test]
@@ -116,6 +105,20 @@ async fn relay_for(
     redis: &str,
     prefix: &str,
 ) -> OutboxRelay<PgOutboxStore, RedisEventStream, WallClock> {
+    let settings = RelaySettings {
+        batch: 7,
+        idle_poll: Duration::from_millis(5),
+        ..RelaySettings::default()
+    };
+    relay_with(database_url, redis, prefix, settings).await
+}
+
+async fn relay_with(
+    database_url: &str,
+    redis: &str,
+    prefix: &str,
+    settings: RelaySettings,
+) -> OutboxRelay<PgOutboxStore, RedisEventStream, WallClock> {
     let database = Database::connect(&DatabaseSettings {
         url: database_url.to_owned(),
         pool_size: 2,
@@ -135,12 +138,45 @@ async fn relay_for(
         PgOutboxStore::new(database),
         RedisEventStream::new(store),
         WallClock,
-        RelaySettings {
-            batch: 7,
-            idle_poll: Duration::from_millis(5),
-            ..RelaySettings::default()
-        },
+        settings,
     )
+}
+
+#[tokio::test]
+async fn retention_deletes_published_events_and_numbering_goes_on_after_them() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Kept for a while", &[]).await;
+    app.comment(&jake, &slug, "before the clean-up").await;
+    assert_eq!(published(&redis_url(), &events_key(&app), 2).await.len(), 2);
+    let settings = RelaySettings {
+        retention: Duration::ZERO,
+        ..RelaySettings::default()
+    };
+    let relay = relay_with(
+        app.database_url(),
+        &redis_url(),
+        app.redis_prefix(),
+        settings,
+    )
+    .await;
+
+    let removed = relay.clean_up().await.expect("clean-up runs");
+
+    assert_eq!(
+        removed, 2,
+        "both published events were past a retention of 0"
+    );
+    assert_eq!(outbox_rows(&app).await, 0);
+    app.comment(&jake, &slug, "after the clean-up").await;
+    let entries = published(&redis_url(), &events_key(&app), 3).await;
+    assert_eq!(
+        entries
+            .iter()
+            .map(|entry| entry.id.as_str())
+            .collect::<Vec<_>>(),
+        ["1-0", "2-0", "3-0"]
+    );
 }
 
 #[tokio::test]
@@ -175,7 +211,7 @@ async fn three_relays_publish_every_event_exactly_once_in_order() {
     seen.sort_unstable();
     ids.sort_unstable();
     assert_eq!(seen, ids, "every comment once");
-    assert_eq!(unpublished_rows(&app).await, 0);
+    assert_eq!(unpublished_events(&app).await, 0);
 }
 
 #[tokio::test]
@@ -204,7 +240,7 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
         during.push(app.comment(&jake, &slug, &format!("during {n}")).await);
     }
     assert!(
-        unpublished_rows(&app).await > 0,
+        unpublished_events(&app).await > 0,
         "Redis answered during its pause"
     );
 
@@ -213,7 +249,7 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
     assert_in_sequence(&entries);
     let commented: Vec<i64> = entries.iter().skip(2).map(comment_of).collect();
     assert_eq!(commented, during);
-    assert_eq!(unpublished_rows(&app).await, 0);
+    assert_eq!(unpublished_events(&app).await, 0);
     // The keys of the shared Redis are untouched by this test.
     let mut shared = redis_keys::connect().await.expect("connect to Redis");
     let leaked = redis_keys::matching(&mut shared, &format!("{}*", app.redis_prefix()))

@@ -65,6 +65,70 @@ pub async fn published(url: &str, key: &str, count: usize) -> Vec<Published> {
     stream_of(url, key).await
 }
 
+/// Waits (10 s at most) until the content cache's consumers have applied every
+/// event `app` committed: the outbox is all published and the consumer group has
+/// read and acknowledged the stream's last entry. Their invalidations come after
+/// the writer's own; a test that counts cache hits waits for them first.
+pub async fn cache_consumers_caught_up(app: &TestApp) {
+    let key = events_key(app);
+    let client = redis::Client::open(super::redis_url()).expect("a valid URL");
+    for _ in 0..200 {
+        if unpublished_events(app).await == 0 {
+            let mut connection = client
+                .get_multiplexed_async_connection()
+                .await
+                .expect("Redis answers");
+            let last: Vec<(String, Vec<(String, String)>)> = redis::cmd("XREVRANGE")
+                .arg(&key)
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(1)
+                .query_async(&mut connection)
+                .await
+                .unwrap_or_default();
+            let groups: Vec<std::collections::HashMap<String, redis::Value>> = redis::cmd("XINFO")
+                .arg("GROUPS")
+                .arg(&key)
+                .query_async(&mut connection)
+                .await
+                .unwrap_or_default();
+            let caught_up = match last.first() {
+                None => true,
+                Some((last_id, _)) => groups.iter().any(|group| {
+                    let text = |name: &str| match group.get(name) {
+                        Some(redis::Value::BulkString(bytes)) => {
+                            String::from_utf8_lossy(bytes).into_owned()
+                        }
+                        Some(redis::Value::Int(number)) => number.to_string(),
+                        _ => String::new(),
+                    };
+                    text("last-delivered-id") == *last_id && text("pending") == "0"
+                }),
+            };
+            if caught_up {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the content cache's consumers did not catch up within 10 s");
+}
+
+/// Committed events not yet in the stream.
+pub async fn unpublished_events(app: &TestApp) -> i64 {
+    app.database()
+        .await
+        .query_one(
+            "SELECT count(*) FROM outbox \
+             WHERE sequence IS NULL OR sequence > (SELECT last_published FROM outbox_relay)",
+            &[],
+        )
+        .await
+        .expect("count unpublished events")
+        .get(0)
+}
+
 /// The key of `app`'s event stream.
 pub fn events_key(app: &TestApp) -> String {
     format!("{}events", app.redis_prefix())
