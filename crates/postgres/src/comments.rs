@@ -1,7 +1,7 @@
 use diesel::{
     BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
 };
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use folio_application::ports::{CommentPosition, CommentRepository, NewComment, PortError};
 use folio_domain::{ArticleId, Comment, CommentId};
 
@@ -31,8 +31,8 @@ impl PgCommentRepository {
 
 impl CommentRepository for PgCommentRepository {
     async fn insert(&self, comment: NewComment) -> Result<Comment, PortError> {
-        let conn = self.db.connection().await?;
-        let shared: &AsyncPgConnection = &conn;
+        let pipeline = self.db.pipeline().await?;
+        let shared = pipeline.connection();
         let insert = diesel::insert_into(comments::table)
             .values((
                 comments::article_id.eq(comment.article_id.as_uuid()),
@@ -47,8 +47,12 @@ impl CommentRepository for PgCommentRepository {
             .find(comment.author_id.as_uuid())
             .select(ProfileRow::as_select())
             .first::<ProfileRow>(&mut &*shared);
-        // Independent statements, sent together: one round trip instead of two.
-        let (row, author) = tokio::try_join!(insert, author).map_err(query_error)?;
+        // Independent statements, sent together (with the unit of work's BEGIN when
+        // this is its first): one round trip instead of two or three.
+        let (row, author) = pipeline
+            .send(async { tokio::try_join!(insert, author) })
+            .await
+            .map_err(query_error)?;
         Ok(row.into_domain(author))
     }
 

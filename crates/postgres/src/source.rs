@@ -9,20 +9,37 @@ use folio_application::ports::PortError;
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::Database;
+use super::errors::query_error;
 use super::pool::PooledConnection;
+use super::transaction::WorkConnection;
 
 #[derive(Clone)]
 pub(crate) enum Source {
     Pool(Database),
     /// The connection a unit of work holds its transaction open on.
-    Work(Arc<Mutex<PooledConnection>>),
+    Work(Arc<Mutex<WorkConnection>>),
 }
 
 impl Source {
+    /// A connection for one repository call, in its transaction (begun by now)
+    /// when there is one.
     pub(crate) async fn connection(&self) -> Result<Connection<'_>, PortError> {
         match self {
             Self::Pool(db) => db.connection().await.map(Connection::Pooled),
-            Self::Work(shared) => Ok(Connection::InWork(shared.lock().await)),
+            Self::Work(shared) => {
+                let work = shared.lock().await;
+                work.begin_if_needed().await.map_err(query_error)?;
+                Ok(Connection::InWork(work))
+            }
+        }
+    }
+
+    /// A connection on which independent statements are sent together: in a unit
+    /// of work whose transaction has not begun, its `BEGIN` goes with them.
+    pub(crate) async fn pipeline(&self) -> Result<Pipeline<'_>, PortError> {
+        match self {
+            Self::Pool(db) => db.connection().await.map(Pipeline::Pooled),
+            Self::Work(shared) => Ok(Pipeline::InWork(shared.lock().await)),
         }
     }
 }
@@ -34,7 +51,7 @@ impl Source {
 )]
 pub(crate) enum Connection<'a> {
     Pooled(PooledConnection),
-    InWork(MutexGuard<'a, PooledConnection>),
+    InWork(MutexGuard<'a, WorkConnection>),
 }
 
 impl Deref for Connection<'_> {
@@ -43,7 +60,7 @@ impl Deref for Connection<'_> {
     fn deref(&self) -> &AsyncPgConnection {
         match self {
             Self::Pooled(connection) => connection,
-            Self::InWork(guard) => guard,
+            Self::InWork(work) => &work.connection,
         }
     }
 }
@@ -52,7 +69,39 @@ impl DerefMut for Connection<'_> {
     fn deref_mut(&mut self) -> &mut AsyncPgConnection {
         match self {
             Self::Pooled(connection) => connection,
-            Self::InWork(guard) => guard,
+            Self::InWork(work) => &mut work.connection,
+        }
+    }
+}
+
+/// A connection for statements sent together (see [`Source::pipeline`]).
+#[expect(
+    clippy::large_enum_variant,
+    reason = "lives on the stack for one call; boxing would allocate on every query"
+)]
+pub(crate) enum Pipeline<'a> {
+    Pooled(PooledConnection),
+    InWork(MutexGuard<'a, WorkConnection>),
+}
+
+impl Pipeline<'_> {
+    /// The connection to make the statements' futures from (`&mut &*connection`).
+    pub(crate) fn connection(&self) -> &AsyncPgConnection {
+        match self {
+            Self::Pooled(connection) => connection,
+            Self::InWork(work) => &work.connection,
+        }
+    }
+
+    /// Awaits the statements made from [`Self::connection`], with the unit of
+    /// work's `BEGIN` ahead of them if it has not gone yet.
+    pub(crate) async fn send<T>(
+        &self,
+        statements: impl Future<Output = diesel::QueryResult<T>>,
+    ) -> diesel::QueryResult<T> {
+        match self {
+            Self::Pooled(_) => statements.await,
+            Self::InWork(work) => work.pipelined(statements).await,
         }
     }
 }

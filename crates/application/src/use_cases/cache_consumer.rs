@@ -14,6 +14,9 @@ use crate::{Folio, Ports};
 
 /// Entries taken per round.
 const BATCH: u32 = 100;
+/// The wait after a batch that was not full: events gather meanwhile, so under
+/// load a read and its acknowledgement carry many events instead of a few.
+const GATHER: Duration = Duration::from_millis(10);
 /// How often members of the group whose process stopped are removed from it, and
 /// how long a member must have been silent to count as such.
 const TIDY_EVERY: Duration = Duration::from_secs(600);
@@ -58,7 +61,11 @@ impl<P: Ports> Folio<P> {
             let wait = match self.invalidate_from_feed(feed).await {
                 Ok(handled) => {
                     backoff = poll;
-                    if handled > 0 { Duration::ZERO } else { poll }
+                    match handled {
+                        0 => poll,
+                        full if u32::try_from(full).unwrap_or(u32::MAX) >= BATCH => Duration::ZERO,
+                        _ => GATHER,
+                    }
                 }
                 Err(error) => {
                     warn!(%error, retry_in_ms = backoff.as_millis(), "cache invalidation from events failed; retrying");

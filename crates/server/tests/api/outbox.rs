@@ -10,6 +10,7 @@ use folio_domain::Timestamp;
 use folio_postgres::{Database, DatabaseSettings, PgOutboxStore};
 use folio_redis::{RedisEventStream, RedisSettings, RedisStore};
 use reqwest::StatusCode;
+use serde_json::json;
 
 use crate::support::event_stream::{
     Published, assert_in_sequence, events_key, names, outbox_rows, published, stream_of,
@@ -90,6 +91,51 @@ async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
         ["article.published", "comment.added"]
     );
     assert_eq!(outbox_rows(&app).await, 2);
+}
+
+#[tokio::test]
+async fn a_comment_whose_event_cannot_be_stored_is_not_stored_either() {
+    // One connection, which has prepared the comment's statements before the
+    // measured write: nothing then delays the insert. It goes out with the
+    // transaction's BEGIN, in one round trip; had it gone first, it would have
+    // committed on its own.
+    let app = spawn_app_with(&[("FOLIO_DB_POOL_SIZE", "1")]).await;
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Quiet thread", &[]).await;
+    let first = app.comment(&jake, &slug, "stored").await;
+    app.database()
+        .await
+        .batch_execute(
+            "ALTER TABLE outbox ADD CONSTRAINT refuse_comments \
+             CHECK (name <> 'comment.added') NOT VALID",
+        )
+        .await
+        .expect("make the comment's event fail");
+
+    let posted = app
+        .post(
+            &format!("/articles/{slug}/comments"),
+            Some(&jake),
+            json!({"comment": {"body": "never stored"}}),
+        )
+        .await;
+
+    posted.assert_problem(500, "internal_error");
+    let comments = app.get(&format!("/articles/{slug}/comments"), None).await;
+    assert_eq!(comments.body["comments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        comments.body["comments"][0]["id"], first,
+        "{}",
+        comments.text
+    );
+    let stored: i64 = app
+        .database()
+        .await
+        .query_one("SELECT count(*) FROM comments", &[])
+        .await
+        .expect("count comments")
+        .get(0);
+    assert_eq!(stored, 1);
 }
 
 struct WallClock;
