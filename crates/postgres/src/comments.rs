@@ -1,7 +1,7 @@
 use diesel::{
     BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
 };
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use folio_application::ports::{CommentPosition, CommentRepository, NewComment, PortError};
 use folio_domain::{ArticleId, Comment, CommentId};
 
@@ -32,7 +32,7 @@ impl PgCommentRepository {
 impl CommentRepository for PgCommentRepository {
     async fn insert(&self, comment: NewComment) -> Result<Comment, PortError> {
         let pipeline = self.db.pipeline().await?;
-        let shared = pipeline.connection();
+        let shared: &AsyncPgConnection = &pipeline;
         let insert = diesel::insert_into(comments::table)
             .values((
                 comments::article_id.eq(comment.article_id.as_uuid()),

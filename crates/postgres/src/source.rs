@@ -36,10 +36,11 @@ impl Source {
 
     /// A connection on which independent statements are sent together: in a unit
     /// of work whose transaction has not begun, its `BEGIN` goes with them.
-    pub(crate) async fn pipeline(&self) -> Result<Pipeline<'_>, PortError> {
+    /// Statements made from it go out with [`Connection::send`].
+    pub(crate) async fn pipeline(&self) -> Result<Connection<'_>, PortError> {
         match self {
-            Self::Pool(db) => db.connection().await.map(Pipeline::Pooled),
-            Self::Work(shared) => Ok(Pipeline::InWork(shared.lock().await)),
+            Self::Pool(db) => db.connection().await.map(Connection::Pooled),
+            Self::Work(shared) => Ok(Connection::InWork(shared.lock().await)),
         }
     }
 }
@@ -74,27 +75,9 @@ impl DerefMut for Connection<'_> {
     }
 }
 
-/// A connection for statements sent together (see [`Source::pipeline`]).
-#[expect(
-    clippy::large_enum_variant,
-    reason = "lives on the stack for one call; boxing would allocate on every query"
-)]
-pub(crate) enum Pipeline<'a> {
-    Pooled(PooledConnection),
-    InWork(MutexGuard<'a, WorkConnection>),
-}
-
-impl Pipeline<'_> {
-    /// The connection to make the statements' futures from (`&mut &*connection`).
-    pub(crate) fn connection(&self) -> &AsyncPgConnection {
-        match self {
-            Self::Pooled(connection) => connection,
-            Self::InWork(work) => &work.connection,
-        }
-    }
-
-    /// Awaits the statements made from [`Self::connection`], with the unit of
-    /// work's `BEGIN` ahead of them if it has not gone yet.
+impl Connection<'_> {
+    /// Awaits statements made from this connection (`&mut &*connection`), with the
+    /// unit of work's `BEGIN` ahead of them if it has not gone yet.
     pub(crate) async fn send<T>(
         &self,
         statements: impl Future<Output = diesel::QueryResult<T>>,
