@@ -14,9 +14,9 @@ use folio_domain::{
 use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, CachedSession, Fence,
     IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
-    MockProfileRepository, MockRateLimiter, MockSessionRepository, MockTokenIssuer,
-    MockUserRepository, NewArticle, PortError, Ports, RevokedSession, SessionCache, StoredSession,
-    TokenHash, ViewerFacts,
+    MockProfileRepository, MockRateLimiter, MockSearchIndex, MockSessionRepository,
+    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, RevokedSession,
+    SessionCache, StoredSession, TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 
@@ -43,6 +43,7 @@ pub struct MockPorts {
     pub session_cache: MemorySessionCache,
     pub content_cache: MemoryContentCache,
     pub transactions: Transactions,
+    pub search: MockSearchIndex,
 }
 
 /// The session cache as a map with fences, recording what was forgotten.
@@ -170,6 +171,7 @@ impl Ports for MockPorts {
     type SessionCache = MemorySessionCache;
     type ContentCache = MemoryContentCache;
     type UnitOfWork = Self;
+    type Search = MockSearchIndex;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -209,6 +211,9 @@ impl Ports for MockPorts {
     }
     fn unit_of_work(&self) -> &Self::UnitOfWork {
         self
+    }
+    fn search(&self) -> &Self::Search {
+        &self.search
     }
 }
 

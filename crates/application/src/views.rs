@@ -72,3 +72,24 @@ pub struct SessionView {
     /// Whether this is the session the request was made with.
     pub current: bool,
 }
+
+/// One search result as seen by one viewer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHitView {
+    pub article: ArticleView,
+    /// With a search text: the title and a snippet of the body, matches marked.
+    pub highlights: Option<(crate::ports::Highlighted, crate::ports::Highlighted)>,
+}
+
+/// A page of search results with everything a client needs to refine the search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchView {
+    pub hits: Vec<SearchHitView>,
+    pub total: u64,
+    pub next_cursor: Option<String>,
+    pub facets: crate::ports::Facets,
+    /// The search as understood: normalized text, filters, sort and page size.
+    pub query: crate::ports::SearchQuery,
+    /// "Did you mean": the text with its likely typos corrected.
+    pub suggestion: Option<String>,
+}

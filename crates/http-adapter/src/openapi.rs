@@ -1,7 +1,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::dto::{admin, articles, comments, profiles, sessions, tags, users};
+use crate::dto::{admin, articles, comments, profiles, search, sessions, tags, users};
 use crate::handlers;
 use crate::problem::Problem;
 
@@ -34,6 +34,7 @@ use crate::problem::Problem;
         handlers::comments::list_comments,
         handlers::comments::delete_comment,
         handlers::tags::list_tags,
+        handlers::search::search_articles,
         handlers::sessions::create_session,
         handlers::sessions::list_sessions,
         handlers::sessions::delete_current_session,
@@ -58,6 +59,8 @@ use crate::problem::Problem;
         comments::NewCommentRequest, comments::NewComment, comments::CommentResponse,
         comments::CommentsResponse, comments::CommentBody,
         tags::TagsResponse,
+        search::SearchResponse, search::SearchArticleBody, search::HighlightsBody,
+        search::FacetsBody, search::FacetBody, search::QueryEcho,
         sessions::SessionsResponse, sessions::SessionBody, sessions::RevokedResponse,
         admin::RoleRequest, admin::AccountResponse, admin::AccountBody,
         admin::AuditEventsResponse, admin::AuditEventBody,
@@ -69,6 +72,7 @@ use crate::problem::Problem;
         (name = "articles", description = "Articles, the feed and favorites"),
         (name = "comments", description = "Comments on articles"),
         (name = "tags", description = "Tags in use"),
+        (name = "search", description = "Full-text search with filters and facets"),
         (name = "sessions", description = "Browser sign-in with cookies, and the user's sessions"),
         (name = "admin", description = "Roles, suspensions and the audit log (admins only)"),
         (name = "operations", description = "Liveness and readiness probes, metrics"),

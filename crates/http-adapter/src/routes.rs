@@ -12,7 +12,7 @@ use crate::auth::session_gate_data;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
 use crate::handlers::metrics::{self, MetricsSource};
-use crate::handlers::{admin, articles, comments, health, profiles, sessions, tags, users};
+use crate::handlers::{admin, articles, comments, health, profiles, search, sessions, tags, users};
 use crate::http_caching::http_caching;
 use crate::limits::request_budget;
 use crate::no_store::no_store;
@@ -118,6 +118,7 @@ fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(comments::delete_comment::<P>)),
         )
         .service(resource("/tags").route(read().to(tags::list_tags::<P>)))
+        .service(resource("/search/articles").route(read().to(search::search_articles::<P>)))
         .service(
             resource("/sessions")
                 .route(web::post().to(sessions::create_session::<P>))

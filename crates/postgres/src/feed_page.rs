@@ -15,7 +15,7 @@ use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz, Uui
 use uuid::Uuid;
 
 /// The columns of `ArticleSummaryRow` then `ProfileRow`, in their field order.
-type PageColumns = (
+pub(super) type PageColumns = (
     (
         SqlUuid,
         Text,

@@ -16,6 +16,7 @@ mod pool;
 mod profiles;
 mod rows;
 pub mod schema;
+mod search;
 mod sessions;
 mod source;
 mod tag_links;
@@ -32,6 +33,7 @@ pub use migrations::{MIGRATIONS, ensure_database_exists, revert_all_migrations, 
 pub use outbox::{PgOutboxLease, PgOutboxStore};
 pub use pool::{Database, DatabaseSettings, PoolStatus};
 pub use profiles::PgProfileRepository;
+pub use search::{PgSearchIndex, use_search_language};
 pub use sessions::PgSessionRepository;
 pub use unit_of_work::{PgUnitOfWork, PgWork};
 pub use users::PgUserRepository;

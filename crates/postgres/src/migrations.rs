@@ -10,7 +10,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 
 /// Arbitrary but fixed: every Folio instance takes this advisory lock while
 /// migrating, so instances starting together migrate one after the other.
-const MIGRATION_LOCK_KEY: i64 = 0x466f_6c69_6f4d_6967; // "FolioMig"
+pub(crate) const MIGRATION_LOCK_KEY: i64 = 0x466f_6c69_6f4d_6967; // "FolioMig"
 
 /// Applies pending migrations under a PostgreSQL advisory lock. Returns the versions
 /// applied (empty when the schema was current).

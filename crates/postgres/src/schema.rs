@@ -6,6 +6,12 @@
 //! database and fails when this file differs; `scripts/check-schema.sh --write`
 //! regenerates it. Edits that the database cannot express go into `schema.patch`.
 
+pub mod sql_types {
+    #[derive(diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "tsvector", schema = "pg_catalog"))]
+    pub struct Tsvector;
+}
+
 diesel::table! {
     article_tags (article_id, tag_id) {
         article_id -> Uuid,
@@ -22,6 +28,9 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Tsvector;
+
     articles (id) {
         id -> Uuid,
         slug -> Text,
@@ -35,6 +44,8 @@ diesel::table! {
         /// No element is NULL (a trigger copies them from `tags.name`): not a thing
         /// the database can declare.
         tag_names -> Array<Text>,
+        author_username -> Text,
+        search_document -> Nullable<Tsvector>,
     }
 }
 

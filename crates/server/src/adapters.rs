@@ -2,7 +2,7 @@ use folio_application::Ports;
 
 use folio_postgres::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSessionRepository, PgUnitOfWork, PgUserRepository,
+    PgSearchIndex, PgSessionRepository, PgUnitOfWork, PgUserRepository,
 };
 use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisStore};
 use folio_security::{Argon2Hasher, OpaqueTokens};
@@ -25,12 +25,20 @@ pub struct Adapters {
     session_cache: RedisSessionCache,
     content_cache: RedisContentCache,
     unit_of_work: PgUnitOfWork,
+    search: PgSearchIndex,
 }
 
 impl Adapters {
-    /// `job_max_attempts`: the attempts of a job enqueued without its own.
-    pub fn new(db: Database, redis: RedisStore, job_max_attempts: u32) -> Self {
+    /// `job_max_attempts`: the attempts of a job enqueued without its own;
+    /// `search_language`: the text search configuration the documents are built with.
+    pub fn new(
+        db: Database,
+        redis: RedisStore,
+        job_max_attempts: u32,
+        search_language: String,
+    ) -> Self {
         Self {
+            search: PgSearchIndex::new(db.clone(), search_language),
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
             profiles: PgProfileRepository::new(db.clone()),
@@ -72,6 +80,7 @@ impl Ports for Adapters {
     type SessionCache = RedisSessionCache;
     type ContentCache = RedisContentCache;
     type UnitOfWork = PgUnitOfWork;
+    type Search = PgSearchIndex;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -111,5 +120,8 @@ impl Ports for Adapters {
     }
     fn unit_of_work(&self) -> &Self::UnitOfWork {
         &self.unit_of_work
+    }
+    fn search(&self) -> &Self::Search {
+        &self.search
     }
 }

@@ -45,6 +45,9 @@ pub struct Config {
     pub content_cache: ContentCachePolicy,
     pub outbox_relay: RelaySettings,
     pub jobs: JobsConfig,
+    /// The PostgreSQL text search configuration search documents are built with
+    /// (`simple` when PostgreSQL has none of this name).
+    pub search_language: String,
 }
 
 /// The durable job queue, its worker and the recurring jobs.
@@ -186,6 +189,7 @@ impl Config {
             },
             outbox_relay: outbox_relay(&lookup)?,
             jobs: jobs(&lookup)?,
+            search_language: get("FOLIO_SEARCH_LANGUAGE", "english").trim().to_owned(),
         })
     }
 }

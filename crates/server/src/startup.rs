@@ -4,6 +4,7 @@ use std::sync::Arc;
 use folio_application::{AppError, Folio};
 use folio_postgres::{
     Database, DatabaseError, DatabaseSettings, ensure_database_exists, run_migrations,
+    use_search_language,
 };
 use folio_redis::{InvalidRedisUrl, RedisStore};
 
@@ -133,7 +134,13 @@ pub async fn grant_role(
     migrate(config).await?;
     let database = Database::connect(&config.database).await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
-    let adapters = Adapters::new(database, redis, config.jobs.max_attempts);
+    // Granting a role never searches: the configured language is as good as any.
+    let adapters = Adapters::new(
+        database,
+        redis,
+        config.jobs.max_attempts,
+        config.search_language.clone(),
+    );
     let folio = Folio::new(adapters, config.sessions);
     let user = folio
         .grant_role_as_operator(username, role)
@@ -166,6 +173,8 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
     }
+    let search_language =
+        use_search_language(&config.database.url, &config.search_language).await?;
     let database = Database::connect(&config.database).await?;
     // A pooled connection is driven on the runtime that opened it. Background tasks
     // run on the main runtime, requests on the HTTP workers': with one pool, a request
@@ -177,7 +186,12 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     .await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
 
-    let ports = Adapters::new(database.clone(), redis.clone(), config.jobs.max_attempts);
+    let ports = Adapters::new(
+        database.clone(),
+        redis.clone(),
+        config.jobs.max_attempts,
+        search_language,
+    );
     ports
         .warm_up()
         .await

@@ -11,6 +11,7 @@ mod jobs;
 mod outbox;
 mod profiles;
 mod rate_limits;
+mod search;
 mod security;
 mod sessions;
 mod unit_of_work;
@@ -29,6 +30,10 @@ pub use jobs::{Job, JobClaim, JobFailure, JobId, JobQueue, JobState, NewJob, Que
 pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
+pub use search::{
+    FACET_VALUES, FacetCount, Facets, HighlightSegment, Highlighted, PrefixWord, SearchFilters,
+    SearchHit, SearchIndex, SearchPosition, SearchQuery, SearchResults, SearchSort, SearchText,
+};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{
     CachedSession, Fence, NewSession, RevokedSession, SessionCache, SessionRecord,
@@ -40,9 +45,9 @@ pub use users::{NewUser, UserChanges, UserRepository};
 #[cfg(test)]
 pub use {
     articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
-    profiles::MockProfileRepository, rate_limits::MockRateLimiter, security::MockClock,
-    security::MockPasswordHasher, security::MockTokenIssuer, sessions::MockSessionRepository,
-    users::MockUserRepository,
+    profiles::MockProfileRepository, rate_limits::MockRateLimiter, search::MockSearchIndex,
+    security::MockClock, security::MockPasswordHasher, security::MockTokenIssuer,
+    sessions::MockSessionRepository, users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
@@ -61,6 +66,7 @@ pub trait Ports: Send + Sync + 'static {
     type SessionCache: SessionCache;
     type ContentCache: ContentCache;
     type UnitOfWork: UnitOfWork;
+    type Search: SearchIndex;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -75,4 +81,5 @@ pub trait Ports: Send + Sync + 'static {
     fn session_cache(&self) -> &Self::SessionCache;
     fn content_cache(&self) -> &Self::ContentCache;
     fn unit_of_work(&self) -> &Self::UnitOfWork;
+    fn search(&self) -> &Self::Search;
 }

@@ -344,7 +344,7 @@ impl<P: Ports> Folio<P> {
     }
 
     /// Adds `favorited` / `following` for the whole batch with one lookup.
-    async fn with_viewer_facts(
+    pub(crate) async fn with_viewer_facts(
         &self,
         viewer: Option<Actor>,
         articles: Vec<Article>,
@@ -384,7 +384,7 @@ fn public_query(filter: ArticleFilter, page: PageRequest) -> Result<ArticleQuery
     })
 }
 
-fn validate_page(page: PageRequest) -> Result<(u32, u64), AppError> {
+pub(crate) fn validate_page(page: PageRequest) -> Result<(u32, u64), AppError> {
     let mut errors = FieldErrors::new();
     let limit = match page.limit {
         None => DEFAULT_PAGE_SIZE,

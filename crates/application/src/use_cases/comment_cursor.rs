@@ -1,18 +1,13 @@
 //! The opaque cursor of a comment page: the position of the last comment listed,
 //! so the next page starts right after it whatever was added or deleted meanwhile.
 //!
-//! It is URL-safe base64 (no padding) of `c1:<created_at in µs>:<id>:<check>`, where
-//! `check` is a checksum of what precedes it, so a cursor that was cut, edited or
-//! garbled is refused rather than read as some other position. Clients must treat
-//! it as opaque; the prefix names the format so it can change later. It is not
-//! signed: a cursor forged on purpose only picks another place in the same public
-//! thread.
+//! Its payload is `c1:<created_at in µs>:<id>`, sealed (see `cursor_seal`). Clients
+//! must treat it as opaque; the prefix names the format so it can change later.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike};
 use folio_domain::CommentId;
 
+use super::cursor_seal::{open, seal, strict_integer};
 use crate::ports::CommentPosition;
 
 const FORMAT: &str = "c1";
@@ -30,20 +25,12 @@ pub(crate) fn encode(position: CommentPosition) -> String {
         position.created_at.timestamp_micros(),
         position.id.get()
     );
-    URL_SAFE_NO_PAD.encode(format!("{payload}:{:08x}", checksum(&payload)))
+    seal(&payload)
 }
 
 /// The position a cursor names, or `None` when it is not one this server issues.
 pub(crate) fn decode(cursor: &str) -> Option<CommentPosition> {
-    if cursor.len() > MAX_CURSOR_LEN {
-        return None;
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = std::str::from_utf8(&bytes).ok()?;
-    let (payload, check) = text.rsplit_once(':')?;
-    if check != format!("{:08x}", checksum(payload)) {
-        return None;
-    }
+    let payload = open(cursor, MAX_CURSOR_LEN)?;
     let mut parts = payload.split(':');
     let (Some(FORMAT), Some(micros), Some(id), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -59,21 +46,11 @@ pub(crate) fn decode(cursor: &str) -> Option<CommentPosition> {
     })
 }
 
-/// 32-bit FNV-1a: enough to catch a damaged cursor, not meant to resist forgery.
-fn checksum(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    })
-}
-
-/// Only the canonical decimal form, so one position has exactly one cursor.
-fn strict_integer(text: &str) -> Option<i64> {
-    let value: i64 = text.parse().ok()?;
-    (value.to_string() == text).then_some(value)
-}
-
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     fn position(micros: i64, id: i64) -> CommentPosition {
@@ -108,8 +85,7 @@ mod tests {
     fn anything_else_is_refused() {
         let valid = encode(position(1_714_564_800_000_000, 7));
         // Well-formed cursors with a correct checksum but values never issued.
-        let made =
-            |payload: &str| URL_SAFE_NO_PAD.encode(format!("{payload}:{:08x}", checksum(payload)));
+        let made = |payload: &str| seal(payload);
         let unchecked = URL_SAFE_NO_PAD.encode("c1:1714564800000000:7");
         let wrong_check = URL_SAFE_NO_PAD.encode("c1:1714564800000000:8:00000000");
         for cursor in [

@@ -71,6 +71,9 @@ impl From<UpdateArticle> for ArticleEdit {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListArticlesQuery {
+    /// Only articles matching this text (web-search syntax, as `GET /search/articles`
+    /// reads it), best match first; blank or absent: every article, newest first.
+    pub q: Option<String>,
     /// Only articles with this tag.
     pub tag: Option<String>,
     /// Only articles by this username.
@@ -165,7 +168,7 @@ pub struct ArticleBody {
 }
 
 impl ArticleBody {
-    fn new(view: ArticleView, with_body: bool) -> Self {
+    pub(crate) fn new(view: ArticleView, with_body: bool) -> Self {
         let article = view.article;
         Self {
             slug: article.slug.into_inner(),

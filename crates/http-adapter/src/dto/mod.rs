@@ -5,6 +5,7 @@ pub mod articles;
 pub mod comments;
 pub mod fields;
 pub mod profiles;
+pub mod search;
 pub mod sessions;
 pub mod tags;
 pub mod users;

@@ -36,9 +36,16 @@ pub async fn list_articles<P: Ports>(
     viewer: Viewer,
     query: web::Query<ListArticlesQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
+    let mut query = query.into_inner();
     let fields = selected(query.fields.as_deref())?;
+    let text = query.q.take();
     let (filter, page) = query.into_parts();
+    if let Some(text) = text {
+        let list = app
+            .list_articles_matching(viewer.0, filter, &text, page)
+            .await?;
+        return articles_response(list, fields.as_ref());
+    }
     // Only anonymous pages are rendered once and reused.
     let uri = viewer.0.is_none().then(|| request.uri().to_string());
     if let Some(uri) = &uri

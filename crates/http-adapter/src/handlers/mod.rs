@@ -6,6 +6,7 @@ pub mod comments;
 pub mod health;
 pub mod metrics;
 pub mod profiles;
+pub mod search;
 pub mod sessions;
 pub mod tags;
 pub mod users;

@@ -34,6 +34,7 @@ mod outbox;
 mod outbox_accounts;
 mod profiles;
 mod rate_limits;
+mod search;
 mod session_cache;
 mod session_forgets;
 mod sessions;

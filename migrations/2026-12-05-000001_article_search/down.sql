@@ -1,0 +1,14 @@
+DROP INDEX articles_popular_idx;
+DROP INDEX tags_name_trgm_idx;
+DROP INDEX articles_title_trgm_idx;
+DROP INDEX articles_search_idx;
+ALTER TABLE articles DROP COLUMN search_document;
+DROP FUNCTION folio_use_search_language(regconfig);
+DROP TABLE search_settings;
+DROP FUNCTION search_tag_text(text[]);
+DROP TRIGGER users_username_copied ON users;
+DROP FUNCTION copy_author_username();
+DROP TRIGGER articles_author_named ON articles;
+DROP FUNCTION stamp_author_username();
+ALTER TABLE articles DROP COLUMN author_username;
+DROP EXTENSION pg_trgm;
