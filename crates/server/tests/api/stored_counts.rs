@@ -291,11 +291,14 @@ async fn the_migrations_backfill_counts_and_copies_from_existing_rows() {
     }
 
     let database = app.database().await;
+    // The search document is generated from the copies, so it goes first and comes back last.
     let migrations = [
+        ("2026-12-05-000001_article_search", "down.sql"),
         ("2026-12-02-000002_favorite_list_order", "down.sql"),
         ("2026-12-02-000001_article_list_counts", "down.sql"),
         ("2026-12-02-000001_article_list_counts", "up.sql"),
         ("2026-12-02-000002_favorite_list_order", "up.sql"),
+        ("2026-12-05-000001_article_search", "up.sql"),
     ];
     for (migration, script) in migrations {
         let path = format!("../../migrations/{migration}/{script}");
