@@ -9,6 +9,7 @@ mod comments;
 mod content_cache;
 mod profiles;
 mod rate_limits;
+mod search;
 mod session_cache;
 mod sessions;
 mod token_lookups;
