@@ -4,6 +4,7 @@ use folio_domain::Timestamp;
 use crate::Ports;
 use crate::audit_tally::AuditTally;
 use crate::local_limits::LocalWindows;
+use crate::search_log::SearchRecorder;
 
 use crate::content_cache::Flights;
 use crate::ports::{Bucket, StoredSession, Window};
@@ -146,6 +147,8 @@ pub struct Folio<P: Ports> {
     /// Where the login and registration limits count while Redis cannot.
     pub(crate) local_limits: LocalWindows,
     pub(crate) audit_tally: AuditTally,
+    /// Where searches are recorded (see `search_log`); none records nothing.
+    pub(crate) search_recorder: Option<SearchRecorder>,
 }
 
 /// How long repeated failures are tallied before their one audit row is written.
@@ -162,12 +165,19 @@ impl<P: Ports> Folio<P> {
             flights: Flights::default(),
             local_limits: LocalWindows::default(),
             audit_tally: AuditTally::new(DEFAULT_AUDIT_TALLY_WINDOW),
+            search_recorder: None,
         }
     }
 
     /// Repeated failures become one audit row per `window` (see `audit_tally`).
     pub fn with_audit_tally_window(mut self, window: std::time::Duration) -> Self {
         self.audit_tally = AuditTally::new(window);
+        self
+    }
+
+    /// Records every first page of a search through `recorder`.
+    pub fn with_search_recorder(mut self, recorder: SearchRecorder) -> Self {
+        self.search_recorder = Some(recorder);
         self
     }
 

@@ -12,6 +12,7 @@ mod handler;
 mod memory_queue;
 mod retries;
 mod scheduler;
+pub mod search_purge;
 pub mod session_purge;
 mod worker;
 

@@ -14,9 +14,9 @@ use folio_domain::{
 use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, CachedSession, Fence,
     IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
-    MockProfileRepository, MockRateLimiter, MockSearchIndex, MockSessionRepository,
-    MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports, RevokedSession,
-    SessionCache, StoredSession, TokenHash, ViewerFacts,
+    MockProfileRepository, MockRateLimiter, MockSearchIndex, MockSearchInsightsSource,
+    MockSessionRepository, MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports,
+    RevokedSession, SessionCache, StoredSession, TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 
@@ -44,6 +44,7 @@ pub struct MockPorts {
     pub content_cache: MemoryContentCache,
     pub transactions: Transactions,
     pub search: MockSearchIndex,
+    pub search_insights: MockSearchInsightsSource,
 }
 
 /// The session cache as a map with fences, recording what was forgotten.
@@ -172,6 +173,7 @@ impl Ports for MockPorts {
     type ContentCache = MemoryContentCache;
     type UnitOfWork = Self;
     type Search = MockSearchIndex;
+    type SearchInsights = MockSearchInsightsSource;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -214,6 +216,9 @@ impl Ports for MockPorts {
     }
     fn search(&self) -> &Self::Search {
         &self.search
+    }
+    fn search_insights(&self) -> &Self::SearchInsights {
+        &self.search_insights
     }
 }
 

@@ -13,12 +13,20 @@ pub struct Actor {
 /// An action on content owned by someone (its author).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Permission {
-    EditArticle { author: UserId },
-    DeleteArticle { author: UserId },
-    DeleteComment { author: UserId },
+    EditArticle {
+        author: UserId,
+    },
+    DeleteArticle {
+        author: UserId,
+    },
+    DeleteComment {
+        author: UserId,
+    },
     ManageRoles,
     SuspendUsers,
     ReadAuditLog,
+    /// What readers search for, how often it finds nothing, how fast it answers.
+    ReadSearchInsights,
 }
 
 impl Actor {
@@ -37,6 +45,7 @@ impl Actor {
             Permission::ManageRoles | Permission::SuspendUsers | Permission::ReadAuditLog => {
                 self.role == Role::Admin
             }
+            Permission::ReadSearchInsights => self.role >= Role::Moderator,
         }
     }
 }
@@ -85,5 +94,12 @@ mod tests {
         assert!(actor(Role::Admin).may(Permission::ReadAuditLog));
         assert!(!actor(Role::Moderator).may(Permission::ReadAuditLog));
         assert!(!actor(Role::Moderator).may(Permission::ManageRoles));
+    }
+
+    #[test]
+    fn moderators_and_admins_read_search_insights() {
+        assert!(actor(Role::Admin).may(Permission::ReadSearchInsights));
+        assert!(actor(Role::Moderator).may(Permission::ReadSearchInsights));
+        assert!(!actor(Role::Member).may(Permission::ReadSearchInsights));
     }
 }

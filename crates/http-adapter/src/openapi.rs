@@ -1,7 +1,9 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::dto::{admin, articles, comments, profiles, search, sessions, tags, users};
+use crate::dto::{
+    admin, articles, comments, profiles, search, search_insights, sessions, tags, users,
+};
 use crate::handlers;
 use crate::problem::Problem;
 
@@ -44,6 +46,7 @@ use crate::problem::Problem;
         handlers::admin::suspend,
         handlers::admin::unsuspend,
         handlers::admin::audit_events,
+        handlers::search::search_insights,
         handlers::health::live,
         handlers::health::ready,
         handlers::metrics::metrics,
@@ -64,6 +67,8 @@ use crate::problem::Problem;
         sessions::SessionsResponse, sessions::SessionBody, sessions::RevokedResponse,
         admin::RoleRequest, admin::AccountResponse, admin::AccountBody,
         admin::AuditEventsResponse, admin::AuditEventBody,
+        search_insights::InsightsResponse, search_insights::InsightsDay,
+        search_insights::QueryCountBody,
     )),
     modifiers(&TokenSecurity),
     tags(

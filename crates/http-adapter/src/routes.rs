@@ -140,6 +140,7 @@ fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(admin::unsuspend::<P>)),
         )
         .service(resource("/admin/audit-events").route(read().to(admin::audit_events::<P>)))
+        .service(resource("/admin/search/insights").route(read().to(search::search_insights::<P>)))
         .default_service(web::to(not_found));
 }
 

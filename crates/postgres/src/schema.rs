@@ -128,6 +128,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    search_queries (id) {
+        id -> Int8,
+        searched_at -> Timestamptz,
+        query -> Nullable<Text>,
+        filters -> Jsonb,
+        results -> Int8,
+        latency_ms -> Float8,
+        user_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -174,6 +186,7 @@ diesel::joinable!(comments -> articles (article_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(favorites -> articles (article_id));
 diesel::joinable!(favorites -> users (user_id));
+diesel::joinable!(search_queries -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -187,6 +200,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     outbox,
     outbox_relay,
+    search_queries,
     sessions,
     tags,
     users,

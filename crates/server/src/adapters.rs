@@ -2,7 +2,7 @@ use folio_application::Ports;
 
 use folio_postgres::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSearchIndex, PgSessionRepository, PgUnitOfWork, PgUserRepository,
+    PgSearchIndex, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUserRepository,
 };
 use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisStore};
 use folio_security::{Argon2Hasher, OpaqueTokens};
@@ -26,6 +26,7 @@ pub struct Adapters {
     content_cache: RedisContentCache,
     unit_of_work: PgUnitOfWork,
     search: PgSearchIndex,
+    search_insights: PgSearchLog,
 }
 
 impl Adapters {
@@ -39,6 +40,7 @@ impl Adapters {
     ) -> Self {
         Self {
             search: PgSearchIndex::new(db.clone(), search_language),
+            search_insights: PgSearchLog::new(db.clone()),
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
             profiles: PgProfileRepository::new(db.clone()),
@@ -81,6 +83,7 @@ impl Ports for Adapters {
     type ContentCache = RedisContentCache;
     type UnitOfWork = PgUnitOfWork;
     type Search = PgSearchIndex;
+    type SearchInsights = PgSearchLog;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -123,5 +126,8 @@ impl Ports for Adapters {
     }
     fn search(&self) -> &Self::Search {
         &self.search
+    }
+    fn search_insights(&self) -> &Self::SearchInsights {
+        &self.search_insights
     }
 }

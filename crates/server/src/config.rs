@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use folio_application::jobs::search_purge::SearchPurgeSettings;
 use folio_application::jobs::session_purge::SessionPurgeSettings;
 use folio_application::jobs::{Backoff, WorkerSettings};
 use folio_application::outbox_relay::RelaySettings;
@@ -60,6 +61,7 @@ pub struct JobsConfig {
     /// Done jobs are deleted this long after they finished.
     pub retention: Duration,
     pub session_purge: SessionPurgeSettings,
+    pub search_purge: SearchPurgeSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -273,6 +275,17 @@ fn jobs(lookup: &impl Fn(&str) -> Option<String>) -> Result<JobsConfig, ConfigEr
             )?),
             every: seconds(
                 "FOLIO_SESSION_PURGE_EVERY_SECONDS",
+                Duration::from_secs(3600),
+            )?,
+        },
+        search_purge: SearchPurgeSettings {
+            retention: chrono::Duration::days(positive(
+                lookup,
+                "FOLIO_SEARCH_LOG_RETENTION_DAYS",
+                30,
+            )?),
+            every: seconds(
+                "FOLIO_SEARCH_LOG_PURGE_EVERY_SECONDS",
                 Duration::from_secs(3600),
             )?,
         },

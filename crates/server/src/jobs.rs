@@ -11,9 +11,10 @@ use crate::background::{StopSignal, Supervised, TaskBoard};
 use crate::clock::SystemClock;
 use crate::config::JobsConfig;
 use folio_application::SessionPolicy;
+use folio_application::jobs::search_purge::PurgeSearchRecords;
 use folio_application::jobs::session_purge::PurgeExpiredSessions;
 use folio_application::jobs::{JobScheduler, JobWorker};
-use folio_postgres::{Database, PgJobQueue, PgSessionRepository};
+use folio_postgres::{Database, PgJobQueue, PgSearchLog, PgSessionRepository};
 
 /// How often recurring jobs are looked at, at most.
 const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
@@ -38,15 +39,25 @@ impl JobsTask {
             return None;
         }
         let queue = PgJobQueue::new(database.clone(), config.max_attempts);
-        let worker = Arc::new(JobWorker::new(queue.clone(), config.worker).register(
-            PurgeExpiredSessions::new(
-                PgSessionRepository::new(database),
-                SystemClock,
-                config.session_purge,
-                sessions.idle_timeout,
-            ),
-        ));
-        let scheduler = Arc::new(JobScheduler::new(queue).with(config.session_purge.recurring()));
+        let worker = Arc::new(
+            JobWorker::new(queue.clone(), config.worker)
+                .register(PurgeExpiredSessions::new(
+                    PgSessionRepository::new(database.clone()),
+                    SystemClock,
+                    config.session_purge,
+                    sessions.idle_timeout,
+                ))
+                .register(PurgeSearchRecords::new(
+                    PgSearchLog::new(database),
+                    SystemClock,
+                    config.search_purge,
+                )),
+        );
+        let scheduler = Arc::new(
+            JobScheduler::new(queue)
+                .with(config.session_purge.recurring())
+                .with(config.search_purge.recurring()),
+        );
         let retention = config.retention;
         let upkeep = Supervised::spawn("job upkeep", board, {
             let worker = worker.clone();

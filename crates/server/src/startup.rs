@@ -1,6 +1,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
+use folio_application::search_log::{SEARCH_LOG_CAPACITY, search_record_channel};
 use folio_application::{AppError, Folio};
 use folio_postgres::{
     Database, DatabaseError, DatabaseSettings, ensure_database_exists, run_migrations,
@@ -51,6 +52,7 @@ pub struct Running {
     jobs: Option<JobsTask>,
     relay: RelayTask,
     cache_consumer: Supervised,
+    search_log: Supervised,
 }
 
 impl Running {
@@ -85,6 +87,7 @@ impl Running {
             }
         };
         self.audit_tally.flush_everything().await;
+        self.search_log.stop().await;
         if let Some(jobs) = self.jobs {
             jobs.stop().await;
         }
@@ -196,7 +199,9 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         .warm_up()
         .await
         .map_err(|e| StartupError::Other(e.to_string()))?;
+    let (recorder, search_records) = search_record_channel(SEARCH_LOG_CAPACITY);
     let folio = Folio::new(ports, config.sessions)
+        .with_search_recorder(recorder)
         .with_password_rules(config.passwords)
         .with_rate_limits(config.rate_limits)
         .with_content_cache(config.content_cache)
@@ -212,6 +217,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         &tasks,
     );
     let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone(), &tasks);
+    let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
     let jobs = JobsTask::start(background, &config.jobs, config.sessions, &tasks);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
@@ -263,6 +269,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         jobs,
         relay,
         cache_consumer,
+        search_log,
     })
 }
 

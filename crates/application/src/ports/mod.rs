@@ -12,6 +12,7 @@ mod outbox;
 mod profiles;
 mod rate_limits;
 mod search;
+mod search_log;
 mod security;
 mod sessions;
 mod unit_of_work;
@@ -34,6 +35,9 @@ pub use search::{
     FACET_VALUES, FacetCount, Facets, HighlightSegment, Highlighted, PrefixWord, SearchFilters,
     SearchHit, SearchIndex, SearchPosition, SearchQuery, SearchResults, SearchSort, SearchText,
 };
+pub use search_log::{
+    QueryCount, SearchDay, SearchInsights, SearchInsightsSource, SearchLogWriter, SearchRecord,
+};
 pub use security::{Clock, IssuedToken, PasswordHasher, TokenHash, TokenIssuer};
 pub use sessions::{
     CachedSession, Fence, NewSession, RevokedSession, SessionCache, SessionRecord,
@@ -46,8 +50,8 @@ pub use users::{NewUser, UserChanges, UserRepository};
 pub use {
     articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
     profiles::MockProfileRepository, rate_limits::MockRateLimiter, search::MockSearchIndex,
-    security::MockClock, security::MockPasswordHasher, security::MockTokenIssuer,
-    sessions::MockSessionRepository, users::MockUserRepository,
+    search_log::MockSearchInsightsSource, security::MockClock, security::MockPasswordHasher,
+    security::MockTokenIssuer, sessions::MockSessionRepository, users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
@@ -67,6 +71,7 @@ pub trait Ports: Send + Sync + 'static {
     type ContentCache: ContentCache;
     type UnitOfWork: UnitOfWork;
     type Search: SearchIndex;
+    type SearchInsights: SearchInsightsSource;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -82,4 +87,5 @@ pub trait Ports: Send + Sync + 'static {
     fn content_cache(&self) -> &Self::ContentCache;
     fn unit_of_work(&self) -> &Self::UnitOfWork;
     fn search(&self) -> &Self::Search;
+    fn search_insights(&self) -> &Self::SearchInsights;
 }

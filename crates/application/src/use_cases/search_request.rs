@@ -155,14 +155,19 @@ fn names(errors: &mut FieldErrors, field: &str, raw: &[String]) -> Vec<String> {
 
 /// Which end of a day a bare date stands for.
 #[derive(Clone, Copy)]
-enum DayEdge {
+pub(crate) enum DayEdge {
     Start,
     End,
 }
 
 /// An RFC 3339 date-time, or a full date (`2026-11-05`): `since` from the start of
 /// that day (UTC), `until` to its end.
-fn instant(errors: &mut FieldErrors, field: &str, raw: &str, edge: DayEdge) -> Option<Timestamp> {
+pub(crate) fn instant(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: &str,
+    edge: DayEdge,
+) -> Option<Timestamp> {
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod fields;
 pub mod profiles;
 pub mod search;
+pub mod search_insights;
 pub mod sessions;
 pub mod tags;
 pub mod users;

@@ -1,8 +1,9 @@
 use actix_web::{HttpResponse, web};
 use folio_application::{Folio, Ports};
 
-use crate::auth::Viewer;
+use crate::auth::{Caller, Viewer};
 use crate::dto::search::{SearchParams, SearchResponse};
+use crate::dto::search_insights::{InsightsQuery, InsightsResponse};
 use crate::problem::{ApiError, Problem};
 
 /// Full-text search over articles with filters, facets and cursor pagination.
@@ -25,4 +26,30 @@ pub async fn search_articles<P: Ports>(
     let request = SearchParams::request(query.into_inner());
     let view = app.search_articles(viewer.0, &request).await?;
     Ok(HttpResponse::Ok().json(SearchResponse::from(view)))
+}
+
+/// What readers searched: per day the searches, those that found nothing and the
+/// median and 95th percentile latency; the texts searched most and those that most
+/// often found nothing (admins and moderators).
+#[utoipa::path(
+    get, path = "/api/v1/admin/search/insights", tag = "admin",
+    params(InsightsQuery),
+    security(("token" = []), ("cookie" = [])),
+    responses(
+        (status = 200, description = "Search insights since the given time", body = InsightsResponse),
+        (status = 400, description = "Unparseable query", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither an admin nor a moderator", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`since` is not a date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn search_insights<P: Ports>(
+    app: web::Data<Folio<P>>,
+    caller: Caller,
+    query: web::Query<InsightsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let insights = app
+        .search_insights(caller.actor(), query.since.as_deref())
+        .await?;
+    Ok(HttpResponse::Ok().json(InsightsResponse::from(insights)))
 }

@@ -35,6 +35,7 @@ mod outbox_accounts;
 mod profiles;
 mod rate_limits;
 mod search;
+mod search_insights;
 mod session_cache;
 mod session_forgets;
 mod sessions;

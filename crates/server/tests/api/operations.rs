@@ -143,7 +143,7 @@ async fn concurrent_readiness_probes_share_one_check() {
 }
 
 /// Every RealWorld route (method, path under /api/v1) and whether it needs a token.
-const API_ROUTES: [(&str, &str, Auth); 29] = [
+const API_ROUTES: [(&str, &str, Auth); 30] = [
     ("post", "/users/login", Auth::None),
     ("post", "/users", Auth::None),
     ("get", "/user", Auth::Required),
@@ -164,6 +164,7 @@ const API_ROUTES: [(&str, &str, Auth); 29] = [
     ("delete", "/articles/{slug}/favorite", Auth::Required),
     ("get", "/tags", Auth::None),
     ("get", "/search/articles", Auth::Optional),
+    ("get", "/admin/search/insights", Auth::Required),
     ("post", "/sessions", Auth::None),
     ("get", "/sessions", Auth::Required),
     ("delete", "/sessions", Auth::Required),

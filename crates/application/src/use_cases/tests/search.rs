@@ -155,3 +155,32 @@ async fn the_list_with_a_text_searches_by_relevance_with_its_filters_and_offset(
     assert_eq!(list.revision, None);
     assert_eq!(list.articles[0].article.title.as_str(), "Dragons");
 }
+
+#[tokio::test]
+async fn insights_are_for_moderators_and_admins_only() {
+    use folio_domain::Role;
+
+    use crate::error::AppError;
+    use crate::ports::SearchInsights;
+    use crate::test_support::{actor_for, now};
+
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    ports
+        .search_insights
+        .expect_insights()
+        .withf(|since, top| *since == now() - chrono::Duration::days(7) && *top == 20)
+        .times(1)
+        .return_once(|_, _| Ok(SearchInsights::default()));
+    let folio = folio(ports);
+    let member = actor_for(&profile("member"));
+    let moderator = folio_domain::Actor::new(member.user_id, Role::Moderator);
+
+    assert!(matches!(
+        folio.search_insights(member, None).await,
+        Err(AppError::Forbidden)
+    ));
+    let errors = invalid_fields(folio.search_insights(moderator, Some("soon")).await);
+    assert_eq!(field_names(&errors), ["since"]);
+    assert!(folio.search_insights(moderator, None).await.is_ok());
+}
