@@ -13,5 +13,7 @@ mod tests;
 
 pub(crate) use flights::Flights;
 pub use kind::{CachedKind, EntryVersion, LocalBudget, MIB, SharedVersion};
-pub use kinds::{ArticlePages, Articles, ListKey, PopularTags, Profiles};
+pub use kinds::{
+    ArticlePages, Articles, ListKey, PopularTags, Profiles, SearchAnswer, SearchKey, SearchPages,
+};
 pub use per_kind::PerKind;

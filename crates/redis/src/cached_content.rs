@@ -14,11 +14,11 @@ use uuid::Uuid;
 #[error("unreadable cached content: {0}")]
 pub(crate) struct Unreadable(pub String);
 
-fn unreadable(what: impl Into<String>) -> PortError {
+pub(crate) fn unreadable(what: impl Into<String>) -> PortError {
     PortError::other(Unreadable(what.into()))
 }
 
-fn uuid(raw: &str) -> Result<Uuid, PortError> {
+pub(crate) fn uuid(raw: &str) -> Result<Uuid, PortError> {
     Uuid::parse_str(raw).map_err(|_| unreadable(format!("id {raw:?}")))
 }
 

@@ -3,6 +3,7 @@
 
 mod breaker;
 mod cached_content;
+mod cached_search;
 mod content_cache;
 mod event_feed;
 mod event_stream;

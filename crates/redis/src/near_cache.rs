@@ -78,6 +78,41 @@ impl Footprint for ArticlePage {
     }
 }
 
+impl Footprint for folio_application::content_cache::SearchAnswer {
+    fn footprint(&self) -> u64 {
+        let suggestion = self.suggestion.as_deref().map_or(0, byte_len);
+        let highlights = |hit: &folio_application::ports::SearchHit| -> u64 {
+            hit.highlights.as_ref().map_or(0, |(title, body)| {
+                title
+                    .0
+                    .iter()
+                    .chain(&body.0)
+                    .map(|s| text(&[&s.text]))
+                    .sum()
+            })
+        };
+        let results = &self.results;
+        let facets = [
+            &results.facets.tags,
+            &results.facets.authors,
+            &results.facets.published,
+        ];
+        let facet_bytes: u64 = facets
+            .iter()
+            .flat_map(|counts| counts.iter())
+            .map(|count| text(&[&count.value]))
+            .sum();
+        results
+            .hits
+            .iter()
+            .map(|hit| hit.article.footprint() + highlights(hit))
+            .sum::<u64>()
+            + facet_bytes
+            + suggestion
+            + OVERHEAD
+    }
+}
+
 #[derive(Clone)]
 struct ByFootprint;
 

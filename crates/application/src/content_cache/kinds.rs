@@ -7,8 +7,12 @@ use folio_domain::{Article, Profile, Slug, TagName, UserId, Username, UsernameKe
 
 use super::kind::{CachedKind, EntryVersion, LocalBudget, MIB, SharedVersion};
 use crate::Ports;
-use crate::ports::{ArticlePage, ArticleQuery, ArticleRepository, PortError, ProfileRepository};
+use crate::ports::{
+    ArticlePage, ArticleQuery, ArticleRepository, PortError, ProfileRepository, SearchFilters,
+    SearchQuery, SearchResults, SearchSort,
+};
 use crate::use_cases::articles::MAX_TAGS_LISTED;
+use crate::use_cases::search;
 
 /// Entries live a minute; the version bumps of writes end them sooner.
 const A_MINUTE: Duration = Duration::from_secs(60);
@@ -167,5 +171,61 @@ impl CachedKind for ArticlePages {
         query: &ArticleQuery,
     ) -> Result<Option<ArticlePage>, PortError> {
         ports.articles().list(query.clone()).await.map(Some)
+    }
+}
+
+/// First pages of searches, keyed by the normalized search: the searches readers
+/// repeat (popular texts, facet clicks) are answered from the cache. Read at the
+/// lists' version, which every change to articles, favorites or profiles bumps, so
+/// a page never outlives what it shows.
+pub struct SearchPages;
+
+/// What a search finds, and the correction offered when it finds little.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchAnswer {
+    pub results: SearchResults,
+    pub suggestion: Option<String>,
+}
+
+/// A first page of a search: everything but the cursor.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SearchKey {
+    pub filters: SearchFilters,
+    pub sort: SearchSort,
+    pub limit: u32,
+    pub with_facets: bool,
+}
+
+impl CachedKind for SearchPages {
+    const NAME: &'static str = "searches";
+    const LOCAL_COPIES: LocalBudget = LocalBudget {
+        bytes: 16 * MIB,
+        expected_entries: 2_000,
+    };
+    const TTL: Duration = A_MINUTE;
+
+    type Query = SearchQuery;
+    type Key = SearchKey;
+    type Value = SearchAnswer;
+
+    /// Later pages (a cursor or an offset) are read from the engine.
+    fn key(query: &SearchQuery) -> Option<SearchKey> {
+        (query.after.is_none() && query.offset == 0).then(|| SearchKey {
+            filters: query.filters.clone(),
+            sort: query.sort,
+            limit: query.limit,
+            with_facets: query.with_facets,
+        })
+    }
+
+    fn version(_: &SearchKey) -> EntryVersion {
+        EntryVersion::Shared(SharedVersion::LISTS)
+    }
+
+    async fn load<P: Ports>(
+        ports: &P,
+        query: &SearchQuery,
+    ) -> Result<Option<SearchAnswer>, PortError> {
+        search::answer(ports, query).await.map(Some)
     }
 }

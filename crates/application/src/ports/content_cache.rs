@@ -1,5 +1,5 @@
 use crate::content_cache::{
-    ArticlePages, Articles, CachedKind, PopularTags, Profiles, SharedVersion,
+    ArticlePages, Articles, CachedKind, PopularTags, Profiles, SearchPages, SharedVersion,
 };
 
 use super::PortError;
@@ -45,5 +45,6 @@ pub trait ContentCache:
     + CacheOf<Profiles>
     + CacheOf<PopularTags>
     + CacheOf<ArticlePages>
+    + CacheOf<SearchPages>
 {
 }

@@ -3,14 +3,16 @@
 
 use folio_domain::{Actor, Permission};
 
+use crate::content_cache::{SearchAnswer, SearchPages};
+
 use super::articles::{PageRequest, validate_page};
 use super::search_cursor;
 pub use super::search_request::SearchRequest;
 use super::search_request::{DayEdge, instant};
 use super::search_text::{self, MAX_TEXT_CHARS};
 use crate::ports::{
-    ArticleFilter, Clock, SearchFilters, SearchIndex, SearchInsights, SearchInsightsSource,
-    SearchQuery, SearchRecord, SearchResults, SearchSort,
+    ArticleFilter, Clock, PortError, SearchFilters, SearchIndex, SearchInsights,
+    SearchInsightsSource, SearchQuery, SearchRecord, SearchResults, SearchSort,
 };
 use crate::views::{ArticleListView, SearchHitView, SearchView};
 use crate::{AppError, FieldErrors, Folio, Ports};
@@ -31,16 +33,19 @@ impl<P: Ports> Folio<P> {
     ) -> Result<SearchView, AppError> {
         let started = std::time::Instant::now();
         let query = request.parse().map_err(AppError::Invalid)?;
-        let SearchResults {
-            hits,
-            more,
-            total,
-            facets,
-        } = self.ports.search().search(&query).await?;
+        let SearchAnswer {
+            results:
+                SearchResults {
+                    hits,
+                    more,
+                    total,
+                    facets,
+                },
+            suggestion,
+        } = self.search_answer(&query).await?;
         let next_cursor = more
             .then(|| hits.last().map(|hit| search_cursor::encode(&hit.position)))
             .flatten();
-        let suggestion = self.suggestion(&query, total).await?;
         let (articles, highlights): (Vec<_>, Vec<_>) = hits
             .into_iter()
             .map(|hit| (hit.article, hit.highlights))
@@ -97,7 +102,7 @@ impl<P: Ports> Folio<P> {
             offset,
             with_facets: false,
         };
-        let results = self.ports.search().search(&query).await?;
+        let results = self.search_answer(&query).await?.results;
         let articles = results.hits.into_iter().map(|hit| hit.article).collect();
         Ok(ArticleListView {
             articles: self.with_viewer_facts(viewer, articles).await?,
@@ -133,6 +138,14 @@ impl<P: Ports> Folio<P> {
             .await?)
     }
 
+    /// What a search finds, first pages through the content cache.
+    async fn search_answer(&self, query: &SearchQuery) -> Result<SearchAnswer, AppError> {
+        match self.read_through::<SearchPages>(query).await?.value {
+            Some(answer) => Ok(answer),
+            None => Ok(answer(&self.ports, query).await?),
+        }
+    }
+
     /// Queues the record of a first page (later pages would count one search many
     /// times), when searches are recorded.
     fn record_search(
@@ -157,24 +170,34 @@ impl<P: Ports> Folio<P> {
             user: viewer.map(|viewer| viewer.user_id),
         });
     }
+}
 
-    /// The text with its words replaced by the closest words of titles and tags,
-    /// when the search found little and that changes something.
-    async fn suggestion(
-        &self,
-        query: &SearchQuery,
-        total: u64,
-    ) -> Result<Option<String>, AppError> {
-        let Some(text) = &query.filters.text else {
-            return Ok(None);
-        };
-        let words = text.correctable_words();
-        if total > SUGGEST_AT_MOST || words.is_empty() {
-            return Ok(None);
+/// What the engine finds for `query`, with a suggestion when a text found little:
+/// its words replaced by the closest words of titles and tags, when that changes
+/// something.
+pub(crate) async fn answer<P: Ports>(
+    ports: &P,
+    query: &SearchQuery,
+) -> Result<SearchAnswer, PortError> {
+    let results = ports.search().search(query).await?;
+    let words = match &query.filters.text {
+        // The RealWorld list (which counts no facets) has no place for a suggestion.
+        Some(text) if results.total <= SUGGEST_AT_MOST && query.with_facets => {
+            Some((text, text.correctable_words()))
         }
-        let similar = self.ports.search().similar_words(&words).await?;
-        Ok(text.corrected(&similar))
-    }
+        _ => None,
+    };
+    let suggestion = match words {
+        Some((text, words)) if !words.is_empty() => {
+            let similar = ports.search().similar_words(&words).await?;
+            text.corrected(&similar)
+        }
+        _ => None,
+    };
+    Ok(SearchAnswer {
+        results,
+        suggestion,
+    })
 }
 
 /// The parameters of a search but its text, normalized, as the record keeps them.

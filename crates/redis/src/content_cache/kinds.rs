@@ -1,13 +1,16 @@
 //! How each kind of cached content is named and written in Redis: one
 //! implementation per kind declared in `folio_application::content_cache::kinds`.
 
-use folio_application::content_cache::{ArticlePages, Articles, CachedKind, PopularTags, Profiles};
+use folio_application::content_cache::{
+    ArticlePages, Articles, CachedKind, PopularTags, Profiles, SearchPages,
+};
 use folio_application::ports::PortError;
 use folio_domain::TagName;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::cached_content::{CachedArticle, CachedPage, CachedProfile};
+use crate::cached_search::CachedSearchPage;
 use crate::hashed_name;
 use crate::near_cache::Footprint;
 
@@ -92,6 +95,23 @@ impl StoredKind for ArticlePages {
 
     fn restore(mirror: CachedPage) -> Result<Self::Value, PortError> {
         mirror.into_page()
+    }
+}
+
+impl StoredKind for SearchPages {
+    type Mirror = CachedSearchPage;
+
+    /// Hashed: the text and names are what clients typed.
+    fn entry(key: &Self::Key) -> String {
+        hashed_name("content:search", &format!("{key:?}"))
+    }
+
+    fn mirror(results: &Self::Value) -> CachedSearchPage {
+        CachedSearchPage::from_answer(results)
+    }
+
+    fn restore(mirror: CachedSearchPage) -> Result<Self::Value, PortError> {
+        mirror.into_answer()
     }
 }
 

@@ -694,3 +694,56 @@ async fn the_search_language_is_set_per_deployment_with_simple_as_the_fallback()
         assert_eq!(language_in_use, if stemmed { "english" } else { "simple" });
     }
 }
+
+// ---------------------------------------------------------------- cache
+
+#[tokio::test]
+async fn repeated_searches_are_served_from_the_cache_until_articles_change() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let first = publish(&app, &alice, "Dragons", "Fire.", &["myth"]).await;
+    let params = [("q", "dragons"), ("tag", "myth")];
+
+    let response = search(&app, &params).await;
+    assert!(ok(&response)["articlesCount"] == 1 && response.query_count() > 0);
+    let again = search(&app, &params).await;
+    assert_eq!(again.query_count(), 0, "{}", again.text);
+    assert_eq!(again.body, response.body);
+    // A later page is read from the engine.
+    let response = search(&app, &[("q", "dragons"), ("limit", "1")]).await;
+    let cursor = ok(&response)["nextCursor"].clone();
+    assert_eq!(cursor, Value::Null);
+
+    // A new article, a favorite, a rename: each is seen by the next search.
+    let second = publish(&app, &alice, "More dragons", "Smoke.", &["myth"]).await;
+    let response = search(&app, &params).await;
+    assert_eq!(ok(&response)["articlesCount"], 2);
+    favorite(&app, &alice, &first).await;
+    let response = search(
+        &app,
+        &[("q", "dragons"), ("tag", "myth"), ("sort", "popular")],
+    )
+    .await;
+    assert_eq!(slugs(ok(&response)), [first.clone(), second]);
+    let response = search(
+        &app,
+        &[("q", "dragons"), ("tag", "myth"), ("sort", "popular")],
+    )
+    .await;
+    assert_eq!(response.query_count(), 0);
+    let renamed = app
+        .put(
+            "/user",
+            Some(&alice),
+            json!({"user": {"username": "alicia"}}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    let response = search(
+        &app,
+        &[("q", "dragons"), ("tag", "myth"), ("sort", "popular")],
+    )
+    .await;
+    assert_eq!(ok(&response)["articles"][0]["author"]["username"], "alicia");
+    assert_eq!(ok(&response)["facets"]["authors"][0]["value"], "alicia");
+}
