@@ -13,6 +13,7 @@ mod jobs;
 mod migrations;
 mod outbox;
 mod pool;
+mod pooled_connection;
 mod profiles;
 mod rows;
 pub mod schema;
