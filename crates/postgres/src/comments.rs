@@ -6,6 +6,7 @@ use folio_application::ports::{CommentPosition, CommentRepository, NewComment, P
 use folio_domain::{ArticleId, Comment, CommentId};
 
 use super::Database;
+use super::comment_insert::InsertComment;
 use super::errors::query_error;
 use super::rows::{CommentRow, ProfileRow};
 use super::schema::{comments, users};
@@ -33,26 +34,15 @@ impl CommentRepository for PgCommentRepository {
     async fn insert(&self, comment: NewComment) -> Result<Comment, PortError> {
         let pipeline = self.db.pipeline().await?;
         let shared: &AsyncPgConnection = &pipeline;
-        let insert = diesel::insert_into(comments::table)
-            .values((
-                comments::article_id.eq(comment.article_id.as_uuid()),
-                comments::author_id.eq(comment.author_id.as_uuid()),
-                comments::body.eq(comment.body.as_str()),
-                comments::created_at.eq(comment.created_at),
-                comments::updated_at.eq(comment.created_at),
-            ))
-            .returning(CommentRow::as_returning())
-            .get_result::<CommentRow>(&mut &*shared);
-        let author = users::table
-            .find(comment.author_id.as_uuid())
-            .select(ProfileRow::as_select())
-            .first::<ProfileRow>(&mut &*shared);
-        // Independent statements, sent together (with the unit of work's BEGIN when
-        // this is its first): one round trip instead of two or three.
-        let (row, author) = pipeline
-            .send(async { tokio::try_join!(insert, author) })
-            .await
-            .map_err(query_error)?;
+        let insert = InsertComment {
+            article_id: comment.article_id.as_uuid(),
+            author_id: comment.author_id.as_uuid(),
+            body: comment.body.as_str(),
+            created_at: comment.created_at,
+        }
+        .get_result::<(CommentRow, ProfileRow)>(&mut &*shared);
+        // With the unit of work's BEGIN when this is its first statement.
+        let (row, author) = pipeline.send(insert).await.map_err(query_error)?;
         Ok(row.into_domain(author))
     }
 

@@ -3,6 +3,7 @@
 mod article_listing;
 mod articles;
 mod audit;
+mod comment_insert;
 mod comments;
 mod errors;
 mod feed_page;
@@ -13,6 +14,7 @@ mod jobs;
 mod migrations;
 mod outbox;
 mod pool;
+mod pooled_connection;
 mod profiles;
 mod rows;
 pub mod schema;

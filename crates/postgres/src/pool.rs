@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use deadpool::managed::{Object, Pool};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
@@ -9,9 +9,10 @@ use folio_application::ports::PortError;
 
 use super::errors::{DatabaseError, pool_error};
 use super::instrumentation::QueryInstrumentation;
+use super::pooled_connection::FolioManager;
 
-pub(crate) type PgPool = Pool<AsyncPgConnection>;
-pub(crate) type PooledConnection = Object<AsyncPgConnection>;
+pub(crate) type PgPool = Pool<FolioManager>;
+pub(crate) type PooledConnection = Object<FolioManager>;
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
@@ -99,7 +100,7 @@ impl Database {
             &settings.url,
             config,
         );
-        let pool = Pool::builder(manager)
+        let pool = Pool::builder(FolioManager(manager))
             .max_size(settings.pool_size)
             .wait_timeout(Some(settings.timeout))
             .create_timeout(Some(settings.timeout))

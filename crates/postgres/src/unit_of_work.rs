@@ -1,8 +1,10 @@
 //! The unit of work: one transaction that repositories borrow, and the outbox rows
 //! its events and the job rows its jobs become at commit.
 
-use diesel::Insertable;
-use diesel_async::RunQueryDsl;
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+use diesel::sql_types::{Jsonb, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use folio_application::events;
 use folio_application::ports::{NewJob, PortError, UnitOfWork, Work};
 use folio_domain::DomainEvent;
@@ -10,7 +12,6 @@ use folio_domain::DomainEvent;
 use super::errors::query_error;
 use super::fields::to_json;
 use super::job_rows::insert_jobs;
-use super::schema::outbox;
 use super::transaction::OpenTransaction;
 use super::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
@@ -68,11 +69,24 @@ pub struct PgWork {
     job_max_attempts: u32,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = outbox)]
+/// One event's outbox row, inserted by a query type of its own: diesel prepares
+/// it once per connection (a derived `Insertable` is prepared anew every time),
+/// which is what lets `COMMIT` go out right behind it.
+#[derive(QueryId)]
 struct OutboxInsert {
     name: &'static str,
     payload: serde_json::Value,
+}
+
+impl QueryFragment<Pg> for OutboxInsert {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
+        out.push_sql("INSERT INTO outbox (name, payload) VALUES (");
+        out.push_bind_param::<Text, _>(&self.name)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Jsonb, _>(&self.payload)?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 impl Work for PgWork {
@@ -111,46 +125,68 @@ impl Work for PgWork {
     }
 
     async fn commit(self) -> Result<Vec<DomainEvent>, PortError> {
+        let Self {
+            transaction,
+            raised,
+            enqueued,
+            job_max_attempts,
+            ..
+        } = self;
+        let rows: Vec<OutboxInsert> = raised.iter().map(outbox_row).collect();
+        if enqueued.is_empty()
+            && !rows.is_empty()
+            && transaction.pooled().await.outbox_insert_prepared
         {
-            let source = self.transaction.source();
+            // The common case: the outbox rows and `COMMIT` in one round trip.
+            transaction
+                .commit_behind(move |connection| {
+                    Box::pin(async move { insert_outbox_rows(connection, &rows).await })
+                })
+                .await?;
+            return Ok(raised);
+        }
+        {
+            let source = transaction.source();
             let mut connection = source.connection().await?;
-            if !self.raised.is_empty() {
-                let rows: Vec<OutboxInsert> = self
-                    .raised
-                    .iter()
-                    .map(|event| {
-                        let encoded = events::encode(event);
-                        OutboxInsert {
-                            name: encoded.name,
-                            payload: to_json(
-                                encoded
-                                    .fields
-                                    .iter()
-                                    .map(|(name, value)| (*name, value.as_str())),
-                            ),
-                        }
-                    })
-                    .collect();
-                for row in &rows {
-                    diesel::insert_into(outbox::table)
-                        .values(row)
-                        .execute(&mut connection)
-                        .await
-                        .map_err(query_error)?;
-                }
+            if !rows.is_empty() {
+                insert_outbox_rows(&connection, &rows)
+                    .await
+                    .map_err(query_error)?;
             }
-            if !self.enqueued.is_empty() {
-                insert_jobs(&mut connection, &self.enqueued, self.job_max_attempts)
+            if !enqueued.is_empty() {
+                insert_jobs(&mut connection, &enqueued, job_max_attempts)
                     .await
                     .map_err(query_error)?;
             }
         }
-        let Self {
-            transaction,
-            raised,
-            ..
-        } = self;
+        if !rows.is_empty() {
+            transaction.pooled().await.outbox_insert_prepared = true;
+        }
         transaction.commit().await?;
         Ok(raised)
     }
+}
+
+fn outbox_row(event: &DomainEvent) -> OutboxInsert {
+    let encoded = events::encode(event);
+    OutboxInsert {
+        name: encoded.name,
+        payload: to_json(
+            encoded
+                .fields
+                .iter()
+                .map(|(name, value)| (*name, value.as_str())),
+        ),
+    }
+}
+
+/// One single-row statement per event, all sent together: diesel never prepares
+/// a multi-row `VALUES` once for all.
+async fn insert_outbox_rows(
+    connection: &AsyncPgConnection,
+    rows: &[OutboxInsert],
+) -> diesel::QueryResult<()> {
+    let inserts = rows.iter().map(|row| row.execute(&mut { connection }));
+    futures_util::future::try_join_all(inserts).await?;
+    Ok(())
 }

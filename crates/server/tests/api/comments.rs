@@ -213,6 +213,35 @@ async fn commenting_on_an_unknown_article_is_404() {
 }
 
 #[tokio::test]
+async fn commenting_on_an_article_deleted_behind_a_cached_copy_is_404() {
+    // Another instance deleted the article; this one still holds its cached copy,
+    // so only the insert can tell.
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let slug = app.publish(&jake, "Short lived", &[]).await;
+    comment(&app, &jake, &slug, "first").await;
+    let database = app.database().await;
+    database
+        .execute("DELETE FROM comments", &[])
+        .await
+        .expect("delete the comments");
+    database
+        .execute("DELETE FROM articles WHERE slug = $1", &[&slug])
+        .await
+        .expect("delete the article behind the cache");
+
+    add(&app, Some(&jake), &slug, json!({"body": "too late"}))
+        .await
+        .assert_problem(404, "not_found");
+    let left: i64 = database
+        .query_one("SELECT count(*) FROM comments", &[])
+        .await
+        .expect("count comments")
+        .get(0);
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
 async fn a_blank_or_missing_comment_body_is_422() {
     let app = spawn_app().await;
     let jake = app.register("jake").await;

@@ -16,7 +16,7 @@ use crate::support::event_stream::{
     Published, assert_in_sequence, events_key, names, outbox_rows, published, stream_of,
     unpublished_events,
 };
-use crate::support::{PrivateRedis, redis_keys, redis_url, spawn_app, spawn_app_with};
+use crate::support::{PrivateRedis, TestApp, redis_keys, redis_url, spawn_app, spawn_app_with};
 
 fn comment_of(entry: &Published) -> i64 {
     entry.payload["comment"]
@@ -95,22 +95,16 @@ async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
 
 #[tokio::test]
 async fn a_comment_whose_event_cannot_be_stored_is_not_stored_either() {
-    // One connection, which has prepared the comment's statements before the
-    // measured write: nothing then delays the insert. It goes out with the
-    // transaction's BEGIN, in one round trip; had it gone first, it would have
-    // committed on its own.
+    // One connection, which has prepared the comment's statements and the outbox
+    // insert before the measured write: nothing then delays them. The comment
+    // goes out with the transaction's BEGIN, the outbox row with its COMMIT; had
+    // the comment gone before BEGIN, or COMMIT before the outbox row, the comment
+    // would have been committed.
     let app = spawn_app_with(&[("FOLIO_DB_POOL_SIZE", "1")]).await;
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Quiet thread", &[]).await;
     let first = app.comment(&jake, &slug, "stored").await;
-    app.database()
-        .await
-        .batch_execute(
-            "ALTER TABLE outbox ADD CONSTRAINT refuse_comments \
-             CHECK (name <> 'comment.added') NOT VALID",
-        )
-        .await
-        .expect("make the comment's event fail");
+    refuse_events_named(&app, "comment.added").await;
 
     let posted = app
         .post(
@@ -128,14 +122,50 @@ async fn a_comment_whose_event_cannot_be_stored_is_not_stored_either() {
         "{}",
         comments.text
     );
-    let stored: i64 = app
-        .database()
+    assert_eq!(rows_in(&app, "comments").await, 1);
+}
+
+#[tokio::test]
+async fn the_first_event_a_connection_stores_is_refused_with_its_change() {
+    // One connection that has not stored an event yet: its outbox insert is
+    // prepared first, in a round trip of its own, and must still run before
+    // `COMMIT`.
+    let app = spawn_app_with(&[("FOLIO_DB_POOL_SIZE", "1")]).await;
+    let jake = app.register("jake").await;
+    refuse_events_named(&app, "article.published").await;
+
+    let posted = app
+        .post(
+            "/articles",
+            Some(&jake),
+            json!({"article": {"title": "Never kept", "description": "d", "body": "b"}}),
+        )
+        .await;
+
+    posted.assert_problem(500, "internal_error");
+    assert_eq!(rows_in(&app, "articles").await, 0);
+    assert_eq!(outbox_rows(&app).await, 0);
+}
+
+/// Makes storing an event of this name fail, as a full disk or a bug would.
+async fn refuse_events_named(app: &TestApp, name: &str) {
+    app.database()
         .await
-        .query_one("SELECT count(*) FROM comments", &[])
+        .batch_execute(&format!(
+            "ALTER TABLE outbox ADD CONSTRAINT refuse_event \
+             CHECK (name <> '{name}') NOT VALID"
+        ))
         .await
-        .expect("count comments")
-        .get(0);
-    assert_eq!(stored, 1);
+        .expect("make the event fail");
+}
+
+async fn rows_in(app: &TestApp, table: &str) -> i64 {
+    app.database()
+        .await
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await
+        .expect("count rows")
+        .get(0)
 }
 
 struct WallClock;
