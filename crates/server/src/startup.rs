@@ -188,6 +188,10 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     })
     .await?;
     let redis = RedisStore::connect_lazily(&config.redis)?;
+    // Likewise a Redis connection is driven on the runtime that first used it: the
+    // relay and the event consumer get one of their own, so that the requests'
+    // connection is not opened, and then driven, by them.
+    let background_redis = RedisStore::connect_lazily(&config.redis)?;
 
     let ports = Adapters::new(
         database.clone(),
@@ -212,11 +216,12 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let tasks = TaskBoard::default();
     let relay = RelayTask::start(
         background.clone(),
-        redis.clone(),
+        background_redis.clone(),
         config.outbox_relay,
         &tasks,
     );
-    let cache_consumer = crate::cache_consumer::start(folio.clone(), redis.clone(), &tasks);
+    let cache_consumer =
+        crate::cache_consumer::start(folio.clone(), background_redis.clone(), &tasks);
     let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
     let jobs = JobsTask::start(background, &config.jobs, config.sessions, &tasks);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
