@@ -7,7 +7,8 @@
 //! Every match passes through here, so the per-row work is kept small: months are
 //! grouped as timestamps and formatted once per group, and tags are unnested in the
 //! select list (one set-returning projection, not a function scan per row), which
-//! halves the statement when a text matches every article (docs/search.md).
+//! saves about a sixth of the statement when a text matches every article
+//! (docs/search.md).
 
 use diesel::QueryResult;
 use diesel::pg::Pg;
