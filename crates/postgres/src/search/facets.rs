@@ -3,6 +3,12 @@
 //! `matched` holds the rows every non-facet filter lets through, each with whether
 //! it passes each facet filter; each facet then counts the rows passing every facet
 //! filter but its own (disjunctive counts), and the total those passing all.
+//!
+//! Every match passes through here, so the per-row work is kept small: months are
+//! grouped as timestamps and formatted once per group, and tags are unnested in the
+//! select list (one set-returning projection, not a function scan per row), which
+//! saves about a sixth of the statement when a text matches every article
+//! (docs/search.md).
 
 use diesel::QueryResult;
 use diesel::pg::Pg;
@@ -49,7 +55,7 @@ impl QueryFragment<Pg> for SearchFacets<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "WITH matched AS MATERIALIZED (SELECT a.tag_names, a.author_username, \
-             to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, ",
+             date_trunc('month', a.created_at AT TIME ZONE 'UTC') AS month, ",
         );
         self.criteria.push_facet(FacetFilter::Tags, &mut out)?;
         out.push_sql(" AS by_tag, ");
@@ -65,8 +71,9 @@ impl QueryFragment<Pg> for SearchFacets<'_> {
             return Ok(());
         }
         out.push_sql(
-            " UNION ALL (SELECT 1, tag, count(*) FROM matched CROSS JOIN unnest(tag_names) tag \
-             WHERE by_author AND by_date GROUP BY tag ORDER BY count(*) DESC, tag COLLATE \"C\" LIMIT ",
+            " UNION ALL (SELECT 1, tag, count(*) FROM (SELECT unnest(tag_names) AS tag \
+             FROM matched WHERE by_author AND by_date) tagged \
+             GROUP BY tag ORDER BY count(*) DESC, tag COLLATE \"C\" LIMIT ",
         );
         out.push_bind_param::<BigInt, _>(&self.values)?;
         out.push_sql(
@@ -76,8 +83,8 @@ impl QueryFragment<Pg> for SearchFacets<'_> {
         );
         out.push_bind_param::<BigInt, _>(&self.values)?;
         out.push_sql(
-            ") UNION ALL (SELECT 3, month, count(*) FROM matched WHERE by_tag AND by_author \
-             GROUP BY month ORDER BY count(*) DESC, month COLLATE \"C\" LIMIT ",
+            ") UNION ALL (SELECT 3, to_char(month, 'YYYY-MM'), count(*) FROM matched \
+             WHERE by_tag AND by_author GROUP BY month ORDER BY count(*) DESC, month LIMIT ",
         );
         out.push_bind_param::<BigInt, _>(&self.values)?;
         out.push_sql(")");

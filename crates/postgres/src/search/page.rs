@@ -3,12 +3,12 @@
 //! The inner query finds the page's ids (walking the GIN index for text, or an
 //! index in list order without it) and ranks them; only the page's rows are then
 //! read in full and highlighted (`ts_headline` re-parses the text, so it runs for
-//! `limit` rows, never for every match).
+//! `limit` rows, never for every match, and over the body's opening only).
 
 use diesel::QueryResult;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Float, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Float, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use folio_application::ports::{SearchPosition, SearchSort};
 use folio_domain::Timestamp;
 use uuid::Uuid;
@@ -127,6 +127,7 @@ impl SearchPage<'_> {
         &'b self,
         out: &mut AstPass<'_, 'b, Pg>,
         column: &str,
+        bound: Option<&'b i32>,
         options: &'b String,
     ) -> QueryResult<()> {
         if !self.criteria.has_text() {
@@ -135,8 +136,20 @@ impl SearchPage<'_> {
         }
         out.push_sql(", ts_headline(");
         self.criteria.push_language(out)?;
-        out.push_sql(", translate(a.");
-        out.push_sql(column);
+        out.push_sql(", translate(");
+        match bound {
+            Some(chars) => {
+                out.push_sql("left(a.");
+                out.push_sql(column);
+                out.push_sql(", ");
+                out.push_bind_param::<Integer, _>(chars)?;
+                out.push_sql(")");
+            }
+            None => {
+                out.push_sql("a.");
+                out.push_sql(column);
+            }
+        }
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(&MARKS)?;
         out.push_sql(", ''), ");
@@ -147,6 +160,12 @@ impl SearchPage<'_> {
         Ok(())
     }
 }
+
+/// The characters of a body `ts_headline` reads: its cost grows with the text it
+/// parses (about 0.25 ms per thousand characters), so a long article would
+/// otherwise cost more to highlight than to find. A match beyond them is found and
+/// ranked, but its snippet is the body's opening without marks.
+pub(super) const HIGHLIGHTED_BODY_CHARS: i32 = 4_000;
 
 /// Both marks, for `translate` to remove from the text.
 const MARKS: &str = "\u{E000}\u{E001}";
@@ -167,8 +186,13 @@ impl QueryFragment<Pg> for SearchPage<'_> {
              a.created_at, a.updated_at, a.tag_names, u.id, u.username, u.bio, u.image, \
              page.rank",
         );
-        self.push_highlight(&mut out, "title", &self.title_options)?;
-        self.push_highlight(&mut out, "body", &self.body_options)?;
+        self.push_highlight(&mut out, "title", None, &self.title_options)?;
+        self.push_highlight(
+            &mut out,
+            "body",
+            Some(&HIGHLIGHTED_BODY_CHARS),
+            &self.body_options,
+        )?;
         out.push_sql(" FROM (SELECT a.id, ");
         self.criteria.push_rank(&mut out)?;
         out.push_sql(" AS rank FROM articles a WHERE TRUE");

@@ -133,6 +133,42 @@ async fn a_title_match_ranks_above_a_body_only_match_and_is_highlighted() {
 }
 
 #[tokio::test]
+async fn a_long_body_is_highlighted_over_its_opening_and_found_beyond_it() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    // The highlighted opening is 4,000 characters; the late match is past it.
+    let filler = "plain filler text ".repeat(300);
+    let late = publish(
+        &app,
+        &alice,
+        "A long read",
+        &format!("Opening words. {filler}Wyverns nest here."),
+        &[],
+    )
+    .await;
+    let early = publish(
+        &app,
+        &alice,
+        "A longer read",
+        &format!("Wyverns first. {filler}{filler}"),
+        &[],
+    )
+    .await;
+
+    let response = search(&app, &[("q", "wyverns"), ("sort", "recent")]).await;
+    let body = ok(&response);
+    assert_eq!(slugs(body), [early, late], "both are found");
+    let early_snippet = body["articles"][0]["highlights"]["body"].as_str().unwrap();
+    assert!(
+        early_snippet.contains("<mark>Wyverns</mark>"),
+        "{early_snippet}"
+    );
+    let late_snippet = body["articles"][1]["highlights"]["body"].as_str().unwrap();
+    assert!(late_snippet.starts_with("Opening words"), "{late_snippet}");
+    assert!(!late_snippet.contains("<mark>"), "{late_snippet}");
+}
+
+#[tokio::test]
 async fn phrases_exclusions_alternatives_prefixes_tags_and_authors_match() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
