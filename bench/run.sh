@@ -8,14 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-services.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "bench: wrk is required (apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
+source bench/require-wrk.sh
 
 cargo build --release -p folio
 BINARY="${CARGO_TARGET_DIR:-target}/release/folio"

@@ -16,14 +16,7 @@ PREFIX="folio-write-cost:$$:"
 ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 URL=http://127.0.0.1:$PORT/api
 scripts/ensure-services.sh
-if ! command -v wrk >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else
-    echo "write_cost: wrk is required (apt-get install wrk)" >&2
-    exit 1
-  fi
-fi
+source bench/require-wrk.sh
 [ -x "$BINARY" ] || cargo build --release -p folio
 
 psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1
