@@ -23,6 +23,7 @@ mod openapi;
 mod problem;
 mod rendered;
 mod routes;
+mod shared_responses;
 mod time;
 
 pub use app::{HttpSettings, wrap};

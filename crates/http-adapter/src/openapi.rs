@@ -6,6 +6,7 @@ use crate::dto::{
 };
 use crate::handlers;
 use crate::problem::Problem;
+use crate::shared_responses::SharedResponses;
 
 /// The OpenAPI 3.1 document, generated from the handlers and DTOs.
 #[derive(OpenApi)]
@@ -70,7 +71,7 @@ use crate::problem::Problem;
         search_insights::InsightsResponse, search_insights::InsightsDay,
         search_insights::QueryCountBody,
     )),
-    modifiers(&TokenSecurity),
+    modifiers(&TokenSecurity, &SharedResponses),
     tags(
         (name = "users", description = "Registration, login and account settings"),
         (name = "profiles", description = "Public profiles and follows"),

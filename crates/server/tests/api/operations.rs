@@ -290,6 +290,30 @@ async fn the_openapi_document_describes_every_route() {
 }
 
 #[tokio::test]
+async fn every_operation_lists_the_answers_any_route_can_give() {
+    let app = spawn_app().await;
+    let document = openapi(&app).await;
+    for (method, path, _) in API_ROUTES {
+        let operation = operation(&document, &format!("/api/v1{path}"), method);
+        let responses = operation["responses"].as_object().expect("responses");
+        for status in ["429", "500", "503"] {
+            assert!(
+                responses.contains_key(status),
+                "{method} {path} lists {status}"
+            );
+        }
+        let takes_body = operation.get("requestBody").is_some();
+        for status in ["413", "415"] {
+            assert_eq!(
+                responses.contains_key(status),
+                takes_body,
+                "{method} {path} lists {status} exactly when it takes a body"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_openapi_document_marks_authenticated_operations() {
     let app = spawn_app().await;
     let document = openapi(&app).await;
