@@ -61,6 +61,10 @@ echo
 echo "peak server memory (VmHWM), cache on: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
 
 stop_server
+# What the first run wrote (comments, outbox rows, search records) is vacuumed and
+# flushed now, not in the middle of the second run's scenarios.
+psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "VACUUM ANALYZE" >/dev/null
+psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "CHECKPOINT" >/dev/null
 start_server FOLIO_CACHE=off
 python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "$LABEL, cache off"
 echo

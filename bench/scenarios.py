@@ -21,6 +21,8 @@ import threading
 import time
 import urllib.request
 
+from wrk_output import errors_in, measured
+
 BASE = sys.argv[1]
 SEED = json.loads(sys.argv[2])
 LABEL = sys.argv[3] if len(sys.argv) > 3 else ""
@@ -78,11 +80,6 @@ ABUSIVE_PATHS = [
 ]
 
 
-def to_ms(value):
-    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def wrk_command(path, extra, duration, connections=None, threads=None):
     return ["wrk", "-t", threads or THREADS, "-c", connections or CONNECTIONS, "-d", duration,
             "--latency", *extra, BASE + path]
@@ -94,19 +91,6 @@ WRK_ENV = {**os.environ, "BENCH_TOKEN": SEED["token"], "BENCH_ABUSIVE_PATHS": " 
 def wrk(path, extra, duration, connections=None, threads=None):
     command = wrk_command(path, extra, duration, connections, threads)
     return subprocess.run(command, capture_output=True, text=True, env=WRK_ENV, check=True).stdout
-
-
-def errors_in(output):
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    return (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
-
-
-def measured(output):
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = to_ms(re.search(r"\s50%\s+(\S+)", output).group(1))
-    p99 = to_ms(re.search(r"\s99%\s+(\S+)", output).group(1))
-    return rps, p50, p99, errors_in(output)
 
 
 def run(path, extra, during=None):

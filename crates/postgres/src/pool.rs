@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use deadpool::managed::{Object, Pool};
+use deadpool::managed::{Object, Pool, Timeouts};
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
@@ -128,6 +128,16 @@ impl Database {
         let connection = self.pool.get().await.map_err(pool_error);
         metrics::histogram!("db_pool_acquire_seconds").record(started.elapsed().as_secs_f64());
         connection
+    }
+
+    /// A connection if one can be had without waiting (an idle one, or room to open
+    /// one), for work that can also run on a connection the caller already holds.
+    pub(crate) async fn idle_connection(&self) -> Option<PooledConnection> {
+        let timeouts = Timeouts {
+            wait: Some(Duration::ZERO),
+            ..self.pool.timeouts()
+        };
+        self.pool.timeout_get(&timeouts).await.ok()
     }
 
     /// Whether a connection can be had and PostgreSQL answers a trivial query.

@@ -63,19 +63,25 @@ impl SearchIndex for PgSearchIndex {
             body_options: SearchPage::highlight_options(true),
         };
         let facets = SearchFacets::new(&criteria, query.with_facets);
-        let mut pooled = self.db.connection().await?;
-        let conn: &mut AsyncPgConnection = &mut pooled;
-        // How many rows a text or a filter matches decides the plan (the GIN index,
-        // or a walk in list order), so each search is planned for its values.
-        let (rows, counts) = conn
-            .transaction(async |conn| -> DieselResult<_> {
-                plan_for_these_values(conn).await?;
-                let rows: Vec<PageRow> = page.load(conn).await?;
-                let counts: Vec<(i32, String, i64)> = facets.load(conn).await?;
-                Ok((rows, counts))
-            })
-            .await
-            .map_err(query_error)?;
+        // The page and the counts are independent reads: on a second connection when
+        // one is idle, they run side by side and the search takes the longer of the
+        // two rather than both. Only an idle one is taken: waiting for a second while
+        // holding the first could starve the pool.
+        let mut first = self.db.connection().await?;
+        let (rows, counts) = match self.db.idle_connection().await {
+            Some(mut second) => {
+                futures_util::future::join(
+                    read_page(&mut first, page),
+                    read_counts(&mut second, facets),
+                )
+                .await
+            }
+            None => {
+                let rows = read_page(&mut first, page).await;
+                (rows, read_counts(&mut first, facets).await)
+            }
+        };
+        let (rows, counts) = (rows.map_err(query_error)?, counts.map_err(query_error)?);
         let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
         let more = rows.len() > limit;
         let hits = rows
@@ -105,6 +111,30 @@ impl SearchIndex for PgSearchIndex {
             .map_err(query_error)?;
         Ok(rows.into_iter().map(|(_, similar)| similar).collect())
     }
+}
+
+// How many rows a text or a filter matches decides the plan (the GIN index, or a
+// walk in list order), so each statement is planned for its values.
+async fn read_page(
+    conn: &mut AsyncPgConnection,
+    page: SearchPage<'_>,
+) -> DieselResult<Vec<PageRow>> {
+    conn.transaction(async |conn| -> DieselResult<_> {
+        plan_for_these_values(conn).await?;
+        page.load(conn).await
+    })
+    .await
+}
+
+async fn read_counts(
+    conn: &mut AsyncPgConnection,
+    facets: SearchFacets<'_>,
+) -> DieselResult<Vec<(i32, String, i64)>> {
+    conn.transaction(async |conn| -> DieselResult<_> {
+        plan_for_these_values(conn).await?;
+        facets.load(conn).await
+    })
+    .await
 }
 
 fn hit(((article, author), rank, title, body): PageRow, sort: SearchSort) -> SearchHit {

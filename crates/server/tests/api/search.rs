@@ -553,6 +553,27 @@ async fn filters_compose_and_facets_are_disjunctive_counts() {
     assert_eq!(counts.len(), 24);
 }
 
+/// The page and the counts run side by side on two connections when a second one is
+/// idle; with none, they share the first, and the answer is the same.
+#[tokio::test]
+async fn a_search_on_a_one_connection_pool_answers_the_page_and_the_counts() {
+    let app = spawn_app_with(&[("FOLIO_DB_POOL_SIZE", "1")]).await;
+    let alice = app.register("alice").await;
+    publish(&app, &alice, "Dragon eggs", "A story.", &["myth"]).await;
+    publish(&app, &alice, "Dragon fire", "A story.", &["myth", "fire"]).await;
+    publish(&app, &alice, "Quiet garden", "A story.", &["garden"]).await;
+
+    let response = search(&app, &[("q", "dragon"), ("tag", "fire")]).await;
+    let body = ok(&response);
+    assert_eq!(titles(body), ["Dragon fire"]);
+    assert_eq!(body["articlesCount"], 1);
+    assert_eq!(
+        facet(body, "tags"),
+        [("myth".to_owned(), 2), ("fire".to_owned(), 1)]
+    );
+    assert_eq!(facet(body, "authors"), [("alice".to_owned(), 1)]);
+}
+
 /// Three readers who favorite articles.
 async fn fans(app: &TestApp) -> Vec<String> {
     let mut fans = Vec::new();
