@@ -2,12 +2,14 @@
 
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
 
 use folio_application::ports::{ImageCodec, ImageRejection, PortError, PreparedImage, Variants};
 use folio_domain::{ContentHash, ImageType, UploadLimits, Variant};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+use tokio::sync::Semaphore;
 
 use crate::detect::detect;
 
@@ -17,8 +19,36 @@ const JPEG_QUALITY: u8 = 90;
 /// Headroom over the pixels' own bytes for the decoders' buffers.
 const DECODER_SLACK: u64 = 64 * 1024 * 1024;
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ImageRsCodec;
+/// Decodes at most as many images at once as it has permits: each may take hundreds
+/// of megabytes within the limits, so concurrent uploads queue instead of taking the
+/// process's memory together.
+#[derive(Debug, Clone)]
+pub struct ImageRsCodec {
+    permits: Arc<Semaphore>,
+}
+
+impl ImageRsCodec {
+    pub fn new(concurrent_decodes: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(concurrent_decodes.max(1))),
+        }
+    }
+
+    /// One decode at a time per core.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, PortError> + Send + 'static,
+    ) -> Result<T, PortError> {
+        let _permit = self.permits.acquire().await.map_err(PortError::other)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(PortError::other)?
+    }
+}
 
 impl ImageCodec for ImageRsCodec {
     async fn prepare(
@@ -27,7 +57,7 @@ impl ImageCodec for ImageRsCodec {
         limits: UploadLimits,
     ) -> Result<Result<PreparedImage, ImageRejection>, PortError> {
         let path = path.to_owned();
-        blocking(move || {
+        self.blocking(move || {
             let bytes = std::fs::read(path).map_err(PortError::other)?;
             Ok(prepare(&bytes, limits))
         })
@@ -40,16 +70,9 @@ impl ImageCodec for ImageRsCodec {
         image_type: ImageType,
         limits: UploadLimits,
     ) -> Result<Result<Variants, ImageRejection>, PortError> {
-        blocking(move || Ok(variants(&original, image_type, limits))).await
+        self.blocking(move || Ok(variants(&original, image_type, limits)))
+            .await
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, PortError> + Send + 'static,
-) -> Result<T, PortError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(PortError::other)?
 }
 
 pub(crate) fn prepare(bytes: &[u8], limits: UploadLimits) -> Result<PreparedImage, ImageRejection> {

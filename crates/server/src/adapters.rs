@@ -50,7 +50,7 @@ impl Adapters {
             search_insights: PgSearchLog::new(db.clone()),
             uploads: PgUploadRepository::new(db.clone()),
             blobs: LocalBlobStorage::new(DEFAULT_STORAGE_DIR),
-            images: ImageRsCodec,
+            images: ImageRsCodec::per_core(),
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
             profiles: PgProfileRepository::new(db.clone()),

@@ -62,7 +62,7 @@ impl JobsTask {
                 .register(MakeUploadVariants::new(
                     PgUploadRepository::new(database.clone()),
                     LocalBlobStorage::new(uploads.storage_dir.clone()),
-                    ImageRsCodec,
+                    ImageRsCodec::per_core(),
                     PgUploadSettlement::new(PgUnitOfWork::new(database, config.max_attempts)),
                     uploads.limits,
                 )),

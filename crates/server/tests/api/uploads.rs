@@ -5,8 +5,10 @@ use image::ImageFormat;
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use crate::support::event_stream::{events_key, stream_of};
+use crate::support::stored_ids::user_id;
 use crate::support::uploads::{form, image_bytes, jpeg_with_gps, png, png_bomb};
-use crate::support::{TestApp, spawn_app_with, unique_username};
+use crate::support::{TestApp, redis_url, spawn_app_with, unique_username};
 
 /// Jobs polled often, so processing is quick to watch.
 async fn app() -> TestApp {
@@ -283,4 +285,32 @@ async fn only_the_owner_or_a_moderator_deletes_and_the_files_go_too() {
         .delete(&format!("/uploads/{again_id}"), Some(&moderator))
         .await;
     assert_eq!(removed.status, StatusCode::NO_CONTENT, "{}", removed.text);
+}
+
+#[tokio::test]
+async fn a_ready_upload_is_published_for_its_owner() {
+    let app = app().await;
+    let name = unique_username("uploader");
+    let token = app.register(&name).await;
+    let response = app.upload(Some(&token), "a.png", &png(20, 20)).await;
+    let id = response.body["upload"]["id"].as_str().unwrap().to_owned();
+    app.settled_upload(&token, &id).await;
+    let owner = user_id(&app, &name).await;
+
+    let mut ready = Vec::new();
+    for _ in 0..100 {
+        ready = stream_of(&redis_url(), &events_key(&app))
+            .await
+            .into_iter()
+            .filter(|entry| entry.name == "upload.ready")
+            .collect();
+        if !ready.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    assert_eq!(ready.len(), 1, "{ready:?}");
+    assert_eq!(ready[0].payload["upload"], id.as_str());
+    assert_eq!(ready[0].payload["owner"], owner.as_str());
 }

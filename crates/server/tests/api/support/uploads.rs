@@ -142,7 +142,7 @@ impl TestApp {
 
     /// Polls the upload until it is no longer processing; its final body.
     pub async fn settled_upload(&self, token: &str, id: &str) -> Value {
-        for _ in 0..300 {
+        for _ in 0..600 {
             let response = self.get(&format!("/uploads/{id}"), Some(token)).await;
             assert_eq!(response.status, 200, "{}", response.text);
             if response.body["upload"]["status"] != "processing" {
@@ -150,7 +150,7 @@ impl TestApp {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("upload {id} still processing after 30 s");
+        panic!("upload {id} still processing after 60 s");
     }
 
     /// GET of a path on this server (a file URL), with extra headers.
