@@ -109,3 +109,18 @@ async fn unknown_files_are_404() {
     let response = TestApp::read(app.fetch(&unknown, &[]).await).await;
     response.assert_problem(404, "not_found");
 }
+
+#[tokio::test]
+async fn head_answers_the_headers_without_the_bytes() {
+    let (app, url, whole) = app_with_file().await;
+
+    let response = app.client.head(app.url(&url)).send().await.unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["content-length"],
+        whole.len().to_string().as_str()
+    );
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert!(response.bytes().await.unwrap().is_empty());
+}

@@ -314,3 +314,29 @@ async fn a_ready_upload_is_published_for_its_owner() {
     assert_eq!(ready[0].payload["upload"], id.as_str());
     assert_eq!(ready[0].payload["owner"], owner.as_str());
 }
+
+#[tokio::test]
+async fn a_gif_stays_a_gif_and_its_variants_are_png() {
+    let app = app().await;
+    let token = app.register(&unique_username("uploader")).await;
+
+    let response = app
+        .upload(
+            Some(&token),
+            "anim.png",
+            &image_bytes(400, 200, ImageFormat::Gif),
+        )
+        .await;
+
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    assert_eq!(response.body["upload"]["contentType"], "image/gif");
+    let id = response.body["upload"]["id"].as_str().unwrap();
+    let settled = app.settled_upload(&token, id).await;
+    assert_eq!(settled["status"], "ready", "{settled}");
+    let thumb = settled["variants"]["thumb"].as_str().unwrap();
+    assert!(thumb.ends_with("-thumb.png"), "{thumb}");
+    let served = app.fetch(thumb, &[]).await;
+    assert_eq!(served.headers()["content-type"], "image/png");
+    let image = image::load_from_memory(&served.bytes().await.unwrap()).unwrap();
+    assert_eq!((image.width(), image.height()), (160, 80));
+}
