@@ -30,7 +30,7 @@ redis="redis"
 db="$postgres $redis"
 # Our own crates: only the server may depend on these.
 web_adapters="folio-http folio-ws"
-adapters="folio-postgres folio-redis folio-security"
+adapters="folio-postgres folio-redis folio-security folio-storage folio-images"
 
 # The adapters other than $1: an adapter never knows another one.
 other_adapters() {
@@ -45,18 +45,20 @@ forbid_deps folio-application $web $db $web_adapters $adapters serde_json
 forbid_deps folio-postgres $web $web_adapters $(other_adapters folio-postgres) $redis
 forbid_deps folio-redis $web $web_adapters $(other_adapters folio-redis) $postgres
 forbid_deps folio-security $web $web_adapters $(other_adapters folio-security) $db
+forbid_deps folio-storage $web $web_adapters $(other_adapters folio-storage) $db
+forbid_deps folio-images $web $web_adapters $(other_adapters folio-images) $db
 forbid_deps folio-http $db $adapters
 forbid_deps folio-ws $db $adapters
 
 # Source-level checks catch what the dependency tree cannot (e.g. raw SQL strings).
 sql='\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM|CREATE (TABLE|DATABASE|INDEX))\b|sql_query|diesel::'
-for crate in domain application redis security http-adapter ws-adapter server; do
+for crate in domain application redis security storage images http-adapter ws-adapter server; do
   if grep -rnE "$sql" "crates/$crate/src" >/dev/null; then
     grep -rnE "$sql" "crates/$crate/src" >&2
     fail "SQL outside crates/postgres (in crates/$crate/src)"
   fi
 done
-for crate in domain application postgres redis security; do
+for crate in domain application postgres redis security storage images; do
   if grep -rnE '\b(actix_web|actix_http|HttpRequest|HttpResponse)\b' "crates/$crate/src" >/dev/null; then
     fail "HTTP types outside the adapters (in crates/$crate/src)"
   fi

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use folio_domain::InvalidValue;
 
-use crate::ports::PortError;
+use crate::ports::{ImageRejection, PortError};
 
 /// Validation messages per input field, in the RealWorld shape `{field: [message]}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,6 +83,14 @@ pub enum AppError {
     RateLimited { retry_after: std::time::Duration },
     #[error("{0} not found")]
     NotFound(Resource),
+    /// The upload is larger than the limit, in bytes.
+    #[error("the upload is too large")]
+    PayloadTooLarge { limit: u64 },
+    /// The upload would take its owner over their quota, in bytes.
+    #[error("the upload quota is exceeded")]
+    QuotaExceeded { quota: u64 },
+    #[error("the image is refused: {0:?}")]
+    ImageRejected(ImageRejection),
     #[error("a dependency is unavailable")]
     Unavailable(#[source] PortError),
     #[error("internal error")]
@@ -98,6 +106,8 @@ pub enum Resource {
     Comment,
     Session,
     Job,
+    Upload,
+    File,
 }
 
 impl Resource {
@@ -109,6 +119,8 @@ impl Resource {
             Resource::Comment => "comment",
             Resource::Session => "session",
             Resource::Job => "job",
+            Resource::Upload => "upload",
+            Resource::File => "file",
         }
     }
 }

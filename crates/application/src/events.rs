@@ -4,7 +4,9 @@
 //! them and the event stream carries them as they are; the names and fields are a
 //! contract, so fields are only ever added.
 
-use folio_domain::{ArticleId, CommentId, DomainEvent, Role, SessionId, Slug, UserId, Username};
+use folio_domain::{
+    ArticleId, CommentId, DomainEvent, Role, SessionId, Slug, UploadId, UserId, Username,
+};
 use uuid::Uuid;
 
 /// An event as it is stored and published.
@@ -138,6 +140,10 @@ fn fields(event: &DomainEvent) -> Vec<(&'static str, Option<String>)> {
         DomainEvent::AccountSuspended { user } | DomainEvent::AccountUnsuspended { user } => {
             vec![("user", text(user))]
         }
+        DomainEvent::UploadReady { upload, owner }
+        | DomainEvent::UploadFailed { upload, owner } => {
+            vec![("upload", text(upload)), ("owner", text(owner))]
+        }
     }
 }
 
@@ -231,6 +237,14 @@ pub fn decode(name: &str, fields: &[(String, String)]) -> Option<DomainEvent> {
         },
         "account.unsuspended" => DomainEvent::AccountUnsuspended {
             user: user("user")?,
+        },
+        "upload.ready" => DomainEvent::UploadReady {
+            upload: UploadId::from_uuid(uuid("upload")?),
+            owner: user("owner")?,
+        },
+        "upload.failed" => DomainEvent::UploadFailed {
+            upload: UploadId::from_uuid(uuid("upload")?),
+            owner: user("owner")?,
         },
         _ => return None,
     })
@@ -403,6 +417,14 @@ mod tests {
             },
             DomainEvent::AccountSuspended { user },
             DomainEvent::AccountUnsuspended { user },
+            DomainEvent::UploadReady {
+                upload: folio_domain::UploadId::generate(),
+                owner: user,
+            },
+            DomainEvent::UploadFailed {
+                upload: folio_domain::UploadId::generate(),
+                owner: user,
+            },
         ];
         for event in events {
             assert_eq!(decoded(&event), Some(event.clone()), "{event:?}");

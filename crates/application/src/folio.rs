@@ -1,5 +1,5 @@
 use chrono::Duration;
-use folio_domain::Timestamp;
+use folio_domain::{Timestamp, UploadLimits};
 
 use crate::Ports;
 use crate::audit_tally::AuditTally;
@@ -149,6 +149,7 @@ pub struct Folio<P: Ports> {
     pub(crate) audit_tally: AuditTally,
     /// Where searches are recorded (see `search_log`); none records nothing.
     pub(crate) search_recorder: Option<SearchRecorder>,
+    pub(crate) upload_limits: UploadLimits,
 }
 
 /// How long repeated failures are tallied before their one audit row is written.
@@ -166,6 +167,7 @@ impl<P: Ports> Folio<P> {
             local_limits: LocalWindows::default(),
             audit_tally: AuditTally::new(DEFAULT_AUDIT_TALLY_WINDOW),
             search_recorder: None,
+            upload_limits: UploadLimits::default(),
         }
     }
 
@@ -194,6 +196,15 @@ impl<P: Ports> Folio<P> {
     pub fn with_password_rules(mut self, passwords: PasswordRules) -> Self {
         self.passwords = passwords;
         self
+    }
+
+    pub fn with_upload_limits(mut self, limits: UploadLimits) -> Self {
+        self.upload_limits = limits;
+        self
+    }
+
+    pub fn upload_limits(&self) -> UploadLimits {
+        self.upload_limits
     }
 
     pub fn ports(&self) -> &P {

@@ -14,6 +14,7 @@ mod retries;
 mod scheduler;
 pub mod search_purge;
 pub mod session_purge;
+pub mod upload_variants;
 mod worker;
 
 pub use admin::{JobAdmin, MAX_LISTED, UNFINISHED};

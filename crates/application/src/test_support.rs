@@ -22,9 +22,11 @@ use crate::views::Authenticated;
 
 mod content_cache;
 mod unit_of_work;
+mod uploads;
 use crate::{AppError, ContentCachePolicy, Folio, RateLimits, SessionPolicy};
 pub use content_cache::MemoryContentCache;
 pub use unit_of_work::Transactions;
+pub use uploads::{MemoryBlobs, MemoryUploads, ScriptedImages};
 
 /// One mock per port. Set expectations on the fields, then hand it to [`folio`].
 /// A call nobody expected panics, which is how tests say "and nothing else happens".
@@ -45,6 +47,9 @@ pub struct MockPorts {
     pub transactions: Transactions,
     pub search: MockSearchIndex,
     pub search_insights: MockSearchInsightsSource,
+    pub uploads: MemoryUploads,
+    pub blobs: MemoryBlobs,
+    pub images: ScriptedImages,
 }
 
 /// The session cache as a map with fences, recording what was forgotten.
@@ -174,6 +179,9 @@ impl Ports for MockPorts {
     type UnitOfWork = Self;
     type Search = MockSearchIndex;
     type SearchInsights = MockSearchInsightsSource;
+    type Uploads = MemoryUploads;
+    type Blobs = MemoryBlobs;
+    type Images = ScriptedImages;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -219,6 +227,15 @@ impl Ports for MockPorts {
     }
     fn search_insights(&self) -> &Self::SearchInsights {
         &self.search_insights
+    }
+    fn uploads(&self) -> &Self::Uploads {
+        &self.uploads
+    }
+    fn blobs(&self) -> &Self::Blobs {
+        &self.blobs
+    }
+    fn images(&self) -> &Self::Images {
+        &self.images
     }
 }
 
@@ -359,6 +376,27 @@ pub fn taken<T>(captured: &Captured<T>) -> Vec<T> {
 }
 
 /// The fixed "now" of every test: 2024-05-01T12:00:00Z.
+/// `job` as a worker holds it: claimed once, running.
+pub fn running_job(job: crate::ports::NewJob) -> crate::ports::Job {
+    crate::ports::Job {
+        id: crate::ports::JobId::new(1),
+        kind: job.kind.to_owned(),
+        payload: job
+            .payload
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+        state: crate::ports::JobState::Running,
+        attempts: 1,
+        max_attempts: 5,
+        run_at: now(),
+        locked_until: Some(now()),
+        last_error: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
 pub fn now() -> Timestamp {
     DateTime::from_timestamp(1_714_564_800, 0).unwrap()
 }

@@ -3,7 +3,7 @@
 //! updates, notifications, jobs). Each event names what changed by identity and by
 //! the public handles (slugs, usernames) consumers need without a lookup.
 
-use crate::{ArticleId, CommentId, Role, SessionId, Slug, UserId, Username};
+use crate::{ArticleId, CommentId, Role, SessionId, Slug, UploadId, UserId, Username};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
@@ -79,6 +79,16 @@ pub enum DomainEvent {
     AccountUnsuspended {
         user: UserId,
     },
+    /// The upload's variants exist.
+    UploadReady {
+        upload: UploadId,
+        owner: UserId,
+    },
+    /// The upload's variants could not be made.
+    UploadFailed {
+        upload: UploadId,
+        owner: UserId,
+    },
 }
 
 impl DomainEvent {
@@ -99,6 +109,8 @@ impl DomainEvent {
             Self::RoleChanged { .. } => "role.changed",
             Self::AccountSuspended { .. } => "account.suspended",
             Self::AccountUnsuspended { .. } => "account.unsuspended",
+            Self::UploadReady { .. } => "upload.ready",
+            Self::UploadFailed { .. } => "upload.failed",
         }
     }
 }
@@ -182,6 +194,14 @@ mod tests {
             },
             DomainEvent::AccountSuspended { user },
             DomainEvent::AccountUnsuspended { user },
+            DomainEvent::UploadReady {
+                upload: UploadId::generate(),
+                owner: user,
+            },
+            DomainEvent::UploadFailed {
+                upload: UploadId::generate(),
+                owner: user,
+            },
         ];
         let mut names: Vec<&str> = events.iter().map(DomainEvent::name).collect();
         assert!(

@@ -42,6 +42,10 @@ uuid_id!(
     /// Identifies a login session (never the token itself).
     SessionId
 );
+uuid_id!(
+    /// Identifies an uploaded file.
+    UploadId
+);
 
 /// Comments are numbered with integers because the RealWorld API exposes them as such.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -12,6 +12,7 @@ pub mod policy;
 pub mod profile;
 pub mod role;
 pub mod tag;
+pub mod upload;
 pub mod user;
 
 pub use article::{Article, ArticleBody, ArticleDescription, ArticleTitle, Slug};
@@ -19,12 +20,16 @@ pub use audit::{AuditEventType, AuditOutcome};
 pub use comment::{Comment, CommentBody};
 pub use common_passwords::is_common_password;
 pub use event::DomainEvent;
-pub use ids::{ArticleId, CommentId, SessionId, UserId};
+pub use ids::{ArticleId, CommentId, SessionId, UploadId, UserId};
 pub use invalid::InvalidValue;
 pub use policy::{Actor, Permission};
 pub use profile::Profile;
 pub use role::Role;
 pub use tag::{TagList, TagName};
+pub use upload::{
+    ContentHash, ImageType, OriginalName, StorageKey, Upload, UploadLimits, UploadPurpose,
+    UploadStatus, Variant,
+};
 pub use user::{Bio, Email, ImageUrl, Password, PasswordHash, User, Username, UsernameKey};
 
 /// Every timestamp in Folio is UTC.

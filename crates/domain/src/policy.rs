@@ -27,6 +27,14 @@ pub enum Permission {
     ReadAuditLog,
     /// What readers search for, how often it finds nothing, how fast it answers.
     ReadSearchInsights,
+    /// An upload's metadata: its owner's until something uses it, then public.
+    ViewUpload {
+        owner: UserId,
+        attached: bool,
+    },
+    DeleteUpload {
+        owner: UserId,
+    },
 }
 
 impl Actor {
@@ -46,6 +54,10 @@ impl Actor {
                 self.role == Role::Admin
             }
             Permission::ReadSearchInsights => self.role >= Role::Moderator,
+            Permission::ViewUpload { owner, attached } => attached || self.user_id == owner,
+            Permission::DeleteUpload { owner } => {
+                self.user_id == owner || self.role >= Role::Moderator
+            }
         }
     }
 }
@@ -94,6 +106,28 @@ mod tests {
         assert!(actor(Role::Admin).may(Permission::ReadAuditLog));
         assert!(!actor(Role::Moderator).may(Permission::ReadAuditLog));
         assert!(!actor(Role::Moderator).may(Permission::ManageRoles));
+    }
+
+    #[test]
+    fn owners_and_moderators_delete_uploads_and_attached_ones_are_public() {
+        let owner = actor(Role::Member);
+        let other = actor(Role::Member);
+        let mine = owner.user_id;
+        assert!(owner.may(Permission::DeleteUpload { owner: mine }));
+        assert!(!other.may(Permission::DeleteUpload { owner: mine }));
+        assert!(actor(Role::Moderator).may(Permission::DeleteUpload { owner: mine }));
+        assert!(owner.may(Permission::ViewUpload {
+            owner: mine,
+            attached: false
+        }));
+        assert!(!other.may(Permission::ViewUpload {
+            owner: mine,
+            attached: false
+        }));
+        assert!(other.may(Permission::ViewUpload {
+            owner: mine,
+            attached: true
+        }));
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod extract;
 mod handlers;
 mod http_caching;
 mod limits;
+mod multipart_upload;
 mod no_store;
 mod openapi;
 mod problem;

@@ -2,7 +2,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::dto::{
-    admin, articles, comments, profiles, search, search_insights, sessions, tags, users,
+    admin, articles, comments, profiles, search, search_insights, sessions, tags, uploads, users,
 };
 use crate::handlers;
 use crate::problem::Problem;
@@ -48,6 +48,10 @@ use crate::shared_responses::SharedResponses;
         handlers::admin::unsuspend,
         handlers::admin::audit_events,
         handlers::search::search_insights,
+        handlers::uploads::create_upload,
+        handlers::uploads::get_upload,
+        handlers::uploads::delete_upload,
+        handlers::files::get_file,
         handlers::health::live,
         handlers::health::ready,
         handlers::metrics::metrics,
@@ -70,6 +74,7 @@ use crate::shared_responses::SharedResponses;
         admin::AuditEventsResponse, admin::AuditEventBody,
         search_insights::InsightsResponse, search_insights::InsightsDay,
         search_insights::QueryCountBody,
+        uploads::UploadResponse, uploads::UploadBody, uploads::VariantsBody,
     )),
     modifiers(&TokenSecurity, &SharedResponses),
     tags(
@@ -80,6 +85,7 @@ use crate::shared_responses::SharedResponses;
         (name = "tags", description = "Tags in use"),
         (name = "search", description = "Full-text search with filters and facets"),
         (name = "sessions", description = "Browser sign-in with cookies, and the user's sessions"),
+        (name = "uploads", description = "Images: upload, metadata, delete, and the files themselves"),
         (name = "admin", description = "Roles, suspensions and the audit log (admins only)"),
         (name = "operations", description = "Liveness and readiness probes, metrics"),
     )

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use folio_application::ports::ImageRejection;
 use folio_application::{AppError, FieldErrors};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -246,6 +247,16 @@ impl From<AppError> for ApiError {
                 "you are not allowed to do this",
             ),
             AppError::NotFound(resource) => ApiError::not_found(format!("{resource} not found")),
+            AppError::PayloadTooLarge { limit } => {
+                crate::multipart_upload::payload_too_large(limit)
+            }
+            AppError::QuotaExceeded { quota } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "quota_exceeded",
+                "Quota exceeded",
+                format!("your uploads would take more than your quota of {quota} bytes"),
+            ),
+            AppError::ImageRejected(rejection) => image_rejected(rejection),
             AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, cause = ?std::error::Error::source(&cause), "dependency unavailable");
                 ApiError::new(
@@ -260,6 +271,33 @@ impl From<AppError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// Why an image was refused, in the client's terms.
+fn image_rejected(rejection: ImageRejection) -> ApiError {
+    match rejection {
+        ImageRejection::Unsupported { detected } => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            format!(
+                "the file is {}; accepted are image/jpeg, image/png, image/webp and image/gif",
+                detected.as_deref().unwrap_or("of no recognised type")
+            ),
+        ),
+        ImageRejection::TooLarge { width, height } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "image_too_large",
+            "Image too large",
+            format!("the image is {width}×{height} pixels, over the limits"),
+        ),
+        ImageRejection::Undecodable { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_image",
+            "Invalid image",
+            "the image cannot be decoded",
+        ),
     }
 }
 

@@ -12,7 +12,9 @@ use crate::auth::session_gate_data;
 use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
 use crate::handlers::metrics::{self, MetricsSource};
-use crate::handlers::{admin, articles, comments, health, profiles, search, sessions, tags, users};
+use crate::handlers::{
+    admin, articles, comments, files, health, profiles, search, sessions, tags, uploads, users,
+};
 use crate::http_caching::http_caching;
 use crate::limits::request_budget;
 use crate::no_store::no_store;
@@ -141,6 +143,13 @@ fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/admin/audit-events").route(read().to(admin::audit_events::<P>)))
         .service(resource("/admin/search/insights").route(read().to(search::search_insights::<P>)))
+        .service(resource("/uploads").route(web::post().to(uploads::create_upload::<P>)))
+        .service(
+            resource("/uploads/{id}")
+                .route(read().to(uploads::get_upload::<P>))
+                .route(web::delete().to(uploads::delete_upload::<P>)),
+        )
+        .service(resource("/files/{name}").route(read().to(files::get_file::<P>)))
         .default_service(web::to(not_found));
 }
 

@@ -26,6 +26,7 @@ pub(crate) fn query_error(error: DieselError) -> PortError {
                 Some("users_username_key") => PortError::Conflict(Conflict::Username),
                 Some("users_email_key") => PortError::Conflict(Conflict::Email),
                 Some("articles_slug_key") => PortError::Conflict(Conflict::Slug),
+                Some("uploads_owner_content_key") => PortError::Conflict(Conflict::Upload),
                 _ => PortError::other(error),
             }
         }

@@ -25,6 +25,7 @@ mod source;
 mod tag_links;
 mod transaction;
 mod unit_of_work;
+mod uploads;
 mod users;
 
 pub use articles::PgArticleRepository;
@@ -40,4 +41,5 @@ pub use search::{PgSearchIndex, use_search_language};
 pub use search_log::PgSearchLog;
 pub use sessions::PgSessionRepository;
 pub use unit_of_work::{PgUnitOfWork, PgWork};
+pub use uploads::{PgUploadRepository, PgUploadSettlement};
 pub use users::PgUserRepository;

@@ -162,6 +162,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    uploads (id) {
+        id -> Uuid,
+        owner_id -> Uuid,
+        purpose -> Nullable<Text>,
+        sha256 -> Bytea,
+        size -> Int8,
+        content_type -> Text,
+        width -> Int4,
+        height -> Int4,
+        status -> Text,
+        storage_key -> Text,
+        original_name -> Text,
+        created_at -> Timestamptz,
+        attached_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         username -> Text,
@@ -188,6 +207,7 @@ diesel::joinable!(favorites -> articles (article_id));
 diesel::joinable!(favorites -> users (user_id));
 diesel::joinable!(search_queries -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(uploads -> users (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     article_tags,
@@ -203,5 +223,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     search_queries,
     sessions,
     tags,
+    uploads,
     users,
 );

@@ -15,7 +15,7 @@ use super::job_rows::insert_jobs;
 use super::transaction::OpenTransaction;
 use super::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSessionRepository, PgUserRepository,
+    PgSessionRepository, PgUploadRepository, PgUserRepository,
 };
 
 #[derive(Clone)]
@@ -46,6 +46,7 @@ impl UnitOfWork for PgUnitOfWork {
             profiles: PgProfileRepository::within(source.clone()),
             articles: PgArticleRepository::within(source.clone()),
             comments: PgCommentRepository::within(source.clone()),
+            uploads: PgUploadRepository::within(source.clone()),
             audit: PgAuditLog::within(source),
             transaction,
             raised: Vec::new(),
@@ -64,6 +65,7 @@ pub struct PgWork {
     articles: PgArticleRepository,
     comments: PgCommentRepository,
     audit: PgAuditLog,
+    uploads: PgUploadRepository,
     raised: Vec<DomainEvent>,
     enqueued: Vec<NewJob>,
     job_max_attempts: u32,
@@ -96,6 +98,7 @@ impl Work for PgWork {
     type Articles = PgArticleRepository;
     type Comments = PgCommentRepository;
     type Audit = PgAuditLog;
+    type Uploads = PgUploadRepository;
 
     fn users(&self) -> &PgUserRepository {
         &self.users
@@ -114,6 +117,9 @@ impl Work for PgWork {
     }
     fn audit(&self) -> &PgAuditLog {
         &self.audit
+    }
+    fn uploads(&self) -> &PgUploadRepository {
+        &self.uploads
     }
 
     fn raise(&mut self, event: DomainEvent) {

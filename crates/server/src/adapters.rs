@@ -1,13 +1,17 @@
 use folio_application::Ports;
 
+use folio_images::ImageRsCodec;
 use folio_postgres::{
     Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSearchIndex, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUserRepository,
+    PgSearchIndex, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUploadRepository,
+    PgUserRepository,
 };
 use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisStore};
 use folio_security::{Argon2Hasher, OpaqueTokens};
+use folio_storage::LocalBlobStorage;
 
 use crate::clock::SystemClock;
+use crate::config::DEFAULT_STORAGE_DIR;
 
 /// The production adapters, bundled for `Folio`: PostgreSQL for what must last,
 /// Redis for shared counters and the caches.
@@ -27,6 +31,9 @@ pub struct Adapters {
     unit_of_work: PgUnitOfWork,
     search: PgSearchIndex,
     search_insights: PgSearchLog,
+    uploads: PgUploadRepository,
+    blobs: LocalBlobStorage,
+    images: ImageRsCodec,
 }
 
 impl Adapters {
@@ -41,6 +48,9 @@ impl Adapters {
         Self {
             search: PgSearchIndex::new(db.clone(), search_language),
             search_insights: PgSearchLog::new(db.clone()),
+            uploads: PgUploadRepository::new(db.clone()),
+            blobs: LocalBlobStorage::new(DEFAULT_STORAGE_DIR),
+            images: ImageRsCodec::per_core(),
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
             profiles: PgProfileRepository::new(db.clone()),
@@ -59,6 +69,12 @@ impl Adapters {
 }
 
 impl Adapters {
+    /// Keeps uploaded files in `storage` instead of the default directory.
+    pub fn with_blob_storage(mut self, storage: LocalBlobStorage) -> Self {
+        self.blobs = storage;
+        self
+    }
+
     /// One-off preparation before serving (see [`Argon2Hasher::warm_up`]), and the
     /// start of background work that serving relies on.
     pub async fn warm_up(&self) -> Result<(), folio_application::ports::PortError> {
@@ -84,6 +100,9 @@ impl Ports for Adapters {
     type UnitOfWork = PgUnitOfWork;
     type Search = PgSearchIndex;
     type SearchInsights = PgSearchLog;
+    type Uploads = PgUploadRepository;
+    type Blobs = LocalBlobStorage;
+    type Images = ImageRsCodec;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -129,5 +148,14 @@ impl Ports for Adapters {
     }
     fn search_insights(&self) -> &Self::SearchInsights {
         &self.search_insights
+    }
+    fn uploads(&self) -> &Self::Uploads {
+        &self.uploads
+    }
+    fn blobs(&self) -> &Self::Blobs {
+        &self.blobs
+    }
+    fn images(&self) -> &Self::Images {
+        &self.images
     }
 }

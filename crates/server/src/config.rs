@@ -1,6 +1,7 @@
 //! Configuration from environment variables, with defaults that work on a
 //! developer machine. See the table in README.md.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use folio_application::jobs::search_purge::SearchPurgeSettings;
@@ -9,11 +10,15 @@ use folio_application::jobs::{Backoff, WorkerSettings};
 use folio_application::outbox_relay::RelaySettings;
 use folio_application::ports::{Bucket, Window};
 use folio_application::{ContentCachePolicy, PasswordRules, RateLimits, SessionPolicy};
+use folio_domain::UploadLimits;
 use folio_http::{
     CompressionSettings, CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies,
 };
 use folio_postgres::DatabaseSettings;
 use folio_redis::RedisSettings;
+
+/// Where uploaded files are kept unless `FOLIO_STORAGE_DIR` says otherwise.
+pub const DEFAULT_STORAGE_DIR: &str = "data/uploads";
 
 /// PostgreSQL connections per instance. Connections beyond what the database's cores
 /// can run only queue inside PostgreSQL: on a 2-core host under full load, with 16
@@ -49,6 +54,14 @@ pub struct Config {
     /// The PostgreSQL text search configuration search documents are built with
     /// (`simple` when PostgreSQL has none of this name).
     pub search_language: String,
+    pub uploads: UploadsConfig,
+}
+
+/// Uploaded files: their limits and where they are kept.
+#[derive(Debug, Clone)]
+pub struct UploadsConfig {
+    pub limits: UploadLimits,
+    pub storage_dir: PathBuf,
 }
 
 /// The durable job queue, its worker and the recurring jobs.
@@ -192,6 +205,7 @@ impl Config {
             outbox_relay: outbox_relay(&lookup)?,
             jobs: jobs(&lookup)?,
             search_language: get("FOLIO_SEARCH_LANGUAGE", "english").trim().to_owned(),
+            uploads: uploads(&lookup)?,
         })
     }
 }
@@ -224,6 +238,20 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
             refill_every: Duration::from_micros(1_000_000 / per_second.min(1_000_000)),
         },
         ipv6_prefix: ipv6_prefix(lookup)?,
+    })
+}
+
+fn uploads(lookup: &impl Fn(&str) -> Option<String>) -> Result<UploadsConfig, ConfigError> {
+    let defaults = UploadLimits::default();
+    Ok(UploadsConfig {
+        limits: UploadLimits {
+            max_bytes: positive(lookup, "FOLIO_UPLOAD_MAX_BYTES", defaults.max_bytes)?,
+            quota_bytes: positive(lookup, "FOLIO_UPLOAD_QUOTA_BYTES", defaults.quota_bytes)?,
+            ..defaults
+        },
+        storage_dir: PathBuf::from(
+            lookup("FOLIO_STORAGE_DIR").unwrap_or_else(|| DEFAULT_STORAGE_DIR.to_owned()),
+        ),
     })
 }
 

@@ -9,12 +9,18 @@ use std::time::Duration;
 
 use crate::background::{StopSignal, Supervised, TaskBoard};
 use crate::clock::SystemClock;
-use crate::config::JobsConfig;
+use crate::config::{JobsConfig, UploadsConfig};
 use folio_application::SessionPolicy;
 use folio_application::jobs::search_purge::PurgeSearchRecords;
 use folio_application::jobs::session_purge::PurgeExpiredSessions;
+use folio_application::jobs::upload_variants::MakeUploadVariants;
 use folio_application::jobs::{JobScheduler, JobWorker};
-use folio_postgres::{Database, PgJobQueue, PgSearchLog, PgSessionRepository};
+use folio_images::ImageRsCodec;
+use folio_postgres::{
+    Database, PgJobQueue, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUploadRepository,
+    PgUploadSettlement,
+};
+use folio_storage::LocalBlobStorage;
 
 /// How often recurring jobs are looked at, at most.
 const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
@@ -33,6 +39,7 @@ impl JobsTask {
         database: Database,
         config: &JobsConfig,
         sessions: SessionPolicy,
+        uploads: &UploadsConfig,
         board: &TaskBoard,
     ) -> Option<Self> {
         if config.worker.concurrency == 0 {
@@ -48,9 +55,16 @@ impl JobsTask {
                     sessions.idle_timeout,
                 ))
                 .register(PurgeSearchRecords::new(
-                    PgSearchLog::new(database),
+                    PgSearchLog::new(database.clone()),
                     SystemClock,
                     config.search_purge,
+                ))
+                .register(MakeUploadVariants::new(
+                    PgUploadRepository::new(database.clone()),
+                    LocalBlobStorage::new(uploads.storage_dir.clone()),
+                    ImageRsCodec::per_core(),
+                    PgUploadSettlement::new(PgUnitOfWork::new(database, config.max_attempts)),
+                    uploads.limits,
                 )),
         );
         let scheduler = Arc::new(

@@ -8,6 +8,7 @@ use folio_postgres::{
     use_search_language,
 };
 use folio_redis::{InvalidRedisUrl, RedisStore};
+use folio_storage::LocalBlobStorage;
 
 use crate::adapters::Adapters;
 use crate::background::{Supervised, TaskBoard};
@@ -198,7 +199,8 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         redis.clone(),
         config.jobs.max_attempts,
         search_language,
-    );
+    )
+    .with_blob_storage(LocalBlobStorage::new(config.uploads.storage_dir.clone()));
     ports
         .warm_up()
         .await
@@ -209,7 +211,8 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         .with_password_rules(config.passwords)
         .with_rate_limits(config.rate_limits)
         .with_content_cache(config.content_cache)
-        .with_audit_tally_window(config.audit_tally_window);
+        .with_audit_tally_window(config.audit_tally_window)
+        .with_upload_limits(config.uploads.limits);
     let folio = Arc::new(folio);
     flush_audit_tallies_periodically(folio.clone());
     let audit_tally = AuditTallyFlush(folio.clone());
@@ -223,7 +226,13 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let cache_consumer =
         crate::cache_consumer::start(folio.clone(), background_redis.clone(), &tasks);
     let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
-    let jobs = JobsTask::start(background, &config.jobs, config.sessions, &tasks);
+    let jobs = JobsTask::start(
+        background,
+        &config.jobs,
+        config.sessions,
+        &config.uploads,
+        &tasks,
+    );
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
     let metrics_listener = config.metrics_bind.as_deref().map(bind).transpose()?;

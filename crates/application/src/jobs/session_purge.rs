@@ -96,8 +96,8 @@ impl<S: SessionRetention, C: Clock> JobHandler for PurgeExpiredSessions<S, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{JobId, JobState, MockClock, PortError};
-    use crate::test_support::{now, unavailable};
+    use crate::ports::{MockClock, PortError};
+    use crate::test_support::{now, running_job, unavailable};
     use folio_domain::Timestamp;
     use std::sync::Mutex;
 
@@ -149,19 +149,7 @@ mod tests {
     }
 
     fn job() -> Job {
-        Job {
-            id: JobId::new(1),
-            kind: KIND.to_owned(),
-            payload: Vec::new(),
-            state: JobState::Running,
-            attempts: 1,
-            max_attempts: 5,
-            run_at: now(),
-            locked_until: Some(now()),
-            last_error: None,
-            created_at: now(),
-            updated_at: now(),
-        }
+        running_job(NewJob::new(KIND))
     }
 
     #[tokio::test]

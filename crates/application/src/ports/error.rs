@@ -4,6 +4,8 @@ pub enum Conflict {
     Username,
     Email,
     Slug,
+    /// The owner already has an upload of the same content.
+    Upload,
 }
 
 /// How an adapter failed. Adapters map their own errors (SQL states, I/O, timeouts)

@@ -16,6 +16,7 @@ mod search_log;
 mod security;
 mod sessions;
 mod unit_of_work;
+mod uploads;
 mod users;
 
 pub use articles::{
@@ -44,6 +45,10 @@ pub use sessions::{
     SessionRepository, SessionRetention, StoredSession,
 };
 pub use unit_of_work::{UnitOfWork, Work};
+pub use uploads::{
+    BlobContent, BlobStorage, ByteRange, ImageCodec, ImageRejection, PreparedImage,
+    UploadRepository, UploadSettlement, Variants,
+};
 pub use users::{NewUser, UserChanges, UserRepository};
 
 #[cfg(test)]
@@ -72,6 +77,9 @@ pub trait Ports: Send + Sync + 'static {
     type UnitOfWork: UnitOfWork;
     type Search: SearchIndex;
     type SearchInsights: SearchInsightsSource;
+    type Uploads: UploadRepository;
+    type Blobs: BlobStorage;
+    type Images: ImageCodec;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -88,4 +96,7 @@ pub trait Ports: Send + Sync + 'static {
     fn unit_of_work(&self) -> &Self::UnitOfWork;
     fn search(&self) -> &Self::Search;
     fn search_insights(&self) -> &Self::SearchInsights;
+    fn uploads(&self) -> &Self::Uploads;
+    fn blobs(&self) -> &Self::Blobs;
+    fn images(&self) -> &Self::Images;
 }

@@ -2,7 +2,7 @@ use folio_domain::DomainEvent;
 
 use super::{
     ArticleRepository, AuditLog, CommentRepository, NewJob, PortError, ProfileRepository,
-    SessionRepository, UserRepository,
+    SessionRepository, UploadRepository, UserRepository,
 };
 
 /// Runs a use case's writes in one transaction: the change, its audit rows and the
@@ -24,6 +24,7 @@ pub trait Work: Send {
     type Articles: ArticleRepository;
     type Comments: CommentRepository;
     type Audit: AuditLog;
+    type Uploads: UploadRepository;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -32,6 +33,7 @@ pub trait Work: Send {
     fn comments(&self) -> &Self::Comments;
     /// Audit rows written here cannot go missing once the change is committed.
     fn audit(&self) -> &Self::Audit;
+    fn uploads(&self) -> &Self::Uploads;
 
     /// Records that `event` happened; it is written to the outbox at commit.
     fn raise(&mut self, event: DomainEvent);

@@ -6,7 +6,7 @@
 use folio_domain::DomainEvent;
 
 use super::{
-    MockArticleRepository, MockCommentRepository, MockPorts, MockProfileRepository,
+    MemoryUploads, MockArticleRepository, MockCommentRepository, MockPorts, MockProfileRepository,
     MockSessionRepository, MockUserRepository, RecordingAuditLog,
 };
 use crate::ports::{NewJob, PortError, UnitOfWork, Work};
@@ -83,6 +83,7 @@ impl Work for MockWork<'_> {
     type Articles = MockArticleRepository;
     type Comments = MockCommentRepository;
     type Audit = RecordingAuditLog;
+    type Uploads = MemoryUploads;
 
     fn users(&self) -> &Self::Users {
         &self.ports.users
@@ -101,6 +102,9 @@ impl Work for MockWork<'_> {
     }
     fn audit(&self) -> &Self::Audit {
         &self.ports.audit
+    }
+    fn uploads(&self) -> &Self::Uploads {
+        &self.ports.uploads
     }
 
     fn raise(&mut self, event: DomainEvent) {

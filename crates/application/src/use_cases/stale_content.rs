@@ -89,13 +89,15 @@ pub(crate) fn stale_after(events: &[DomainEvent]) -> Stale {
                 stale.authors.push(*user);
                 stale.lists = true;
             }
-            // Comments are not cached; sessions and roles have a cache of their own.
+            // Comments and uploads are not cached; sessions and roles have a cache of their own.
             DomainEvent::CommentAdded { .. }
             | DomainEvent::CommentDeleted { .. }
             | DomainEvent::SessionsRevoked { .. }
             | DomainEvent::RoleChanged { .. }
             | DomainEvent::AccountSuspended { .. }
-            | DomainEvent::AccountUnsuspended { .. } => {}
+            | DomainEvent::AccountUnsuspended { .. }
+            | DomainEvent::UploadReady { .. }
+            | DomainEvent::UploadFailed { .. } => {}
         }
     }
     distinct(&mut stale.articles);

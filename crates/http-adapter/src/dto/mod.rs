@@ -9,4 +9,5 @@ pub mod search;
 pub mod search_insights;
 pub mod sessions;
 pub mod tags;
+pub mod uploads;
 pub mod users;

@@ -3,10 +3,12 @@
 pub mod admin;
 pub mod articles;
 pub mod comments;
+pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod profiles;
 pub mod search;
 pub mod sessions;
 pub mod tags;
+pub mod uploads;
 pub mod users;

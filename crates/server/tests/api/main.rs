@@ -45,5 +45,7 @@ mod stale_after_outage;
 mod startup;
 mod stored_counts;
 mod tags;
+mod uploaded_files;
+mod uploads;
 mod username_keys;
 mod users;

@@ -143,7 +143,7 @@ async fn concurrent_readiness_probes_share_one_check() {
 }
 
 /// Every RealWorld route (method, path under /api/v1) and whether it needs a token.
-const API_ROUTES: [(&str, &str, Auth); 30] = [
+const API_ROUTES: [(&str, &str, Auth); 34] = [
     ("post", "/users/login", Auth::None),
     ("post", "/users", Auth::None),
     ("get", "/user", Auth::Required),
@@ -178,6 +178,10 @@ const API_ROUTES: [(&str, &str, Auth); 30] = [
         Auth::Required,
     ),
     ("get", "/admin/audit-events", Auth::Required),
+    ("post", "/uploads", Auth::Required),
+    ("get", "/uploads/{id}", Auth::Optional),
+    ("delete", "/uploads/{id}", Auth::Required),
+    ("get", "/files/{name}", Auth::None),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,3 +13,4 @@ mod search;
 mod session_cache;
 mod sessions;
 mod token_lookups;
+mod uploads;

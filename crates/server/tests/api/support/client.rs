@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use folio_server::AuditTallyFlush;
 
+use super::StorageDir;
 use super::database::TestDatabase;
 use super::redis_keys;
 
@@ -21,6 +22,7 @@ pub struct TestApp {
     audit_tally: AuditTallyFlush,
     database: TestDatabase,
     redis_prefix: String,
+    storage: Option<StorageDir>,
 }
 
 #[derive(Debug)]
@@ -84,7 +86,18 @@ impl TestApp {
             audit_tally,
             database,
             redis_prefix,
+            storage: None,
         }
+    }
+
+    pub(super) fn with_storage(mut self, storage: StorageDir) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Where this app keeps uploaded files (`FOLIO_STORAGE_DIR`).
+    pub fn storage_dir(&self) -> Option<&std::path::Path> {
+        self.storage.as_ref().map(StorageDir::path)
     }
 
     /// Writes the audit rows of every open tally now, instead of when its window

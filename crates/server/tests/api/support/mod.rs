@@ -7,6 +7,7 @@ mod metrics_text;
 mod private_redis;
 pub mod redis_keys;
 pub mod stored_ids;
+pub mod uploads;
 
 pub use client::{Response, TestApp, forget_redis_keys};
 pub use metrics_text::metric;
@@ -24,12 +25,17 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let test_id = uuid::Uuid::new_v4().simple().to_string();
     let database = database::TestDatabase::create(&test_id).await;
     let prefix = format!("folio-test:{test_id}:");
+    let storage = StorageDir::new(&test_id);
     let redis_prefix = prefix.clone();
     let mut settings: Vec<(String, String)> = vec![
         ("DATABASE_URL".into(), database.url.clone()),
         ("REDIS_URL".into(), redis_url()),
         ("FOLIO_REDIS_PREFIX".into(), prefix),
         ("FOLIO_BIND".into(), "127.0.0.1:0".into()),
+        (
+            "FOLIO_STORAGE_DIR".into(),
+            storage.path().display().to_string(),
+        ),
         ("FOLIO_WORKERS".into(), "2".into()),
         ("FOLIO_EXPOSE_QUERY_COUNT".into(), "true".into()),
         // Every test comes from one address; the tests of limits turn them on.
@@ -58,6 +64,27 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     tokio::spawn(running.serve());
     TestApp::new(address, database, redis_prefix, stop, audit_tally)
         .with_metrics_address(metrics_address)
+        .with_storage(storage)
+}
+
+/// The test's own directory of uploaded files, removed when dropped.
+pub struct StorageDir(std::path::PathBuf);
+
+impl StorageDir {
+    fn new(test_id: &str) -> Self {
+        Self(std::env::temp_dir().join(format!("folio-test-files-{test_id}")))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for StorageDir {
+    fn drop(&mut self) {
+        // Absent when the test stored nothing.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 pub fn admin_database_url() -> String {
