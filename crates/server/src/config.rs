@@ -13,7 +13,7 @@ use folio_http::{
     CompressionSettings, CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies,
 };
 use folio_postgres::DatabaseSettings;
-use folio_redis::RedisSettings;
+use folio_redis::{RedisSettings, Retention};
 
 /// PostgreSQL connections per instance. Connections beyond what the database's cores
 /// can run only queue inside PostgreSQL: on a 2-core host under full load, with 16
@@ -49,6 +49,8 @@ pub struct Config {
     /// The PostgreSQL text search configuration search documents are built with
     /// (`simple` when PostgreSQL has none of this name).
     pub search_language: String,
+    /// How much each realtime channel keeps for clients to resume from.
+    pub realtime_retention: Retention,
 }
 
 /// The durable job queue, its worker and the recurring jobs.
@@ -192,6 +194,14 @@ impl Config {
             outbox_relay: outbox_relay(&lookup)?,
             jobs: jobs(&lookup)?,
             search_language: get("FOLIO_SEARCH_LANGUAGE", "english").trim().to_owned(),
+            realtime_retention: Retention {
+                max_events: positive(&lookup, "FOLIO_WS_RETAIN", 10_000)?,
+                max_age: Duration::from_secs(positive(
+                    &lookup,
+                    "FOLIO_WS_RETAIN_SECONDS",
+                    24 * 3600,
+                )?),
+            },
         })
     }
 }

@@ -12,6 +12,7 @@ mod jobs;
 mod metrics;
 mod outbox_relay;
 mod readiness;
+mod realtime;
 mod search_log;
 pub mod startup;
 pub mod telemetry;

@@ -17,6 +17,7 @@ use crate::jobs::JobsTask;
 use crate::metrics::PrometheusMetrics;
 use crate::outbox_relay::RelayTask;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
+use crate::realtime::RealtimeTasks;
 use actix_web::dev::{Server, ServerHandle};
 use folio_http::MetricsSource;
 
@@ -53,6 +54,7 @@ pub struct Running {
     relay: RelayTask,
     cache_consumer: Supervised,
     search_log: Supervised,
+    realtime: RealtimeTasks,
 }
 
 impl Running {
@@ -73,6 +75,7 @@ impl Running {
     ///
     /// [`handle`]: Running::handle
     pub async fn serve(self) -> std::io::Result<()> {
+        crate::realtime::close_sockets_on_signal(&self.realtime);
         let served = match self.metrics_server {
             None => self.server.await,
             Some(metrics_server) => {
@@ -93,6 +96,7 @@ impl Running {
         }
         self.relay.stop().await;
         self.cache_consumer.stop().await;
+        self.realtime.stop().await;
         served
     }
 }
@@ -223,6 +227,13 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let cache_consumer =
         crate::cache_consumer::start(folio.clone(), background_redis.clone(), &tasks);
     let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
+    let realtime = RealtimeTasks::start(&background_redis, config.realtime_retention, &tasks);
+    let endpoint = realtime.endpoint(
+        folio.clone(),
+        &redis,
+        config.realtime_retention,
+        ws_settings(&config),
+    );
     let jobs = JobsTask::start(background, &config.jobs, config.sessions, &tasks);
     let metrics: Arc<dyn MetricsSource + Send + Sync> =
         Arc::new(PrometheusMetrics::install(database.clone()));
@@ -245,6 +256,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         folio,
         operations,
         config.http.clone(),
+        endpoint,
         config.workers,
     )
     .map_err(|reason| StartupError::Bind {
@@ -275,7 +287,17 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         relay,
         cache_consumer,
         search_log,
+        realtime,
     })
+}
+
+/// The socket endpoint takes the HTTP API's allowed origins and session cookie.
+fn ws_settings(config: &Config) -> folio_ws::WsSettings {
+    folio_ws::WsSettings {
+        allowed_origins: config.http.cors_origins.clone(),
+        session_cookie: config.http.cookies.session_name().to_owned(),
+        ..folio_ws::WsSettings::default()
+    }
 }
 
 fn bind(address: &str) -> Result<(TcpListener, SocketAddr), StartupError> {
