@@ -14,6 +14,7 @@ mod rate_limiter;
 mod realtime_codec;
 mod realtime_notices;
 mod session_cache;
+mod subscription;
 mod version_board;
 
 use std::sync::Arc;

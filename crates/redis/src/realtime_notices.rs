@@ -9,12 +9,11 @@ use std::time::Duration;
 
 use folio_application::ports::{ChannelStream, Replay};
 use folio_application::realtime::Hub;
-use futures_util::StreamExt;
 use redis::aio::PubSub;
 
 use super::RedisStore;
 use super::channel_stream::{RedisChannelStream, notices_channel};
-use super::realtime_codec;
+use super::{realtime_codec, subscription};
 
 /// How often the subscription is checked for a silently dead connection.
 const PING_EVERY: Duration = Duration::from_secs(5);
@@ -101,27 +100,14 @@ impl RedisRealtimeNotices {
 
 /// Dispatches notices until the connection ends or stops answering pings.
 async fn relay(pubsub: PubSub, hub: &Hub) {
-    let (mut sink, mut messages) = pubsub.split();
-    let mut pings = tokio::time::interval(PING_EVERY);
-    pings.tick().await;
-    loop {
-        tokio::select! {
-            message = messages.next() => {
-                let Some(message) = message else { return };
-                let Ok(payload) = message.get_payload::<String>() else { continue };
-                match realtime_codec::announced(&payload) {
-                    Some(event) => {
-                        hub.dispatch(event);
-                    }
-                    None => tracing::warn!("malformed realtime notice"),
-                }
+    subscription::receive(pubsub, PING_EVERY, |payload| {
+        match realtime_codec::announced(payload) {
+            Some(event) => {
+                hub.dispatch(event);
             }
-            _ = pings.tick() => {
-                let answered = tokio::time::timeout(PING_EVERY, sink.ping::<redis::Value>()).await;
-                if !matches!(answered, Ok(Ok(_))) {
-                    return;
-                }
-            }
+            None => tracing::warn!("malformed realtime notice"),
         }
-    }
+        true
+    })
+    .await;
 }

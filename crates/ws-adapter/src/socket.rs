@@ -176,8 +176,23 @@ impl Socket {
                 self.send(envelope::reply("pong", id, None, json!({})))
                     .await
             }
-            "subscribe" => self.subscribe(&message).await,
-            "unsubscribe" => self.unsubscribe(&message).await,
+            "subscribe" | "unsubscribe" => {
+                let Some(channel) = message.channel().and_then(|name| Channel::parse(name).ok())
+                else {
+                    return self
+                        .refuse(
+                            id,
+                            "invalid_channel",
+                            "expected article:<slug> or user:<username>",
+                        )
+                        .await;
+                };
+                if message.kind == "subscribe" {
+                    self.subscribe(&message, channel).await
+                } else {
+                    self.unsubscribe(id, channel).await
+                }
+            }
             "auth" => self.authenticate(&message).await,
             _ => {
                 self.refuse(
@@ -218,17 +233,8 @@ impl Socket {
         }
     }
 
-    async fn subscribe(&mut self, message: &Inbound) -> Outcome {
+    async fn subscribe(&mut self, message: &Inbound, channel: Channel) -> Outcome {
         let id = message.id.as_deref();
-        let Some(channel) = message.channel().and_then(|name| Channel::parse(name).ok()) else {
-            return self
-                .refuse(
-                    id,
-                    "invalid_channel",
-                    "expected article:<slug> or user:<username>",
-                )
-                .await;
-        };
         let viewer = self.user.as_ref().map(|session| &session.user.username);
         if channel.may_subscribe(viewer).is_err() {
             return self
@@ -342,17 +348,7 @@ impl Socket {
         }
     }
 
-    async fn unsubscribe(&mut self, message: &Inbound) -> Outcome {
-        let id = message.id.as_deref();
-        let Some(channel) = message.channel().and_then(|name| Channel::parse(name).ok()) else {
-            return self
-                .refuse(
-                    id,
-                    "invalid_channel",
-                    "expected article:<slug> or user:<username>",
-                )
-                .await;
-        };
+    async fn unsubscribe(&mut self, id: Option<&str>, channel: Channel) -> Outcome {
         let name = channel.name();
         self.positions.remove(&name);
         self.hub.unfollow(&name);

@@ -11,6 +11,7 @@ use tracing::warn;
 
 use super::deliveries;
 use crate::events;
+use crate::jobs::Backoff;
 use crate::ports::{ChannelAppend, ChannelStream, PortError};
 
 #[derive(Debug, Clone, Copy)]
@@ -75,11 +76,15 @@ impl<S: ChannelStream> ChannelFeeder<S> {
     /// the events wait in the event stream).
     pub async fn run(&self, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
-        let mut backoff = self.settings.poll;
+        let backoff = Backoff {
+            base: self.settings.poll,
+            cap: self.settings.max_backoff,
+        };
+        let mut failures = 0;
         loop {
             let wait = match self.feed_round().await {
                 Ok(read) => {
-                    backoff = self.settings.poll;
+                    failures = 0;
                     let full = u32::try_from(read).unwrap_or(u32::MAX) >= self.settings.batch;
                     if full {
                         Duration::ZERO
@@ -88,9 +93,9 @@ impl<S: ChannelStream> ChannelFeeder<S> {
                     }
                 }
                 Err(error) => {
-                    warn!(%error, retry_in_ms = backoff.as_millis(), "feeding realtime channels failed; retrying");
-                    let wait = backoff;
-                    backoff = (backoff * 2).min(self.settings.max_backoff);
+                    failures += 1;
+                    let wait = backoff.after(failures);
+                    warn!(%error, retry_in_ms = wait.as_millis(), "feeding realtime channels failed; retrying");
                     wait
                 }
             };

@@ -41,14 +41,7 @@ async fn events_committed_while_redis_is_paused_reach_sockets_in_order_after() {
     let (mut socket, _) = TestSocket::open(&app, None).await;
     socket.follow(&format!("article:{slug}")).await;
 
-    let mut admin = redis.connection().await;
-    redis::cmd("CLIENT")
-        .arg("PAUSE")
-        .arg(2000)
-        .arg("ALL")
-        .query_async::<()>(&mut admin)
-        .await
-        .expect("pause Redis");
+    redis.pause(2000).await;
     let mut during = Vec::new();
     for n in 0..3 {
         during.push(app.comment(&jake, &slug, &format!("during {n}")).await);
