@@ -18,4 +18,4 @@ pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;
-pub use startup::{AuditTallyFlush, Running, StartupError, grant_role, migrate, start};
+pub use startup::{AuditTallyFlush, Running, StartupError, StopHandle, grant_role, migrate, start};

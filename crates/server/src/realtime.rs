@@ -64,6 +64,10 @@ impl RealtimeTasks {
         }
     }
 
+    pub fn hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
     pub async fn stop(self) {
         self.hub.close_all();
         self.feeder.stop().await;

@@ -1,6 +1,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
+use folio_application::realtime::Hub;
 use folio_application::search_log::{SEARCH_LOG_CAPACITY, search_record_channel};
 use folio_application::{AppError, Folio};
 use folio_postgres::{
@@ -59,8 +60,11 @@ pub struct Running {
 
 impl Running {
     /// Stops the API server, and the metrics listener with it.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    pub fn handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            realtime: self.realtime.hub(),
+        }
     }
 
     /// Writes the open audit tallies on demand.
@@ -98,6 +102,22 @@ impl Running {
         self.cache_consumer.stop().await;
         self.realtime.stop().await;
         served
+    }
+}
+
+/// Stops a running server: its sockets are closed first (1001: clients resume on
+/// another instance), since a drain would otherwise wait for them.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    realtime: Arc<Hub>,
+}
+
+impl StopHandle {
+    /// `graceful`: let requests in flight finish first.
+    pub async fn stop(&self, graceful: bool) {
+        self.realtime.close_all();
+        self.server.stop(graceful).await;
     }
 }
 

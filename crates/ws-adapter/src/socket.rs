@@ -3,7 +3,7 @@
 //! gets wrong earns an `error` and a strike, and too many strikes close it (1008).
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use folio_application::ClientInfo;
@@ -18,6 +18,9 @@ use crate::envelope::{self, Inbound};
 
 /// Events read from a channel's stream per call while replaying.
 const REPLAY_PAGE: u32 = 500;
+
+/// A client that takes no message for this long is cut off (1013).
+const STALLED_AFTER: Duration = Duration::from_secs(5);
 
 /// Why the loop ends, and how the socket is closed.
 struct Close(CloseCode, &'static str);
@@ -67,7 +70,8 @@ impl Socket {
             code,
             description: Some(why.to_owned()),
         };
-        let _ = self.session.clone().close(Some(reason)).await;
+        let closing = self.session.clone().close(Some(reason));
+        let _ = tokio::time::timeout(STALLED_AFTER, closing).await;
     }
 
     async fn serve(&mut self, stream: &mut AggregatedMessageStream) -> Outcome {
@@ -106,7 +110,7 @@ impl Socket {
                         for channel in channels {
                             self.send(envelope::reply("resync_required", None, Some(&channel), json!({"channel": channel}))).await?;
                         }
-                        return Err(Close(CloseCode::Again, "too slow: resume from your last event id"));
+                        return Err(too_slow());
                     }
                     Incoming::Closing => return Err(Close(CloseCode::Away, "server shutting down")),
                 },
@@ -120,8 +124,14 @@ impl Socket {
         }
     }
 
+    /// Sends `text`, or gives up on a client that has not taken anything for
+    /// [`STALLED_AFTER`]: its events would otherwise pile up without bound.
     async fn send(&mut self, text: String) -> Outcome {
-        self.session.text(text).await.map_err(|_| gone())
+        match tokio::time::timeout(STALLED_AFTER, self.session.text(text)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(gone()),
+            Err(_) => Err(too_slow()),
+        }
     }
 
     async fn welcome(&mut self, id: Option<&str>) -> Outcome {
@@ -373,6 +383,10 @@ impl Socket {
         *position = event.id;
         self.send(envelope::event(event)).await
     }
+}
+
+fn too_slow() -> Close {
+    Close(CloseCode::Again, "too slow: resume from your last event id")
 }
 
 /// The client went away mid-send: nothing left to close.

@@ -283,3 +283,14 @@ async fn a_rolled_back_write_delivers_nothing() {
     assert_eq!(next["data"]["commentId"], later);
     socket.assert_silent_for(QUIET).await;
 }
+
+#[tokio::test]
+async fn shutting_down_closes_sockets_as_going_away() {
+    let app = spawn_app().await;
+    let (mut socket, _) = TestSocket::open(&app, None).await;
+    socket.follow("article:anything").await;
+
+    let (code, ()) = tokio::join!(socket.closed_with(), app.shut_down());
+
+    assert_eq!(code, 1001);
+}
