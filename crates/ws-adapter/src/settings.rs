@@ -16,6 +16,10 @@ pub struct WsSettings {
     pub max_message_bytes: usize,
     /// Refused messages a socket may send before it is closed.
     pub max_strikes: u32,
+    /// Messages a socket may send at once (restoring its subscriptions), and
+    /// then per second; more are refused, and count as strikes.
+    pub message_burst: u32,
+    pub messages_per_second: u32,
     pub heartbeat: Duration,
     /// A socket that sends nothing (not even a pong) this long is closed.
     pub idle_timeout: Duration,
@@ -33,6 +37,8 @@ impl Default for WsSettings {
             max_subscriptions: 100,
             max_message_bytes: 4 * 1024,
             max_strikes: 10,
+            message_burst: 120,
+            messages_per_second: 20,
             heartbeat: Duration::from_secs(20),
             idle_timeout: Duration::from_secs(60),
             auth_window: Duration::from_secs(5),

@@ -35,6 +35,9 @@ pub(crate) struct Socket {
     positions: HashMap<String, EventId>,
     strikes: u32,
     messages: u64,
+    /// The inbound rate limit's bucket: thousandths of a message, and when it was
+    /// last filled.
+    allowance: (u64, Instant),
     opened: Instant,
     last_heard: Instant,
 }
@@ -49,6 +52,7 @@ impl Socket {
         client: ClientInfo,
     ) -> Self {
         let hub = state.hub.connect(state.settings.queue_capacity);
+        let burst = u64::from(state.settings.message_burst) * 1000;
         Self {
             session,
             state,
@@ -58,6 +62,7 @@ impl Socket {
             positions: HashMap::new(),
             strikes: 0,
             messages: 0,
+            allowance: (burst, Instant::now()),
             opened: Instant::now(),
             last_heard: Instant::now(),
         }
@@ -161,6 +166,11 @@ impl Socket {
 
     async fn receive(&mut self, text: &str) -> Outcome {
         self.messages += 1;
+        if !self.within_rate() {
+            return self
+                .refuse(None, "rate_limited", "too many messages; slow down")
+                .await;
+        }
         if text.len() > self.state.settings.max_message_bytes {
             let limit = format!(
                 "messages are limited to {} bytes",
@@ -212,6 +222,25 @@ impl Socket {
                 )
                 .await
             }
+        }
+    }
+
+    /// Takes one message from the bucket, refilled at the allowed rate.
+    fn within_rate(&mut self) -> bool {
+        let settings = &self.state.settings;
+        let (milli, filled) = &mut self.allowance;
+        let elapsed_ms = u64::try_from(filled.elapsed().as_millis()).unwrap_or(u64::MAX);
+        *filled = Instant::now();
+        let refill = elapsed_ms.saturating_mul(u64::from(settings.messages_per_second));
+        *milli = milli
+            .saturating_add(refill)
+            .min(u64::from(settings.message_burst) * 1000);
+        match milli.checked_sub(1000) {
+            Some(left) => {
+                *milli = left;
+                true
+            }
+            None => false,
         }
     }
 

@@ -238,6 +238,33 @@ async fn repeated_abuse_closes_the_socket_with_a_policy_violation() {
 }
 
 #[tokio::test]
+async fn a_flood_of_messages_is_refused_then_closed() {
+    let app = spawn_app().await;
+    let (mut socket, _) = TestSocket::open(&app, None).await;
+    for _ in 0..150 {
+        socket.send(json!({"type": "ping"})).await;
+    }
+    let mut pongs = 0;
+    let mut limited = 0;
+    loop {
+        let reply = socket.next().await;
+        match reply["type"].as_str() {
+            Some("pong") => pongs += 1,
+            Some("error") if reply["data"]["code"] == "rate_limited" => limited += 1,
+            _ => panic!("unexpected {reply}"),
+        }
+        if limited == 10 {
+            break;
+        }
+    }
+    assert!(
+        (120..140).contains(&pongs),
+        "the burst is answered: {pongs}"
+    );
+    assert_eq!(socket.closed_with().await, 1008);
+}
+
+#[tokio::test]
 async fn a_socket_follows_at_most_a_hundred_channels() {
     let app = spawn_app().await;
     let (mut socket, _) = TestSocket::open(&app, None).await;
