@@ -15,4 +15,4 @@ pub use event::{ChannelEvent, DataValue, EventData};
 pub use event_id::EventId;
 pub use feeder::{ChannelFeeder, FeederSettings};
 pub use hub::{Hub, HubSocket, Incoming};
-pub use routing::{Delivery, deliveries};
+pub use routing::{Delivery, SESSION_REVOKED, deliveries};

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use folio_application::ClientInfo;
 use folio_application::ports::Replay;
-use folio_application::realtime::{Channel, ChannelEvent, EventId, HubSocket, Incoming};
+use folio_application::realtime::{
+    Channel, ChannelEvent, EventId, HubSocket, Incoming, SESSION_REVOKED,
+};
 use folio_application::views::Authenticated;
 use futures_util::StreamExt;
 use serde_json::json;
@@ -51,7 +53,10 @@ impl Socket {
         user: Option<Authenticated>,
         client: ClientInfo,
     ) -> Self {
-        let hub = state.hub.connect(state.settings.queue_capacity);
+        let mut hub = state.hub.connect(state.settings.queue_capacity);
+        if let Some(session) = &user {
+            hub.follow(&Channel::Session(session.session_id).name());
+        }
         let burst = u64::from(state.settings.message_burst) * 1000;
         Self {
             session,
@@ -109,9 +114,12 @@ impl Socket {
                     None => return Ok(()),
                 },
                 incoming = self.hub.recv() => match incoming {
+                    Incoming::Event(event) if event.kind == SESSION_REVOKED => {
+                        return Err(Close(CloseCode::Other(4001), "session revoked"));
+                    }
                     Incoming::Event(event) => self.deliver(&event).await?,
                     Incoming::QueueFull => {
-                        let channels: Vec<String> = self.hub.following().cloned().collect();
+                        let channels: Vec<String> = self.positions.keys().cloned().collect();
                         for channel in channels {
                             self.send(envelope::reply("resync_required", None, Some(&channel), json!({"channel": channel}))).await?;
                         }
@@ -262,6 +270,8 @@ impl Socket {
         };
         match self.state.backend.authenticate(token, &self.client).await {
             Ok(session) => {
+                self.hub
+                    .follow(&Channel::Session(session.session_id).name());
                 self.user = Some(session);
                 self.welcome(id).await
             }

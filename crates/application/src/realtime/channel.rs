@@ -1,6 +1,6 @@
 //! Channel names and who may follow them.
 
-use folio_domain::{Slug, Username, UsernameKey};
+use folio_domain::{SessionId, Slug, Username, UsernameKey};
 
 /// A channel: `article:<slug>` (public) or `user:<name>` (only that user). User
 /// channels are named by the case-folded name ([`UsernameKey`]), the form names
@@ -9,6 +9,9 @@ use folio_domain::{Slug, Username, UsernameKey};
 pub enum Channel {
     Article(String),
     User(UsernameKey),
+    /// A session's own channel, which only the server follows: it hears there
+    /// that the session was revoked, to close the session's sockets.
+    Session(SessionId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -55,6 +58,7 @@ impl Channel {
         match self {
             Self::Article(slug) => format!("article:{slug}"),
             Self::User(key) => format!("user:{}", key.as_str()),
+            Self::Session(session) => format!("session:{session}"),
         }
     }
 
@@ -63,7 +67,7 @@ impl Channel {
         match self {
             Self::Article(_) => Ok(()),
             Self::User(owner) if viewer.is_some_and(|name| name.key() == *owner) => Ok(()),
-            Self::User(_) => Err(SubscribeRefusal::Forbidden),
+            Self::User(_) | Self::Session(_) => Err(SubscribeRefusal::Forbidden),
         }
     }
 }
@@ -125,6 +129,19 @@ mod tests {
         );
         assert_eq!(
             channel.may_subscribe(None),
+            Err(SubscribeRefusal::Forbidden)
+        );
+    }
+
+    #[test]
+    fn session_channels_are_the_servers_own() {
+        let session = SessionId::generate();
+        assert_eq!(
+            Channel::parse(&Channel::Session(session).name()),
+            Err(InvalidChannel)
+        );
+        assert_eq!(
+            Channel::Session(session).may_subscribe(Some(&name("jake"))),
             Err(SubscribeRefusal::Forbidden)
         );
     }

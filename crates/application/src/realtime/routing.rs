@@ -5,6 +5,9 @@ use folio_domain::{DomainEvent, Slug};
 
 use super::{Channel, DataValue, EventData};
 
+/// The type of the event that closes a revoked session's sockets.
+pub const SESSION_REVOKED: &str = "session.revoked";
+
 /// One event as one channel carries it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
@@ -119,9 +122,16 @@ pub fn deliveries(event: &DomainEvent) -> Vec<Delivery> {
             kind: "follower.removed",
             data: vec![text("followerId", follower)],
         }],
+        DomainEvent::SessionsRevoked { sessions, .. } => sessions
+            .iter()
+            .map(|session| Delivery {
+                channel: Channel::Session(*session),
+                kind: SESSION_REVOKED,
+                data: vec![],
+            })
+            .collect(),
         DomainEvent::ArticlePublished { .. }
         | DomainEvent::ProfileUpdated { .. }
-        | DomainEvent::SessionsRevoked { .. }
         | DomainEvent::RoleChanged { .. }
         | DomainEvent::AccountSuspended { .. }
         | DomainEvent::AccountUnsuspended { .. } => vec![],
@@ -221,5 +231,22 @@ mod tests {
             })
             .is_empty()
         );
+    }
+
+    #[test]
+    fn each_revoked_session_hears_of_it_on_its_own_channel() {
+        let sessions = vec![
+            folio_domain::SessionId::generate(),
+            folio_domain::SessionId::generate(),
+        ];
+        let event = DomainEvent::SessionsRevoked {
+            user: UserId::generate(),
+            sessions: sessions.clone(),
+        };
+        let expected: Vec<_> = sessions
+            .iter()
+            .map(|session| (format!("session:{session}"), SESSION_REVOKED))
+            .collect();
+        assert_eq!(routes(&event), expected);
     }
 }

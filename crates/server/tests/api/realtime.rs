@@ -134,6 +134,38 @@ async fn a_user_channel_is_only_for_that_user() {
 }
 
 #[tokio::test]
+async fn signing_out_closes_the_sessions_sockets() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let (mut header, _) = TestSocket::open(&app, Some(&jake)).await;
+    let (mut first_message, _) = TestSocket::open(&app, None).await;
+    first_message
+        .send(json!({"type": "auth", "data": {"token": jake}}))
+        .await;
+    assert_eq!(first_message.next().await["type"], "welcome");
+    let other = app
+        .post(
+            "/users/login",
+            None,
+            json!({"user": {"email": "jake@example.com", "password": "correct-horse-42"}}),
+        )
+        .await;
+    let other = other.body["user"]["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let (mut other_session, _) = TestSocket::open(&app, Some(&other)).await;
+
+    let signed_out = app.delete("/sessions/current", Some(&jake)).await;
+    assert!(signed_out.status.is_success(), "{}", signed_out.text);
+
+    assert_eq!(header.closed_with().await, 4001);
+    assert_eq!(first_message.closed_with().await, 4001);
+    other_session.send(json!({"type": "ping"})).await;
+    assert_eq!(other_session.next().await["type"], "pong");
+}
+
+#[tokio::test]
 async fn a_socket_may_authenticate_with_its_first_message() {
     let app = spawn_app().await;
     let jake = app.register("jake").await;
