@@ -55,7 +55,7 @@ impl Socket {
     ) -> Self {
         let mut hub = state.hub.connect(state.settings.queue_capacity);
         if let Some(session) = &user {
-            hub.follow(&Channel::Session(session.session_id).name());
+            hear_revocation(&mut hub, session);
         }
         let burst = u64::from(state.settings.message_burst) * 1000;
         Self {
@@ -270,8 +270,7 @@ impl Socket {
         };
         match self.state.backend.authenticate(token, &self.client).await {
             Ok(session) => {
-                self.hub
-                    .follow(&Channel::Session(session.session_id).name());
+                hear_revocation(&mut self.hub, &session);
                 self.user = Some(session);
                 self.welcome(id).await
             }
@@ -422,6 +421,14 @@ impl Socket {
         *position = event.id;
         self.send(envelope::event(event)).await
     }
+}
+
+/// Follows the session's own channel from its start, so that a revocation
+/// announced while the instance's subscription was down is caught up too.
+fn hear_revocation(hub: &mut HubSocket, session: &Authenticated) {
+    let channel = Channel::Session(session.session_id).name();
+    hub.follow(&channel);
+    hub.caught_up(&channel, EventId::ZERO);
 }
 
 fn too_slow() -> Close {
