@@ -14,6 +14,7 @@ mod rate_limiter;
 mod realtime_codec;
 mod realtime_notices;
 mod session_cache;
+mod socket_seats;
 mod subscription;
 mod version_board;
 
@@ -33,6 +34,7 @@ pub use event_stream::RedisEventStream;
 pub use rate_limiter::RedisRateLimiter;
 pub use realtime_notices::RedisRealtimeNotices;
 pub use session_cache::RedisSessionCache;
+pub use socket_seats::RedisSocketSeats;
 
 /// A Folio-relative name for `subject` in `namespace` that does not hold it in the
 /// clear, and whose length does not depend on it.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use folio_application::Folio;
 use folio_application::realtime::{ChannelFeeder, FeederSettings, Hub};
-use folio_redis::{RedisChannelStream, RedisRealtimeNotices, RedisStore, Retention};
+use folio_redis::{
+    RedisChannelStream, RedisRealtimeNotices, RedisSocketSeats, RedisStore, Retention,
+};
 use folio_ws::{Backend, WsSettings, WsState};
 
 use crate::adapters::Adapters;
@@ -58,6 +60,7 @@ impl RealtimeTasks {
             backend: Arc::new(Backend {
                 folio,
                 channels: RedisChannelStream::new(redis.clone(), retention),
+                seats: RedisSocketSeats::new(redis.clone()),
             }),
             hub: self.hub.clone(),
             settings: Arc::new(settings),

@@ -4,11 +4,13 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use folio_application::ports::{ChannelStream, PortError, Replay};
+use folio_application::ports::{ChannelStream, PortError, Replay, SocketSeats};
 use folio_application::realtime::EventId;
 use folio_application::views::Authenticated;
 use folio_application::{AppError, ClientInfo, Folio, Ports};
+use folio_domain::UserId;
 
 type Boxed<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 
@@ -25,15 +27,30 @@ pub trait RealtimeBackend: Send + Sync + 'static {
         after: Option<EventId>,
         limit: u32,
     ) -> Boxed<'a, Result<Replay, PortError>>;
+
+    fn take_seat<'a>(
+        &'a self,
+        user: UserId,
+        socket: &'a str,
+        max: u32,
+        hold: Duration,
+    ) -> Boxed<'a, Result<bool, PortError>>;
+
+    fn release_seat<'a>(
+        &'a self,
+        user: UserId,
+        socket: &'a str,
+    ) -> Boxed<'a, Result<(), PortError>>;
 }
 
 /// The application and the channel streams, as sockets use them.
-pub struct Backend<P: Ports, S> {
+pub struct Backend<P: Ports, S, R> {
     pub folio: Arc<Folio<P>>,
     pub channels: S,
+    pub seats: R,
 }
 
-impl<P: Ports, S: ChannelStream> RealtimeBackend for Backend<P, S> {
+impl<P: Ports, S: ChannelStream, R: SocketSeats> RealtimeBackend for Backend<P, S, R> {
     fn authenticate<'a>(
         &'a self,
         token: &'a str,
@@ -49,5 +66,23 @@ impl<P: Ports, S: ChannelStream> RealtimeBackend for Backend<P, S> {
         limit: u32,
     ) -> Boxed<'a, Result<Replay, PortError>> {
         Box::pin(self.channels.replay(channel, after, limit))
+    }
+
+    fn take_seat<'a>(
+        &'a self,
+        user: UserId,
+        socket: &'a str,
+        max: u32,
+        hold: Duration,
+    ) -> Boxed<'a, Result<bool, PortError>> {
+        Box::pin(self.seats.take(user, socket, max, hold))
+    }
+
+    fn release_seat<'a>(
+        &'a self,
+        user: UserId,
+        socket: &'a str,
+    ) -> Boxed<'a, Result<(), PortError>> {
+        Box::pin(self.seats.release(user, socket))
     }
 }

@@ -154,7 +154,15 @@ pub(crate) async fn open(
         .max_frame_size(MAX_FRAME_BYTES)
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME_BYTES);
-    let socket = Socket::new(session, state.get_ref().clone(), user, client);
+    let connection = uuid::Uuid::new_v4().to_string();
+    let socket = Socket::new(session, state.get_ref().clone(), user, client, connection);
+    if !socket.has_seat().await {
+        return Ok(problem(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_sockets",
+            "this account has as many sockets open as it may",
+        ));
+    }
     actix_web::rt::spawn(socket.run(stream));
     Ok(response)
 }

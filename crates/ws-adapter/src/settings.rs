@@ -12,6 +12,8 @@ pub struct WsSettings {
     /// Live events queued per socket before it counts as too slow.
     pub queue_capacity: usize,
     pub max_subscriptions: usize,
+    /// Sockets one user may have open across the deployment.
+    pub max_sockets_per_user: u32,
     /// Largest text message a client may send.
     pub max_message_bytes: usize,
     /// Refused messages a socket may send before it is closed.
@@ -28,6 +30,14 @@ pub struct WsSettings {
     pub auth_window: Duration,
 }
 
+impl WsSettings {
+    /// How long a socket's seat is held without being taken again: its heartbeat
+    /// takes it again well before, unless its instance died.
+    pub fn seat_hold(&self) -> Duration {
+        self.idle_timeout + self.heartbeat
+    }
+}
+
 impl Default for WsSettings {
     fn default() -> Self {
         Self {
@@ -35,6 +45,7 @@ impl Default for WsSettings {
             session_cookie: "__Host-folio_session".to_owned(),
             queue_capacity: 256,
             max_subscriptions: 100,
+            max_sockets_per_user: 10,
             max_message_bytes: 4 * 1024,
             max_strikes: 10,
             message_burst: 120,

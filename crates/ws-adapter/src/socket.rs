@@ -33,6 +33,8 @@ pub(crate) struct Socket {
     hub: HubSocket,
     user: Option<Authenticated>,
     client: ClientInfo,
+    /// This socket's id, also its seat among its user's sockets.
+    connection: String,
     /// The last event sent on each subscribed channel.
     positions: HashMap<String, EventId>,
     strikes: u32,
@@ -52,6 +54,7 @@ impl Socket {
         state: WsState,
         user: Option<Authenticated>,
         client: ClientInfo,
+        connection: String,
     ) -> Self {
         let mut hub = state.hub.connect(state.settings.queue_capacity);
         if let Some(session) = &user {
@@ -64,6 +67,7 @@ impl Socket {
             hub,
             user,
             client,
+            connection,
             positions: HashMap::new(),
             strikes: 0,
             messages: 0,
@@ -75,6 +79,15 @@ impl Socket {
 
     pub(crate) async fn run(mut self, mut stream: AggregatedMessageStream) {
         let ended = self.serve(&mut stream).await;
+        if let Some(session) = &self.user {
+            let release = self
+                .state
+                .backend
+                .release_seat(session.user.id, &self.connection);
+            if let Err(error) = release.await {
+                tracing::debug!(%error, "could not release a socket's seat");
+            }
+        }
         let Err(Close(code, why)) = ended else { return };
         let reason = CloseReason {
             code,
@@ -132,6 +145,7 @@ impl Socket {
                         return Err(Close(CloseCode::Normal, "idle"));
                     }
                     self.session.ping(b"").await.map_err(|_| gone())?;
+                    self.has_seat().await;
                 }
             }
         }
@@ -155,7 +169,7 @@ impl Socket {
         let heartbeat_ms =
             u64::try_from(self.state.settings.heartbeat.as_millis()).unwrap_or(u64::MAX);
         let data = json!({
-            "connectionId": uuid::Uuid::new_v4().to_string(),
+            "connectionId": self.connection,
             "user": user,
             "heartbeatMs": heartbeat_ms,
         });
@@ -233,6 +247,28 @@ impl Socket {
         }
     }
 
+    /// Takes this socket's seat among its user's sockets (again); `false` when all
+    /// are taken. Without Redis the cap is not counted.
+    async fn take_seat(&self, user: &Authenticated) -> bool {
+        let settings = &self.state.settings;
+        let seat = self.state.backend.take_seat(
+            user.user.id,
+            &self.connection,
+            settings.max_sockets_per_user,
+            settings.seat_hold(),
+        );
+        !matches!(seat.await, Ok(false))
+    }
+
+    /// Takes (or keeps) the seat of an authenticated socket; `true` for an
+    /// anonymous one.
+    pub(crate) async fn has_seat(&self) -> bool {
+        match &self.user {
+            Some(user) => self.take_seat(user).await,
+            None => true,
+        }
+    }
+
     /// Takes one message from the bucket, refilled at the allowed rate.
     fn within_rate(&mut self) -> bool {
         let settings = &self.state.settings;
@@ -269,6 +305,14 @@ impl Socket {
                 .await;
         };
         match self.state.backend.authenticate(token, &self.client).await {
+            Ok(session) if !self.take_seat(&session).await => {
+                self.refuse(
+                    id,
+                    "too_many_sockets",
+                    "this account has as many sockets open as it may",
+                )
+                .await
+            }
             Ok(session) => {
                 hear_revocation(&mut self.hub, &session);
                 self.user = Some(session);

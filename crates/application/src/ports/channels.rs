@@ -1,4 +1,4 @@
-use folio_domain::Timestamp;
+use folio_domain::{Timestamp, UserId};
 
 use super::{OutboxEvent, PortError};
 use crate::realtime::{ChannelEvent, EventData, EventId};
@@ -52,4 +52,19 @@ pub trait ChannelStream: Send + Sync + 'static {
         after: Option<EventId>,
         limit: u32,
     ) -> Result<Replay, PortError>;
+}
+
+/// The sockets each user has open across the deployment, to cap them.
+pub trait SocketSeats: Send + Sync + 'static {
+    /// Takes (or keeps) a seat for `socket` among `user`'s at most `max`, held for
+    /// `hold` unless taken again; `false` when all are taken by other sockets.
+    async fn take(
+        &self,
+        user: UserId,
+        socket: &str,
+        max: u32,
+        hold: std::time::Duration,
+    ) -> Result<bool, PortError>;
+
+    async fn release(&self, user: UserId, socket: &str) -> Result<(), PortError>;
 }

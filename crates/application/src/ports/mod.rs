@@ -24,7 +24,7 @@ pub use articles::{
     ViewerFacts,
 };
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
-pub use channels::{ChannelAppend, ChannelStream, Replay};
+pub use channels::{ChannelAppend, ChannelStream, Replay, SocketSeats};
 pub use comments::{CommentPosition, CommentRepository, NewComment};
 pub use content_cache::{CacheOf, ContentCache, Lookup, SharedVersions};
 pub use error::{Conflict, PortError};

@@ -166,6 +166,42 @@ async fn signing_out_closes_the_sessions_sockets() {
 }
 
 #[tokio::test]
+async fn a_user_may_have_ten_sockets_open() {
+    let app = spawn_app().await;
+    let jake = app.register("jake").await;
+    let mut open = Vec::new();
+    for _ in 0..10 {
+        open.push(TestSocket::open(&app, Some(&jake)).await.0);
+    }
+    let header = format!("Token {jake}");
+    let eleventh = TestSocket::try_open(&app, &[("Authorization", &header)]).await;
+    match eleventh {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 429);
+        }
+        _ => panic!("an eleventh socket opened"),
+    }
+    let (mut anonymous, _) = TestSocket::open(&app, None).await;
+    anonymous
+        .send(json!({"type": "auth", "data": {"token": jake}}))
+        .await;
+    assert_eq!(anonymous.next().await["data"]["code"], "too_many_sockets");
+
+    open.pop().expect("a socket").close().await;
+    let started = std::time::Instant::now();
+    while TestSocket::try_open(&app, &[("Authorization", &header)])
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "the seat was never freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
 async fn a_socket_may_authenticate_with_its_first_message() {
     let app = spawn_app().await;
     let jake = app.register("jake").await;
