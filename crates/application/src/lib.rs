@@ -19,6 +19,7 @@ mod local_limits;
 pub mod outbox_relay;
 pub mod ports;
 pub mod query_count;
+pub mod realtime;
 pub mod search_log;
 mod single_flight;
 pub mod use_cases;

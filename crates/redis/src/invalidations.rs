@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use redis::aio::PubSub;
 
-use super::RedisStore;
 use super::version_board::VersionBoard;
+use super::{RedisStore, subscription};
 
 /// How often the subscription is checked for a silently dead connection.
 const PING_EVERY: Duration = Duration::from_secs(5);
@@ -49,33 +48,20 @@ pub(crate) fn follow(store: RedisStore, channel: String, board: Arc<VersionBoard
 
 /// Applies announcements until the connection ends or stops answering pings.
 async fn relay(pubsub: PubSub, board: &VersionBoard) {
-    let (mut sink, mut messages) = pubsub.split();
-    let mut pings = tokio::time::interval(PING_EVERY);
-    pings.tick().await;
-    loop {
-        tokio::select! {
-            message = messages.next() => {
-                let Some(message) = message else { return };
-                let payload: String = match message.get_payload() {
-                    Ok(payload) => payload,
-                    Err(_) => continue,
-                };
-                match (parse_announcement(&payload), board.listening_epoch()) {
-                    (Some((version, key)), Some(epoch)) => {
-                        board.observe(epoch, key, version);
-                    }
-                    (None, _) => tracing::warn!(%payload, "malformed cache invalidation"),
-                    (_, None) => return,
-                }
+    subscription::receive(pubsub, PING_EVERY, |payload| {
+        match (parse_announcement(payload), board.listening_epoch()) {
+            (Some((version, key)), Some(epoch)) => {
+                board.observe(epoch, key, version);
+                true
             }
-            _ = pings.tick() => {
-                let answered = tokio::time::timeout(PING_EVERY, sink.ping::<redis::Value>()).await;
-                if !matches!(answered, Ok(Ok(_))) {
-                    return;
-                }
+            (None, _) => {
+                tracing::warn!(%payload, "malformed cache invalidation");
+                true
             }
+            (_, None) => false,
         }
-    }
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -4,13 +4,18 @@
 mod breaker;
 mod cached_content;
 mod cached_search;
+mod channel_stream;
 mod content_cache;
 mod event_feed;
 mod event_stream;
 mod invalidations;
 mod near_cache;
 mod rate_limiter;
+mod realtime_codec;
+mod realtime_notices;
 mod session_cache;
+mod socket_seats;
+mod subscription;
 mod version_board;
 
 use std::sync::Arc;
@@ -22,11 +27,14 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sha2::{Digest, Sha256};
 
 use breaker::CircuitBreaker;
+pub use channel_stream::{RedisChannelStream, Retention};
 pub use content_cache::RedisContentCache;
 pub use event_feed::RedisEventFeed;
 pub use event_stream::RedisEventStream;
 pub use rate_limiter::RedisRateLimiter;
+pub use realtime_notices::RedisRealtimeNotices;
 pub use session_cache::RedisSessionCache;
+pub use socket_seats::RedisSocketSeats;
 
 /// A Folio-relative name for `subject` in `namespace` that does not hold it in the
 /// clear, and whose length does not depend on it.

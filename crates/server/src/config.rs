@@ -15,7 +15,7 @@ use folio_http::{
     CompressionSettings, CookieSettings, HttpSettings, RequestContextSettings, TrustedProxies,
 };
 use folio_postgres::DatabaseSettings;
-use folio_redis::RedisSettings;
+use folio_redis::{RedisSettings, Retention};
 
 /// Where uploaded files are kept unless `FOLIO_STORAGE_DIR` says otherwise.
 pub const DEFAULT_STORAGE_DIR: &str = "data/uploads";
@@ -55,6 +55,8 @@ pub struct Config {
     /// (`simple` when PostgreSQL has none of this name).
     pub search_language: String,
     pub uploads: UploadsConfig,
+    /// How much each realtime channel keeps for clients to resume from.
+    pub realtime_retention: Retention,
 }
 
 /// Uploaded files: their limits and where they are kept.
@@ -206,6 +208,14 @@ impl Config {
             jobs: jobs(&lookup)?,
             search_language: get("FOLIO_SEARCH_LANGUAGE", "english").trim().to_owned(),
             uploads: uploads(&lookup)?,
+            realtime_retention: Retention {
+                max_events: positive(&lookup, "FOLIO_WS_RETAIN", 10_000)?,
+                max_age: Duration::from_secs(positive(
+                    &lookup,
+                    "FOLIO_WS_RETAIN_SECONDS",
+                    24 * 3600,
+                )?),
+            },
         })
     }
 }

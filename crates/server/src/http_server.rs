@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer};
 use folio_application::{Folio, Ports};
 use folio_http::{HttpSettings, MetricsSource, Readiness};
+use folio_ws::WsState;
 
 /// What the operations endpoints report on.
 #[derive(Clone)]
@@ -27,10 +28,12 @@ pub fn serve<P: Ports>(
     folio: Arc<Folio<P>>,
     operations: Operations,
     settings: HttpSettings,
+    realtime: WsState,
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         folio_http::wrap(App::new(), &settings)
+            .configure(|cfg| folio_ws::configure(cfg, realtime.clone()))
             .configure(|cfg| {
                 if let Some(source) = &operations.metrics {
                     folio_http::configure_metrics(cfg, source.clone());

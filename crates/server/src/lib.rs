@@ -12,9 +12,10 @@ mod jobs;
 mod metrics;
 mod outbox_relay;
 mod readiness;
+mod realtime;
 mod search_log;
 pub mod startup;
 pub mod telemetry;
 
 pub use config::Config;
-pub use startup::{AuditTallyFlush, Running, StartupError, grant_role, migrate, start};
+pub use startup::{AuditTallyFlush, Running, StartupError, StopHandle, grant_role, migrate, start};

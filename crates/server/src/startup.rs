@@ -1,6 +1,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
+use folio_application::realtime::Hub;
 use folio_application::search_log::{SEARCH_LOG_CAPACITY, search_record_channel};
 use folio_application::{AppError, Folio};
 use folio_postgres::{
@@ -18,6 +19,7 @@ use crate::jobs::JobsTask;
 use crate::metrics::PrometheusMetrics;
 use crate::outbox_relay::RelayTask;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
+use crate::realtime::RealtimeTasks;
 use actix_web::dev::{Server, ServerHandle};
 use folio_http::MetricsSource;
 
@@ -54,12 +56,16 @@ pub struct Running {
     relay: RelayTask,
     cache_consumer: Supervised,
     search_log: Supervised,
+    realtime: RealtimeTasks,
 }
 
 impl Running {
     /// Stops the API server, and the metrics listener with it.
-    pub fn handle(&self) -> ServerHandle {
-        self.server.handle()
+    pub fn handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            realtime: self.realtime.hub(),
+        }
     }
 
     /// Writes the open audit tallies on demand.
@@ -74,6 +80,7 @@ impl Running {
     ///
     /// [`handle`]: Running::handle
     pub async fn serve(self) -> std::io::Result<()> {
+        crate::realtime::close_sockets_on_signal(&self.realtime);
         let served = match self.metrics_server {
             None => self.server.await,
             Some(metrics_server) => {
@@ -94,7 +101,24 @@ impl Running {
         }
         self.relay.stop().await;
         self.cache_consumer.stop().await;
+        self.realtime.stop().await;
         served
+    }
+}
+
+/// Stops a running server: its sockets are closed first (1001: clients resume on
+/// another instance), since a drain would otherwise wait for them.
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    realtime: Arc<Hub>,
+}
+
+impl StopHandle {
+    /// `graceful`: let requests in flight finish first.
+    pub async fn stop(&self, graceful: bool) {
+        self.realtime.close_all();
+        self.server.stop(graceful).await;
     }
 }
 
@@ -226,6 +250,13 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     let cache_consumer =
         crate::cache_consumer::start(folio.clone(), background_redis.clone(), &tasks);
     let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
+    let realtime = RealtimeTasks::start(&background_redis, config.realtime_retention, &tasks);
+    let endpoint = realtime.endpoint(
+        folio.clone(),
+        &redis,
+        config.realtime_retention,
+        ws_settings(&config),
+    );
     let jobs = JobsTask::start(
         background,
         &config.jobs,
@@ -254,6 +285,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         folio,
         operations,
         config.http.clone(),
+        endpoint,
         config.workers,
     )
     .map_err(|reason| StartupError::Bind {
@@ -284,7 +316,17 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         relay,
         cache_consumer,
         search_log,
+        realtime,
     })
+}
+
+/// The socket endpoint takes the HTTP API's allowed origins and session cookie.
+fn ws_settings(config: &Config) -> folio_ws::WsSettings {
+    folio_ws::WsSettings {
+        allowed_origins: config.http.cors_origins.clone(),
+        session_cookie: config.http.cookies.session_name().to_owned(),
+        ..folio_ws::WsSettings::default()
+    }
 }
 
 fn bind(address: &str) -> Result<(TcpListener, SocketAddr), StartupError> {

@@ -1,152 +1,172 @@
-use serde::{Deserialize, Serialize};
+//! The envelope every message travels in, both ways:
+//! `{"type", "id", "channel", "ts", "data"}`. Replies carry the `id` of the request
+//! they answer; events carry their own id, the one clients resume after.
 
-/// Frames larger than this are refused before parsing.
-pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+use chrono::{DateTime, SecondsFormat, Utc};
+use folio_application::realtime::{ChannelEvent, DataValue};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
 
-/// What a client may send. Every request carries a client-chosen `id` that the
-/// server's answer echoes, so clients can match replies to requests.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ClientMessage {
-    Subscribe {
-        id: String,
-        channel: String,
-    },
-    Unsubscribe {
-        id: String,
-        channel: String,
-    },
-    /// Replays the events of `channel` published after `after` (an event id).
-    Resume {
-        id: String,
-        channel: String,
-        after: String,
-    },
-    Ping {
-        id: String,
-    },
+/// What a client sent, before its type is looked at.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Inbound {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub data: Option<Map<String, Value>>,
 }
 
-/// What the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ServerMessage {
-    Ack {
-        id: String,
-    },
-    Pong {
-        id: String,
-    },
-    Error {
-        id: Option<String>,
-        code: String,
-        message: String,
-    },
-    Event {
-        channel: String,
-        event_id: String,
-        name: String,
-        data: serde_json::Value,
-    },
-}
+impl Inbound {
+    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProtocolError {
-    TooLarge,
-    Malformed(String),
-}
+    /// The channel, from the envelope or from `data`.
+    pub fn channel(&self) -> Option<&str> {
+        self.channel
+            .as_deref()
+            .or_else(|| self.text_field("channel"))
+    }
 
-impl std::fmt::Display for ProtocolError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ProtocolError::TooLarge => write!(f, "frame larger than {MAX_FRAME_BYTES} bytes"),
-            ProtocolError::Malformed(reason) => write!(f, "malformed message: {reason}"),
-        }
+    pub fn text_field(&self, name: &str) -> Option<&str> {
+        self.data.as_ref()?.get(name)?.as_str()
+    }
+
+    pub fn has_field(&self, name: &str) -> bool {
+        self.data
+            .as_ref()
+            .is_some_and(|data| data.get(name).is_some_and(|value| !value.is_null()))
     }
 }
 
-impl std::error::Error for ProtocolError {}
-
-impl ProtocolError {
-    /// The machine-readable code sent back in an `error` message.
-    pub fn code(&self) -> &'static str {
-        match self {
-            ProtocolError::TooLarge => "frame_too_large",
-            ProtocolError::Malformed(_) => "malformed_message",
-        }
-    }
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Parses one text frame from a client.
-pub fn parse_client_message(frame: &str) -> Result<ClientMessage, ProtocolError> {
-    if frame.len() > MAX_FRAME_BYTES {
-        return Err(ProtocolError::TooLarge);
-    }
-    serde_json::from_str(frame).map_err(|error| ProtocolError::Malformed(error.to_string()))
+/// A server message that is not an event, stamped now.
+pub fn reply(kind: &str, id: Option<&str>, channel: Option<&str>, data: Value) -> String {
+    json!({
+        "type": kind,
+        "id": id,
+        "channel": channel,
+        "ts": timestamp(Utc::now()),
+        "data": data,
+    })
+    .to_string()
+}
+
+pub fn error(id: Option<&str>, code: &str, message: &str) -> String {
+    reply(
+        "error",
+        id,
+        None,
+        json!({ "code": code, "message": message }),
+    )
+}
+
+/// An event, stamped with when it happened.
+pub fn event(event: &ChannelEvent) -> String {
+    let data: Map<String, Value> = event
+        .data
+        .iter()
+        .map(|(name, value)| {
+            let value = match value {
+                DataValue::Text(text) => Value::from(text.as_str()),
+                DataValue::Integer(number) => Value::from(*number),
+            };
+            (name.clone(), value)
+        })
+        .collect();
+    json!({
+        "type": event.kind,
+        "id": event.id.to_string(),
+        "channel": event.channel,
+        "ts": timestamp(event.occurred_at),
+        "data": data,
+    })
+    .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use folio_application::realtime::EventId;
+
+    fn parsed(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_default()
+    }
 
     #[test]
-    fn parses_each_client_message() {
-        let subscribe =
-            parse_client_message(r#"{"type":"subscribe","id":"1","channel":"article:hello"}"#);
+    fn events_are_envelopes_with_their_id_channel_and_time() {
+        let sent = parsed(&event(&ChannelEvent {
+            channel: "article:a".into(),
+            id: EventId::new(1_700_000_000_123, 0),
+            kind: "comment.created".into(),
+            occurred_at: DateTime::from_timestamp_millis(1_700_000_000_120).unwrap_or_default(),
+            data: vec![("commentId".into(), DataValue::Integer(7))],
+        }));
         assert_eq!(
-            subscribe,
-            Ok(ClientMessage::Subscribe {
-                id: "1".into(),
-                channel: "article:hello".into()
+            sent,
+            json!({
+                "type": "comment.created",
+                "id": "1700000000123-0",
+                "channel": "article:a",
+                "ts": "2023-11-14T22:13:20.120Z",
+                "data": {"commentId": 7},
             })
         );
-        let resume =
-            parse_client_message(r#"{"type":"resume","id":"2","channel":"c","after":"17-0"}"#);
-        assert!(matches!(resume, Ok(ClientMessage::Resume { after, .. }) if after == "17-0"));
+    }
+
+    #[test]
+    fn replies_carry_every_envelope_field() {
+        let sent = parsed(&error(Some("7"), "forbidden", "no"));
+        assert_eq!(sent["type"], "error");
+        assert_eq!(sent["id"], "7");
+        assert!(sent["channel"].is_null());
+        assert_eq!(sent["data"], json!({"code": "forbidden", "message": "no"}));
+        let ts = sent["ts"].as_str().unwrap_or_default();
+        assert!(
+            ts.ends_with('Z') && ts.len() == "2023-11-14T22:13:20.120Z".len(),
+            "{ts}"
+        );
+    }
+
+    #[test]
+    fn inbound_messages_name_their_channel_either_way() {
+        let outer = Inbound::parse(r#"{"type":"subscribe","channel":"article:a"}"#);
+        let inner =
+            Inbound::parse(r#"{"type":"subscribe","data":{"channel":"article:a","after":"1-0"}}"#);
         assert_eq!(
-            parse_client_message(r#"{"type":"ping","id":"3"}"#),
-            Ok(ClientMessage::Ping { id: "3".into() })
+            outer
+                .ok()
+                .and_then(|m| m.channel().map(str::to_owned))
+                .as_deref(),
+            Some("article:a")
+        );
+        let inner = inner.ok();
+        assert_eq!(inner.as_ref().and_then(Inbound::channel), Some("article:a"));
+        assert_eq!(
+            inner.as_ref().and_then(|m| m.text_field("after")),
+            Some("1-0")
         );
     }
 
     #[test]
-    fn refuses_unknown_malformed_and_oversized_frames() {
-        assert!(matches!(
-            parse_client_message(r#"{"type":"shout","id":"1"}"#),
-            Err(ProtocolError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_client_message("not json"),
-            Err(ProtocolError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_client_message(r#"{"type":"ping","id":"1","extra":true}"#),
-            Err(ProtocolError::Malformed(_))
-        ));
-        let huge = format!(
-            r#"{{"type":"ping","id":"{}"}}"#,
-            "x".repeat(MAX_FRAME_BYTES)
-        );
-        assert_eq!(parse_client_message(&huge), Err(ProtocolError::TooLarge));
-        assert_eq!(ProtocolError::TooLarge.code(), "frame_too_large");
-    }
-
-    #[test]
-    fn server_messages_are_tagged_envelopes() {
-        let event = ServerMessage::Event {
-            channel: "article:hello".into(),
-            event_id: "17-0".into(),
-            name: "comment_created".into(),
-            data: serde_json::json!({"id": 1}),
-        };
-        let json = serde_json::to_value(&event).unwrap_or_default();
-        assert_eq!(json["type"], "event");
-        assert_eq!(json["event_id"], "17-0");
-        let error = serde_json::to_value(ServerMessage::Error {
-            id: None,
-            code: "x".into(),
-            message: "y".into(),
-        });
-        assert!(error.is_ok_and(|e| e["id"].is_null() && e["type"] == "error"));
+    fn messages_without_a_type_or_with_odd_shapes_are_refused() {
+        for bad in [
+            "",
+            "null",
+            "[]",
+            r#"{"id":"1"}"#,
+            r#"{"type":1}"#,
+            r#"{"type":"ping","data":[]}"#,
+            r#"{"type":"ping","id":5}"#,
+        ] {
+            assert!(Inbound::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,7 +1,32 @@
-//! Folio's realtime adapter. This crate owns the websocket envelope protocol: the
-//! messages clients and server exchange on `/api/v1/ws`. The endpoint, socket
-//! authentication, subscriptions and fan-out build on these types.
+//! Folio's realtime adapter: `GET /api/v1/ws`. It authenticates the socket, speaks
+//! the envelope protocol (see docs/realtime.md), keeps each socket's subscriptions
+//! and replays, and hands it the live events of the instance's hub. Which channels
+//! exist and who may follow them is the application's (`folio_application::realtime`).
 
+mod backend;
 mod envelope;
+mod handshake;
+mod settings;
+mod socket;
 
-pub use envelope::{ClientMessage, ProtocolError, ServerMessage, parse_client_message};
+use std::sync::Arc;
+
+use actix_web::web;
+use folio_application::realtime::Hub;
+
+pub use backend::{Backend, RealtimeBackend};
+pub use settings::WsSettings;
+
+/// What every socket of the instance shares.
+#[derive(Clone)]
+pub struct WsState {
+    pub backend: Arc<dyn RealtimeBackend>,
+    pub hub: Arc<Hub>,
+    pub settings: Arc<WsSettings>,
+}
+
+/// Mounts `/api/v1/ws`; goes before the HTTP adapter's routes.
+pub fn configure(cfg: &mut web::ServiceConfig, state: WsState) {
+    cfg.app_data(web::Data::new(state))
+        .route("/api/v1/ws", web::get().to(handshake::open));
+}

@@ -3,6 +3,7 @@
 
 mod articles;
 mod audit;
+mod channels;
 mod comments;
 mod content_cache;
 mod error;
@@ -24,6 +25,7 @@ pub use articles::{
     ViewerFacts,
 };
 pub use audit::{AuditEntry, AuditLog, AuditQuery, AuditRecord};
+pub use channels::{ChannelAppend, ChannelStream, Replay, SocketSeats};
 pub use comments::{CommentPosition, CommentRepository, NewComment};
 pub use content_cache::{CacheOf, ContentCache, Lookup, SharedVersions};
 pub use error::{Conflict, PortError};

@@ -34,6 +34,8 @@ mod outbox;
 mod outbox_accounts;
 mod profiles;
 mod rate_limits;
+mod realtime;
+mod realtime_instances;
 mod search;
 mod search_insights;
 mod session_cache;

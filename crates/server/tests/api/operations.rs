@@ -480,6 +480,8 @@ async fn background_tasks_report_that_they_run() {
         "outbox relay",
         "outbox upkeep",
         "cache invalidation",
+        "realtime feeder",
+        "realtime notices",
         "job worker",
         "job upkeep",
     ] {

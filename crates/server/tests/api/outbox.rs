@@ -303,14 +303,7 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
     app.comment(&jake, &slug, "before").await;
     assert_eq!(published(&redis.url, &events_key(&app), 2).await.len(), 2);
 
-    let mut admin = redis.connection().await;
-    redis::cmd("CLIENT")
-        .arg("PAUSE")
-        .arg(3000)
-        .arg("ALL")
-        .query_async::<()>(&mut admin)
-        .await
-        .expect("pause Redis");
+    redis.pause(3000).await;
     let mut during = Vec::new();
     for n in 0..5 {
         during.push(app.comment(&jake, &slug, &format!("during {n}")).await);

@@ -3,11 +3,10 @@
 
 use std::net::SocketAddr;
 
-use actix_web::dev::ServerHandle;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
 
-use folio_server::AuditTallyFlush;
+use folio_server::{AuditTallyFlush, StopHandle};
 
 use super::StorageDir;
 use super::database::TestDatabase;
@@ -18,7 +17,7 @@ pub struct TestApp {
     /// The `/metrics` listener, when the app runs with `FOLIO_METRICS_BIND`.
     pub metrics_address: Option<SocketAddr>,
     pub client: reqwest::Client,
-    stop: ServerHandle,
+    stop: StopHandle,
     audit_tally: AuditTallyFlush,
     database: TestDatabase,
     redis_prefix: String,
@@ -75,7 +74,7 @@ impl TestApp {
         address: SocketAddr,
         database: TestDatabase,
         redis_prefix: String,
-        stop: ServerHandle,
+        stop: StopHandle,
         audit_tally: AuditTallyFlush,
     ) -> Self {
         Self {

@@ -6,12 +6,14 @@ pub mod event_stream;
 mod metrics_text;
 mod private_redis;
 pub mod redis_keys;
+mod socket;
 pub mod stored_ids;
 pub mod uploads;
 
 pub use client::{Response, TestApp, forget_redis_keys};
 pub use metrics_text::metric;
 pub use private_redis::PrivateRedis;
+pub use socket::TestSocket;
 
 use folio_server::Config;
 

@@ -40,6 +40,17 @@ impl PrivateRedis {
     pub async fn connection(&self) -> redis::aio::MultiplexedConnection {
         Self::client(&self.url).await.expect("connect")
     }
+
+    /// Makes Redis hold every client's commands for `millis`.
+    pub async fn pause(&self, millis: u64) {
+        redis::cmd("CLIENT")
+            .arg("PAUSE")
+            .arg(millis)
+            .arg("ALL")
+            .query_async::<()>(&mut self.connection().await)
+            .await
+            .expect("pause Redis");
+    }
 }
 
 impl Drop for PrivateRedis {

@@ -1,0 +1,106 @@
+//! Live updates: the feeder that appends published events to the realtime
+//! channels, the instance's one subscription to their notices (fanned out by the
+//! hub to local sockets), and the state the WebSocket endpoint is mounted with.
+
+use std::sync::Arc;
+
+use folio_application::Folio;
+use folio_application::realtime::{ChannelFeeder, FeederSettings, Hub};
+use folio_redis::{
+    RedisChannelStream, RedisRealtimeNotices, RedisSocketSeats, RedisStore, Retention,
+};
+use folio_ws::{Backend, WsSettings, WsState};
+
+use crate::adapters::Adapters;
+use crate::background::{Supervised, TaskBoard};
+
+pub struct RealtimeTasks {
+    feeder: Supervised,
+    notices: Supervised,
+    hub: Arc<Hub>,
+}
+
+impl RealtimeTasks {
+    /// Starts the feeder and the subscription on `redis` (the background tasks'
+    /// connection).
+    pub fn start(redis: &RedisStore, retention: Retention, board: &TaskBoard) -> Self {
+        let hub = Arc::new(Hub::default());
+        let channels = RedisChannelStream::new(redis.clone(), retention);
+        let feeder = Arc::new(ChannelFeeder::new(
+            channels.clone(),
+            FeederSettings::default(),
+        ));
+        let feeder = Supervised::spawn("realtime feeder", board, move |stop| {
+            let feeder = feeder.clone();
+            async move { feeder.run(stop.stopped()).await }
+        });
+        let notices = RedisRealtimeNotices::new(redis.clone(), channels);
+        let followed = hub.clone();
+        let notices = Supervised::spawn("realtime notices", board, move |stop| {
+            let (notices, hub) = (notices.clone(), followed.clone());
+            async move { notices.follow(hub, stop.stopped()).await }
+        });
+        Self {
+            feeder,
+            notices,
+            hub,
+        }
+    }
+
+    /// What the endpoint needs; replays read through `redis` (the requests'
+    /// connection).
+    pub fn endpoint(
+        &self,
+        folio: Arc<Folio<Adapters>>,
+        redis: &RedisStore,
+        retention: Retention,
+        settings: WsSettings,
+    ) -> WsState {
+        WsState {
+            backend: Arc::new(Backend {
+                folio,
+                channels: RedisChannelStream::new(redis.clone(), retention),
+                seats: RedisSocketSeats::new(redis.clone()),
+            }),
+            hub: self.hub.clone(),
+            settings: Arc::new(settings),
+        }
+    }
+
+    pub fn hub(&self) -> Arc<Hub> {
+        self.hub.clone()
+    }
+
+    pub async fn stop(self) {
+        self.hub.close_all();
+        self.feeder.stop().await;
+        self.notices.stop().await;
+    }
+}
+
+/// Closes the sockets as soon as the process is asked to stop, so that the API's
+/// drain does not wait for them (actix handles the same signals to drain).
+pub fn close_sockets_on_signal(hub_owner: &RealtimeTasks) {
+    let hub = hub_owner.hub.clone();
+    tokio::spawn(async move {
+        stop_requested().await;
+        hub.close_all();
+    });
+}
+
+#[cfg(unix)]
+async fn stop_requested() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        return;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+#[cfg(not(unix))]
+async fn stop_requested() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,143 @@
+//! A WebSocket client for `/api/v1/ws`, reading the server's envelopes as JSON.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::{Error, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::TestApp;
+
+/// How long a message the test waits for may take.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+pub struct TestSocket {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl TestSocket {
+    /// Opens a socket with these request headers; `Err` when the server refuses the
+    /// upgrade.
+    pub async fn try_open(app: &TestApp, headers: &[(&str, &str)]) -> Result<Self, Error> {
+        let mut request = format!("ws://{}/api/v1/ws", app.address)
+            .into_client_request()
+            .expect("a valid socket URL");
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                HeaderName::from_bytes(name.as_bytes()).expect("a valid header name"),
+                HeaderValue::from_str(value).expect("a valid header value"),
+            );
+        }
+        let (stream, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Self { stream })
+    }
+
+    /// Opens a socket, with `Authorization: Token <token>` when given, and reads its
+    /// welcome.
+    pub async fn open(app: &TestApp, token: Option<&str>) -> (Self, Value) {
+        let header = token.map(|token| format!("Token {token}"));
+        let headers: Vec<(&str, &str)> = header
+            .as_deref()
+            .map(|value| ("Authorization", value))
+            .into_iter()
+            .collect();
+        let mut socket = Self::try_open(app, &headers)
+            .await
+            .expect("the socket opens");
+        let welcome = socket.next().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (socket, welcome)
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        self.send_text(&message.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream
+            .send(Message::text(text))
+            .await
+            .expect("the message is sent");
+    }
+
+    pub async fn send_binary(&mut self, bytes: &[u8]) {
+        self.stream
+            .send(Message::binary(bytes.to_vec()))
+            .await
+            .expect("the message is sent");
+    }
+
+    /// The next text message, as JSON.
+    pub async fn next(&mut self) -> Value {
+        self.next_within(DEADLINE).await
+    }
+
+    /// The next text message, arriving within `deadline`.
+    pub async fn next_within(&mut self, deadline: Duration) -> Value {
+        loop {
+            let message = tokio::time::timeout(deadline, self.stream.next())
+                .await
+                .expect("a message arrives in time")
+                .expect("the socket is open")
+                .expect("a message, not an error");
+            match message {
+                Message::Text(text) => {
+                    return serde_json::from_str(text.as_str()).expect("JSON text");
+                }
+                Message::Ping(_) | Message::Pong(_) => {}
+                other => panic!("expected a text message, got {other:?}"),
+            }
+        }
+    }
+
+    /// Asserts that no text message arrives for `quiet`.
+    pub async fn assert_silent_for(&mut self, quiet: Duration) {
+        if let Ok(Some(Ok(Message::Text(text)))) =
+            tokio::time::timeout(quiet, self.stream.next()).await
+        {
+            panic!("expected nothing, got {text}");
+        }
+    }
+
+    /// Reads until the server closes; returns the close code.
+    pub async fn closed_with(&mut self) -> u16 {
+        loop {
+            let message = tokio::time::timeout(DEADLINE, self.stream.next())
+                .await
+                .expect("the server closes in time");
+            match message {
+                Some(Ok(Message::Close(frame))) => {
+                    return frame.map_or(1005, |frame| u16::from(frame.code));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => panic!("closed without a close frame: {error}"),
+                None => panic!("closed without a close frame"),
+            }
+        }
+    }
+
+    /// Subscribes to `channel` (after `after`, when given) and returns the reply.
+    pub async fn subscribe(&mut self, channel: &str, after: Option<&str>) -> Value {
+        let data = match after {
+            Some(after) => json!({"channel": channel, "after": after}),
+            None => json!({"channel": channel}),
+        };
+        self.send(json!({"type": "subscribe", "id": channel, "data": data}))
+            .await;
+        self.next().await
+    }
+
+    /// Subscribes and asserts that it was accepted.
+    pub async fn follow(&mut self, channel: &str) {
+        let reply = self.subscribe(channel, None).await;
+        assert_eq!(reply["type"], "subscribed", "{reply}");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
