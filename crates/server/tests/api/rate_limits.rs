@@ -177,7 +177,13 @@ async fn registrations_beyond_the_limit_are_refused() {
 
 #[tokio::test]
 async fn every_api_response_carries_the_rate_limit_headers() {
-    let app = spawn_app_with(&[("FOLIO_RATE_LIMITS", "on")]).await;
+    // The slowest refill there is: the default (10 a second) gives a token back
+    // whenever the two requests are 100 ms apart, as on a loaded machine.
+    let app = spawn_app_with(&[
+        ("FOLIO_RATE_LIMITS", "on"),
+        ("FOLIO_REQUESTS_PER_SECOND", "1"),
+    ])
+    .await;
 
     let first = app.get("/tags", None).await;
     let second = app.get("/no-such-thing", None).await;
