@@ -3,15 +3,20 @@
 # through the public API, then measures each scenario with wrk (see scenarios.py).
 # Usage: make bench   (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_THREADS to tune;
 # BENCH_KEEP=1 keeps the seeded database; BENCH_ONLY=<name>,... runs only the named
-# parts of scenarios.py: "table" and/or "abusive reads")
+# parts of scenarios.py: "table" and/or "abusive reads"; BENCH_BINARY=<path> measures
+# that build instead of building this checkout, e.g. to compare two commits)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-services.sh
 source bench/require-wrk.sh
 
-cargo build --release -p folio
-BINARY="${CARGO_TARGET_DIR:-target}/release/folio"
+if [ -n "${BENCH_BINARY:-}" ]; then
+  BINARY=$BENCH_BINARY
+else
+  cargo build --release -p folio
+  BINARY="${CARGO_TARGET_DIR:-target}/release/folio"
+fi
 PORT=${BENCH_PORT:-8181}
 DATABASE=folio_bench
 PREFIX="folio-bench:$$:"
