@@ -12,4 +12,4 @@ mod tls;
 mod contract_tests;
 
 pub use settings::S3Settings;
-pub use store::{InvalidS3Settings, RefusedName, S3BlobStorage};
+pub use store::{BucketUnusable, InvalidS3Settings, RefusedName, S3BlobStorage};

@@ -40,6 +40,34 @@ pub struct S3BlobStorage {
 #[error("invalid S3 settings: {0}")]
 pub struct InvalidS3Settings(#[source] object_store::Error);
 
+/// Why the bucket cannot be used, in a few words: the error code S3 answered with
+/// (`NoSuchBucket`, `AccessDenied`, `InvalidAccessKeyId`, …), or the innermost
+/// cause when there was no answer (`Connection refused`).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BucketUnusable(String);
+
+impl BucketUnusable {
+    fn from_error(error: &object_store::Error) -> Self {
+        let text = error.to_string();
+        let code = text
+            .split_once("<Code>")
+            .and_then(|(_, rest)| rest.split_once("</Code>"))
+            .map(|(code, _)| code.to_owned());
+        let reason = code.map_or_else(
+            || {
+                let mut innermost: &dyn std::error::Error = error;
+                while let Some(cause) = innermost.source() {
+                    innermost = cause;
+                }
+                innermost.to_string()
+            },
+            |code| format!("S3 answered {code}"),
+        );
+        Self(reason.split_whitespace().collect::<Vec<_>>().join(" "))
+    }
+}
+
 /// A name that is not one Folio makes: refused rather than trusted.
 #[derive(Debug, thiserror::Error)]
 #[error("refused blob name {0:?}")]
@@ -83,12 +111,12 @@ impl S3BlobStorage {
     /// Lists the bucket (an empty prefix of it): fails unless the bucket exists and
     /// these credentials may read it, so a wrong setting stops the start-up rather
     /// than the first upload.
-    pub async fn check_access(&self) -> Result<(), PortError> {
+    pub async fn check_access(&self) -> Result<(), BucketUnusable> {
         self.store
             .list_with_delimiter(Some(&Path::from("folio-access-check")))
             .await
             .map(|_| ())
-            .map_err(port_error)
+            .map_err(|error| BucketUnusable::from_error(&error))
     }
 }
 
@@ -170,7 +198,7 @@ impl BlobStorage for S3BlobStorage {
         if range.len == 0 {
             // S3 has no empty range: the object's existence is all there is to say.
             let meta = missing_is_none(self.store.head(&path).await)?;
-            return Ok(meta.map(|_| Box::pin(tokio::io::empty()) as BlobContent));
+            return Ok(meta.map(|_| -> BlobContent { Box::pin(tokio::io::empty()) }));
         }
         let options = GetOptions {
             range: Some(GetRange::Bounded(range.start..range.start + range.len)),

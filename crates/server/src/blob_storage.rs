@@ -34,21 +34,9 @@ impl ConfiguredBlobStorage {
         storage
             .check_access()
             .await
-            .map_err(|error| unusable(error_chain(&error)))?;
+            .map_err(|error| unusable(error.to_string()))?;
         Ok(Self::S3(storage))
     }
-}
-
-/// An error and its causes on one line: the cause says what S3 answered.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 impl BlobStorage for ConfiguredBlobStorage {

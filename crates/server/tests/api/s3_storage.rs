@@ -261,6 +261,7 @@ async fn a_bucket_that_does_not_exist_stops_the_start_without_leaking_the_secret
 
     let message = error.to_string();
     assert!(message.contains(&missing), "{message}");
+    assert!(message.contains("NoSuchBucket"), "{message}");
     assert_eq!(message.trim_end().lines().count(), 1, "{message:?}");
     assert!(!message.contains(&settings.secret_access_key), "{message}");
     assert!(
