@@ -2,10 +2,14 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 
-.PHONY: run test services build lint fmt layering schema unit-and-integration bench
+.PHONY: run test services test-services build lint fmt layering schema unit-and-integration bench
 
 services:
 	@scripts/ensure-services.sh
+
+# The tests also need a local S3 server (moto) for the S3 adapter.
+test-services: services
+	@scripts/ensure-s3.sh
 
 run: services
 	$(CARGO) run -p folio -- serve
@@ -14,7 +18,7 @@ build:
 	$(CARGO) build --workspace --all-targets
 
 # nextest runs every test in its own process: the metrics tests count exactly.
-unit-and-integration: services
+unit-and-integration: test-services
 	@$(CARGO) nextest --version >/dev/null 2>&1 || $(CARGO) install --locked cargo-nextest
 	$(CARGO) nextest run --workspace --no-fail-fast
 

@@ -30,7 +30,7 @@ redis="redis"
 db="$postgres $redis"
 # Our own crates: only the server may depend on these.
 web_adapters="folio-http folio-ws"
-adapters="folio-postgres folio-redis folio-security folio-storage folio-images"
+adapters="folio-postgres folio-redis folio-security folio-storage folio-s3 folio-images"
 
 # The adapters other than $1: an adapter never knows another one.
 other_adapters() {
@@ -46,19 +46,22 @@ forbid_deps folio-postgres $web $web_adapters $(other_adapters folio-postgres) $
 forbid_deps folio-redis $web $web_adapters $(other_adapters folio-redis) $postgres
 forbid_deps folio-security $web $web_adapters $(other_adapters folio-security) $db
 forbid_deps folio-storage $web $web_adapters $(other_adapters folio-storage) $db
+# S3 is spoken over HTTP: its client (reqwest, hyper) is the technology, a server is not.
+forbid_deps folio-s3 actix awc axum $web_adapters $(other_adapters folio-s3) $db
+forbid_deps folio-blob-contract $web $web_adapters $adapters $db
 forbid_deps folio-images $web $web_adapters $(other_adapters folio-images) $db
 forbid_deps folio-http $db $adapters
 forbid_deps folio-ws $db $adapters
 
 # Source-level checks catch what the dependency tree cannot (e.g. raw SQL strings).
 sql='\b(SELECT|INSERT INTO|UPDATE [a-z_]+ SET|DELETE FROM|CREATE (TABLE|DATABASE|INDEX))\b|sql_query|diesel::'
-for crate in domain application redis security storage images http-adapter ws-adapter server; do
+for crate in domain application redis security storage s3 blob-contract images http-adapter ws-adapter server; do
   if grep -rnE "$sql" "crates/$crate/src" >/dev/null; then
     grep -rnE "$sql" "crates/$crate/src" >&2
     fail "SQL outside crates/postgres (in crates/$crate/src)"
   fi
 done
-for crate in domain application postgres redis security storage images; do
+for crate in domain application postgres redis security storage s3 blob-contract images; do
   if grep -rnE '\b(actix_web|actix_http|HttpRequest|HttpResponse)\b' "crates/$crate/src" >/dev/null; then
     fail "HTTP types outside the adapters (in crates/$crate/src)"
   fi

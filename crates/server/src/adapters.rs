@@ -10,6 +10,8 @@ use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisS
 use folio_security::{Argon2Hasher, OpaqueTokens};
 use folio_storage::LocalBlobStorage;
 
+use crate::blob_storage::ConfiguredBlobStorage;
+
 use crate::clock::SystemClock;
 use crate::config::DEFAULT_STORAGE_DIR;
 
@@ -32,7 +34,7 @@ pub struct Adapters {
     search: PgSearchIndex,
     search_insights: PgSearchLog,
     uploads: PgUploadRepository,
-    blobs: LocalBlobStorage,
+    blobs: ConfiguredBlobStorage,
     images: ImageRsCodec,
 }
 
@@ -49,7 +51,7 @@ impl Adapters {
             search: PgSearchIndex::new(db.clone(), search_language),
             search_insights: PgSearchLog::new(db.clone()),
             uploads: PgUploadRepository::new(db.clone()),
-            blobs: LocalBlobStorage::new(DEFAULT_STORAGE_DIR),
+            blobs: ConfiguredBlobStorage::Local(LocalBlobStorage::new(DEFAULT_STORAGE_DIR)),
             images: ImageRsCodec::per_core(),
             users: PgUserRepository::new(db.clone()),
             sessions: PgSessionRepository::new(db.clone()),
@@ -70,7 +72,7 @@ impl Adapters {
 
 impl Adapters {
     /// Keeps uploaded files in `storage` instead of the default directory.
-    pub fn with_blob_storage(mut self, storage: LocalBlobStorage) -> Self {
+    pub fn with_blob_storage(mut self, storage: ConfiguredBlobStorage) -> Self {
         self.blobs = storage;
         self
     }
@@ -101,7 +103,7 @@ impl Ports for Adapters {
     type Search = PgSearchIndex;
     type SearchInsights = PgSearchLog;
     type Uploads = PgUploadRepository;
-    type Blobs = LocalBlobStorage;
+    type Blobs = ConfiguredBlobStorage;
     type Images = ImageRsCodec;
 
     fn users(&self) -> &Self::Users {

@@ -16,6 +16,9 @@ use folio_http::{
 };
 use folio_postgres::DatabaseSettings;
 use folio_redis::{RedisSettings, Retention};
+use folio_s3::S3Settings;
+
+mod storage;
 
 /// Where uploaded files are kept unless `FOLIO_STORAGE_DIR` says otherwise.
 pub const DEFAULT_STORAGE_DIR: &str = "data/uploads";
@@ -64,6 +67,8 @@ pub struct Config {
 pub struct UploadsConfig {
     pub limits: UploadLimits,
     pub storage_dir: PathBuf,
+    /// The bucket files are kept in instead of `storage_dir` (`FOLIO_STORAGE=s3`).
+    pub s3: Option<S3Settings>,
 }
 
 /// The durable job queue, its worker and the recurring jobs.
@@ -262,6 +267,7 @@ fn uploads(lookup: &impl Fn(&str) -> Option<String>) -> Result<UploadsConfig, Co
         storage_dir: PathBuf::from(
             lookup("FOLIO_STORAGE_DIR").unwrap_or_else(|| DEFAULT_STORAGE_DIR.to_owned()),
         ),
+        s3: storage::s3_settings(lookup)?,
     })
 }
 

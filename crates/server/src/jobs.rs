@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::background::{StopSignal, Supervised, TaskBoard};
+use crate::blob_storage::ConfiguredBlobStorage;
 use crate::clock::SystemClock;
 use crate::config::{JobsConfig, UploadsConfig};
 use folio_application::SessionPolicy;
@@ -20,7 +21,6 @@ use folio_postgres::{
     Database, PgJobQueue, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUploadRepository,
     PgUploadSettlement,
 };
-use folio_storage::LocalBlobStorage;
 
 /// How often recurring jobs are looked at, at most.
 const SCHEDULE_EVERY: Duration = Duration::from_secs(60);
@@ -40,6 +40,7 @@ impl JobsTask {
         config: &JobsConfig,
         sessions: SessionPolicy,
         uploads: &UploadsConfig,
+        blobs: ConfiguredBlobStorage,
         board: &TaskBoard,
     ) -> Option<Self> {
         if config.worker.concurrency == 0 {
@@ -61,7 +62,7 @@ impl JobsTask {
                 ))
                 .register(MakeUploadVariants::new(
                     PgUploadRepository::new(database.clone()),
-                    LocalBlobStorage::new(uploads.storage_dir.clone()),
+                    blobs,
                     ImageRsCodec::per_core(),
                     PgUploadSettlement::new(PgUnitOfWork::new(database, config.max_attempts)),
                     uploads.limits,

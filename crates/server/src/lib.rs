@@ -3,6 +3,7 @@
 
 mod adapters;
 mod background;
+mod blob_storage;
 mod cache_consumer;
 mod clock;
 pub mod config;

@@ -9,10 +9,10 @@ use folio_postgres::{
     use_search_language,
 };
 use folio_redis::{InvalidRedisUrl, RedisStore};
-use folio_storage::LocalBlobStorage;
 
 use crate::adapters::Adapters;
 use crate::background::{Supervised, TaskBoard};
+use crate::blob_storage::ConfiguredBlobStorage;
 use crate::config::Config;
 use crate::http_server::{self, Operations};
 use crate::jobs::JobsTask;
@@ -197,6 +197,8 @@ pub(crate) fn operator_error(error: AppError, not_found: impl FnOnce() -> String
 /// Migrates, connects, wires the application and binds the listener. The returned
 /// server must be awaited (or spawned) to serve.
 pub async fn start(config: Config) -> Result<Running, StartupError> {
+    // First: a wrong bucket stops the start before the database is touched.
+    let blobs = ConfiguredBlobStorage::connect(&config.uploads).await?;
     let applied = migrate(&config).await?;
     if !applied.is_empty() {
         tracing::info!(migrations = ?applied, "applied migrations");
@@ -224,7 +226,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         config.jobs.max_attempts,
         search_language,
     )
-    .with_blob_storage(LocalBlobStorage::new(config.uploads.storage_dir.clone()));
+    .with_blob_storage(blobs.clone());
     ports
         .warm_up()
         .await
@@ -262,6 +264,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         &config.jobs,
         config.sessions,
         &config.uploads,
+        blobs,
         &tasks,
     );
     let metrics: Arc<dyn MetricsSource + Send + Sync> =

@@ -48,7 +48,7 @@ pub use sessions::{
 };
 pub use unit_of_work::{UnitOfWork, Work};
 pub use uploads::{
-    BlobContent, BlobStorage, ByteRange, ImageCodec, ImageRejection, PreparedImage,
+    BlobContent, BlobStorage, ByteRange, DirectLink, ImageCodec, ImageRejection, PreparedImage,
     UploadRepository, UploadSettlement, Variants,
 };
 pub use users::{NewUser, UserChanges, UserRepository};

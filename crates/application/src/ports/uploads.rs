@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
+use std::time::Duration;
 
 use folio_domain::{
     ContentHash, DomainEvent, ImageType, Timestamp, Upload, UploadId, UploadLimits, UploadStatus,
@@ -93,6 +94,26 @@ pub trait BlobStorage: Send + Sync {
 
     /// Removes the blob; removing one that does not exist is not an error.
     fn delete(&self, name: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// A URL from which a client may fetch the blob itself, for a short while, when
+    /// the store can serve clients directly (an S3 presigned URL); `None` when its
+    /// bytes must go through Folio. `download_name` is the file name the client is
+    /// offered (already sanitized). Says nothing about whether the blob exists.
+    fn direct_link(
+        &self,
+        name: &str,
+        download_name: &str,
+    ) -> impl Future<Output = Result<Option<DirectLink>, PortError>> + Send {
+        let _ = (name, download_name);
+        async { Ok(None) }
+    }
+}
+
+/// Where a client can fetch a blob from the store itself, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectLink {
+    pub url: String,
+    pub valid_for: Duration,
 }
 
 /// An image as received, checked and cleaned for serving.

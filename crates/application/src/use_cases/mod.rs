@@ -8,6 +8,7 @@ mod cache_consumer;
 mod comment_cursor;
 pub mod comments;
 mod cursor_seal;
+mod file_links;
 pub mod profiles;
 pub mod rate_limits;
 pub mod search;

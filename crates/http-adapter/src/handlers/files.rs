@@ -2,17 +2,23 @@
 //! means the same bytes: the name is a strong entity tag and caches may keep the
 //! answer for a year. Single byte ranges are served (`206`); a request for several
 //! ranges gets the whole file, as RFC 9110 allows.
+//!
+//! When the blob store serves clients itself (S3), a `GET` is answered with a
+//! redirect to a presigned URL, after the same checks; conditional requests and
+//! ranges outside the file are still answered here, and `HEAD` too (a presigned
+//! URL is signed for `GET` only).
 
 use std::str::FromStr as _;
 
 use actix_web::body::SizedStream;
-use actix_web::http::StatusCode;
 use actix_web::http::header::{
     self, ByteRangeSpec, ContentDisposition, DispositionParam, DispositionType, HeaderValue, Range,
 };
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use folio_application::ports::ByteRange;
+use folio_application::ports::{ByteRange, DirectLink};
 use folio_application::{Folio, Ports};
+use futures_util::{StreamExt as _, stream};
 use tokio_util::io::ReaderStream;
 
 use crate::problem::{ApiError, Problem};
@@ -26,6 +32,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
     responses(
         (status = 200, description = "The image; strong `ETag`, cached for a year", content_type = "image/*"),
         (status = 206, description = "The requested byte range", content_type = "image/*"),
+        (status = 307, description = "With S3 storage, for `GET`: the file's presigned URL is in `Location` (repeat `Range` there)"),
         (status = 304, description = "`If-None-Match` matched"),
         (status = 404, description = "No such file", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range is outside the file", body = Problem, content_type = "application/problem+json"),
@@ -50,6 +57,11 @@ pub async fn get_file<P: Ports>(
         Ok(range) => range,
         Err(()) => return Ok(unsatisfiable(file.size)),
     };
+    if request.method() == Method::GET
+        && let Some(link) = app.file_link(&file).await?
+    {
+        return Ok(redirect(&link));
+    }
     let (status, part) = match range {
         Some(range) => (StatusCode::PARTIAL_CONTENT, range),
         None => (
@@ -60,7 +72,12 @@ pub async fn get_file<P: Ports>(
             },
         ),
     };
-    let content = app.file_content(&file, part).await?;
+    let body = if request.method() == Method::HEAD {
+        // Headers only: the bytes are not even fetched from the store.
+        stream::empty().right_stream()
+    } else {
+        ReaderStream::new(app.file_content(&file, part).await?).left_stream()
+    };
     let mut response = HttpResponse::build(status);
     response
         .insert_header((header::CONTENT_TYPE, file.image_type.mime()))
@@ -78,7 +95,20 @@ pub async fn get_file<P: Ports>(
             format!("bytes {}-{last}/{}", part.start, file.size),
         ));
     }
-    Ok(response.body(SizedStream::new(part.len, ReaderStream::new(content))))
+    Ok(response.body(SizedStream::new(part.len, body)))
+}
+
+/// Sends the client to the blob store for the bytes. The redirect may be reused for
+/// half the link's life, so a browser that follows it again still finds it valid.
+fn redirect(link: &DirectLink) -> HttpResponse {
+    let reusable_for = link.valid_for.as_secs() / 2;
+    HttpResponse::TemporaryRedirect()
+        .insert_header((header::LOCATION, link.url.as_str()))
+        .insert_header((
+            header::CACHE_CONTROL,
+            format!("private, max-age={reusable_for}"),
+        ))
+        .finish()
 }
 
 fn header_text<'a>(request: &'a HttpRequest, name: &header::HeaderName) -> Option<&'a str> {
