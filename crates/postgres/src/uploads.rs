@@ -185,13 +185,9 @@ impl UploadRepository for PgUploadRepository {
     }
 
     async fn find_by_stem(&self, stem: &str) -> Result<Option<Upload>, PortError> {
-        let names: Vec<String> = ImageType::ALL
-            .into_iter()
-            .map(|kind| format!("{stem}.{}", kind.extension()))
-            .collect();
         self.first_live(
             uploads::table
-                .filter(uploads::storage_key.eq_any(names))
+                .filter(uploads::storage_key.eq_any(key_names(&[stem.to_owned()])))
                 .into_boxed(),
         )
         .await
@@ -223,6 +219,62 @@ impl UploadRepository for PgUploadRepository {
         .map_err(query_error)?;
         Ok(changed > 0)
     }
+
+    async fn attach(&self, id: UploadId, owner: UserId, at: Timestamp) -> Result<bool, PortError> {
+        let mut conn = self.db.connection().await?;
+        let changed = diesel::update(
+            uploads::table
+                .find(id.as_uuid())
+                .filter(uploads::owner_id.eq(owner.as_uuid()))
+                .filter(uploads::deleted_at.is_null()),
+        )
+        .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error)?;
+        Ok(changed > 0)
+    }
+
+    async fn attach_stems(
+        &self,
+        owner: UserId,
+        stems: &[String],
+        at: Timestamp,
+    ) -> Result<u64, PortError> {
+        let mut conn = self.db.connection().await?;
+        let changed = diesel::update(
+            uploads::table
+                .filter(uploads::storage_key.eq_any(key_names(stems)))
+                .filter(uploads::owner_id.eq(owner.as_uuid()))
+                .filter(uploads::deleted_at.is_null()),
+        )
+        .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error)?;
+        Ok(u64::try_from(changed).unwrap_or(0))
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQL `coalesce` of a nullable timestamp and a value: the first time is kept.
+    fn coalesce(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        y: diesel::sql_types::Timestamptz,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>;
+}
+
+/// The storage keys files of these stems may have, one per image type: what
+/// `storage_key` is indexed by.
+fn key_names(stems: &[String]) -> Vec<String> {
+    stems
+        .iter()
+        .flat_map(|stem| {
+            ImageType::ALL
+                .into_iter()
+                .map(move |kind| format!("{stem}.{}", kind.extension()))
+        })
+        .collect()
 }
 
 /// Settles uploads in a unit of work of its own, so the status and its event commit

@@ -45,6 +45,25 @@ pub trait UploadRepository: Send + Sync {
         id: UploadId,
         at: Timestamp,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Marks `owner`'s upload attached (used somewhere), keeping the first time it
+    /// was; `false` when it is not `owner`'s or is deleted. Attached uploads are
+    /// never removed as orphans.
+    fn attach(
+        &self,
+        id: UploadId,
+        owner: UserId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Marks attached every upload of `owner` whose storage key has one of these
+    /// stems; the others are left alone. How many are attached now.
+    fn attach_stems(
+        &self,
+        owner: UserId,
+        stems: &[String],
+        at: Timestamp,
+    ) -> impl Future<Output = Result<u64, PortError>> + Send;
 }
 
 /// The end of an upload's processing, written with its event in one transaction.

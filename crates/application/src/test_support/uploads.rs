@@ -101,6 +101,33 @@ impl UploadRepository for MemoryUploads {
             .find(|(upload, deleted)| upload.id == id && deleted.is_none());
         Ok(row.map(|(_, deleted)| *deleted = Some(at)).is_some())
     }
+
+    async fn attach(&self, id: UploadId, owner: UserId, at: Timestamp) -> Result<bool, PortError> {
+        let mut rows = self.rows.lock().unwrap();
+        let row = rows.iter_mut().find(|(upload, deleted)| {
+            upload.id == id && upload.owner == owner && deleted.is_none()
+        });
+        Ok(row
+            .map(|(upload, _)| upload.attached_at = upload.attached_at.or(Some(at)))
+            .is_some())
+    }
+
+    async fn attach_stems(
+        &self,
+        owner: UserId,
+        stems: &[String],
+        at: Timestamp,
+    ) -> Result<u64, PortError> {
+        let mut attached = 0;
+        for (upload, deleted) in self.rows.lock().unwrap().iter_mut() {
+            let named = stems.iter().any(|stem| stem == upload.key.stem());
+            if named && upload.owner == owner && deleted.is_none() {
+                upload.attached_at = upload.attached_at.or(Some(at));
+                attached += 1;
+            }
+        }
+        Ok(attached)
+    }
 }
 
 impl UploadSettlement for MemoryUploads {

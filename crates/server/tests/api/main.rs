@@ -47,6 +47,7 @@ mod stale_after_outage;
 mod startup;
 mod stored_counts;
 mod tags;
+mod upload_attachments;
 mod uploaded_files;
 mod uploads;
 mod username_keys;
