@@ -1,4 +1,7 @@
-//! Upload rows, and the settlement of an upload's processing with its event.
+//! Upload rows, the settlement of an upload's processing with its event, and the
+//! queries of the cleanup of what uploads leave behind.
+
+use std::collections::HashSet;
 
 use diesel::dsl::sql;
 use diesel::pg::Pg;
@@ -8,7 +11,9 @@ use diesel::{
     SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
-use folio_application::ports::{PortError, UnitOfWork, UploadRepository, UploadSettlement, Work};
+use folio_application::ports::{
+    PortError, UnitOfWork, UploadRepository, UploadRetention, UploadSettlement, Work,
+};
 use folio_domain::{
     ContentHash, DomainEvent, ImageType, OriginalName, StorageKey, Timestamp, Upload, UploadId,
     UploadPurpose, UploadStatus, UserId,
@@ -253,6 +258,70 @@ impl UploadRepository for PgUploadRepository {
         .await
         .map_err(query_error)?;
         Ok(u64::try_from(changed).unwrap_or(0))
+    }
+}
+
+impl UploadRetention for PgUploadRepository {
+    async fn orphans(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Upload>, PortError> {
+        let mut conn = self.db.connection().await?;
+        // The partial index of unattached live uploads by `created_at` serves this.
+        let rows = uploads::table
+            .filter(uploads::attached_at.is_null())
+            .filter(uploads::deleted_at.is_null())
+            .filter(uploads::created_at.lt(created_before))
+            .order((uploads::created_at, uploads::id))
+            .limit(i64::from(limit))
+            .select(UploadRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        rows.into_iter().map(UploadRow::into_domain).collect()
+    }
+
+    async fn remove_orphans(
+        &self,
+        ids: &[UploadId],
+        created_before: Timestamp,
+        at: Timestamp,
+    ) -> Result<Vec<Upload>, PortError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.db.connection().await?;
+        let ids: Vec<Uuid> = ids.iter().map(UploadId::as_uuid).collect();
+        // Conditions again: an upload attached since it was found stays.
+        let rows = diesel::update(
+            uploads::table
+                .filter(uploads::id.eq_any(ids))
+                .filter(uploads::attached_at.is_null())
+                .filter(uploads::deleted_at.is_null())
+                .filter(uploads::created_at.lt(created_before)),
+        )
+        .set(uploads::deleted_at.eq(at))
+        .returning(UploadRow::as_returning())
+        .get_results(&mut conn)
+        .await
+        .map_err(query_error)?;
+        rows.into_iter().map(UploadRow::into_domain).collect()
+    }
+
+    async fn live_stems(&self, stems: &[String]) -> Result<HashSet<String>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let keys: Vec<String> = uploads::table
+            .filter(uploads::storage_key.eq_any(key_names(stems)))
+            .filter(uploads::deleted_at.is_null())
+            .select(uploads::storage_key)
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| StorageKey::parse(&key).map(|key| key.stem().to_owned()))
+            .collect())
     }
 }
 

@@ -13,6 +13,7 @@ use crate::config::{JobsConfig, UploadsConfig};
 use folio_application::SessionPolicy;
 use folio_application::jobs::search_purge::PurgeSearchRecords;
 use folio_application::jobs::session_purge::PurgeExpiredSessions;
+use folio_application::jobs::upload_cleanup::CleanUpUploads;
 use folio_application::jobs::upload_variants::MakeUploadVariants;
 use folio_application::jobs::{JobScheduler, JobWorker};
 use folio_images::ImageRsCodec;
@@ -63,14 +64,24 @@ impl JobsTask {
                     PgUploadRepository::new(database.clone()),
                     LocalBlobStorage::new(uploads.storage_dir.clone()),
                     ImageRsCodec::per_core(),
-                    PgUploadSettlement::new(PgUnitOfWork::new(database, config.max_attempts)),
+                    PgUploadSettlement::new(PgUnitOfWork::new(
+                        database.clone(),
+                        config.max_attempts,
+                    )),
                     uploads.limits,
+                ))
+                .register(CleanUpUploads::new(
+                    PgUploadRepository::new(database),
+                    LocalBlobStorage::new(uploads.storage_dir.clone()),
+                    SystemClock,
+                    config.upload_cleanup,
                 )),
         );
         let scheduler = Arc::new(
             JobScheduler::new(queue)
                 .with(config.session_purge.recurring())
-                .with(config.search_purge.recurring()),
+                .with(config.search_purge.recurring())
+                .with(config.upload_cleanup.recurring()),
         );
         let retention = config.retention;
         let upkeep = Supervised::spawn("job upkeep", board, {

@@ -48,8 +48,8 @@ pub use sessions::{
 };
 pub use unit_of_work::{UnitOfWork, Work};
 pub use uploads::{
-    BlobContent, BlobStorage, ByteRange, ImageCodec, ImageRejection, PreparedImage,
-    UploadRepository, UploadSettlement, Variants,
+    BlobContent, BlobStorage, ByteRange, ImageCodec, ImageRejection, PreparedImage, StoredBlob,
+    UploadRepository, UploadRetention, UploadSettlement, Variants,
 };
 pub use users::{NewUser, UserChanges, UserRepository};
 

@@ -48,6 +48,7 @@ mod startup;
 mod stored_counts;
 mod tags;
 mod upload_attachments;
+mod upload_cleanup;
 mod uploaded_files;
 mod uploads;
 mod username_keys;
