@@ -24,6 +24,7 @@ mod content_cache;
 mod errors;
 mod event_feed;
 mod http_caching;
+mod job_restart;
 mod jobs;
 mod layering;
 mod listing;
