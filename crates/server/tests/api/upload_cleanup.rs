@@ -2,14 +2,14 @@
 //! `FOLIO_UPLOAD_ORPHAN_TTL` and files no upload names, by the recurring job and
 //! by `folio maintenance cleanup-uploads [--dry-run]`.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::uploads::png;
-use crate::support::{TestApp, redis_url, spawn_app_with, unique_username};
+use crate::support::{TestApp, run_folio, spawn_app_with, unique_username};
 
 /// Uploads a distinct PNG and waits until its variants exist; the upload's body.
 async fn ready_upload(app: &TestApp, token: &str, side: u32) -> Value {
@@ -56,27 +56,9 @@ async fn served(app: &TestApp, upload: &Value, field: &str) -> StatusCode {
         .status()
 }
 
-/// Runs the `folio` binary against `app`'s database and files.
+/// Runs `folio <args>` against `app`, which must succeed.
 async fn folio(app: &TestApp, args: &[&str]) -> Output {
-    let url = app.database_url().to_owned();
-    let storage = app.storage_dir().unwrap().to_owned();
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    let run = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(&args)
-            .env_clear()
-            .env("DATABASE_URL", &url)
-            .env("REDIS_URL", redis_url())
-            .env("FOLIO_STORAGE_DIR", &storage)
-            .env("FOLIO_LOG", "off")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the folio binary")
-    });
-    let output = tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("folio exits")
-        .expect("the runner does not panic");
+    let output = run_folio(app, args).await;
     assert!(
         output.status.success(),
         "{}",
