@@ -91,6 +91,10 @@ pub enum AppError {
     QuotaExceeded { quota: u64 },
     #[error("the image is refused: {0:?}")]
     ImageRejected(ImageRejection),
+    /// `field` names an upload the caller may not use: someone else's, deleted, or
+    /// unknown (one answer for all three, so ids cannot be probed).
+    #[error("{field} is not an upload of the caller's")]
+    UploadNotAttachable { field: &'static str },
     #[error("a dependency is unavailable")]
     Unavailable(#[source] PortError),
     #[error("internal error")]

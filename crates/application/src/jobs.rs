@@ -14,6 +14,7 @@ mod retries;
 mod scheduler;
 pub mod search_purge;
 pub mod session_purge;
+pub mod upload_cleanup;
 pub mod upload_variants;
 mod worker;
 

@@ -472,6 +472,7 @@ pub fn article_by(author: &Profile, title: &str) -> Article {
         description: ArticleDescription::parse("A description").unwrap(),
         body: ArticleBody::parse("Some body text").unwrap(),
         tags: TagList::parse(&["rust"]).unwrap(),
+        image: None,
         author: author.clone(),
         favorites_count: 0,
         created_at: now(),
@@ -488,6 +489,7 @@ pub fn stored_article(new: &NewArticle, author: &Profile) -> Article {
         description: new.description.clone(),
         body: new.body.clone(),
         tags: new.tags.clone(),
+        image: new.image.clone(),
         author: author.clone(),
         favorites_count: 0,
         created_at: new.created_at,
@@ -512,6 +514,9 @@ pub fn changed_article(article: &Article, changes: &ArticleChanges) -> Article {
     }
     if let Some(tags) = &changes.tags {
         updated.tags = tags.clone();
+    }
+    if let Some(image) = &changes.image {
+        updated.image = image.clone();
     }
     if let Some(updated_at) = changes.updated_at {
         updated.updated_at = updated_at;

@@ -202,6 +202,48 @@ pub mod cases {
         }
     }
 
+    /// Listing pages through every blob once, in byte order of the names, each
+    /// page starting after the last name of the one before; an empty store lists
+    /// nothing, and a removed blob is no longer listed.
+    pub async fn listing_pages_through_every_blob_in_name_order(storage: &impl BlobStorage) {
+        assert_eq!(storage.list(None, 10).await.unwrap_or_else(fail), vec![]);
+        let mut names = vec![
+            original('c'),
+            variant('a'),
+            original('a'),
+            original('f'),
+            variant('e'),
+        ];
+        for (seed, name) in (0u8..).zip(&names) {
+            storage
+                .put(name, pattern(5, seed))
+                .await
+                .unwrap_or_else(fail);
+        }
+        names.sort();
+
+        let mut listed = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = storage.list(after.as_deref(), 2).await.unwrap_or_else(fail);
+            assert!(page.len() <= 2, "a page holds at most its limit");
+            let Some(last) = page.last() else { break };
+            after = Some(last.name.clone());
+            listed.extend(page.into_iter().map(|blob| blob.name));
+        }
+        assert_eq!(listed, names);
+
+        storage.delete(&original('c')).await.unwrap_or_else(fail);
+        let rest: Vec<String> = storage
+            .list(Some(&original('a')), 10)
+            .await
+            .unwrap_or_else(fail)
+            .into_iter()
+            .map(|blob| blob.name)
+            .collect();
+        assert_eq!(rest, vec![variant('e'), original('f')]);
+    }
+
     fn fail<T>(error: folio_application::ports::PortError) -> T {
         panic!("the blob store failed: {error:?}")
     }
@@ -225,6 +267,7 @@ macro_rules! blob_storage_contract {
             concurrent_puts_of_the_same_blob_leave_it_whole,
             delete_removes_only_that_blob,
             names_folio_does_not_make_are_refused,
+            listing_pages_through_every_blob_in_name_order,
         );
     };
     (@cases $make:path; $($case:ident,)*) => {

@@ -1,5 +1,5 @@
 use crate::invalid::{InvalidValue, bounded_text, required_text, string_newtype};
-use crate::{ArticleId, Profile, TagList, Timestamp};
+use crate::{ArticleId, ImageUrl, Profile, TagList, Timestamp};
 
 string_newtype!(
     /// An article's headline; its slug is derived from it.
@@ -91,6 +91,8 @@ pub struct Article {
     pub description: ArticleDescription,
     pub body: ArticleBody,
     pub tags: TagList,
+    /// The article's picture (a cover, a card image), when it has one.
+    pub image: Option<ImageUrl>,
     pub author: Profile,
     pub favorites_count: i64,
     pub created_at: Timestamp,

@@ -27,8 +27,8 @@ pub use profile::Profile;
 pub use role::Role;
 pub use tag::{TagList, TagName};
 pub use upload::{
-    ContentHash, ImageType, OriginalName, StorageKey, Upload, UploadLimits, UploadPurpose,
-    UploadStatus, Variant,
+    ContentHash, FILES_PATH, FileReference, ImageReference, ImageType, OriginalName, StorageKey,
+    Upload, UploadLimits, UploadPurpose, UploadStatus, Variant, file_url, referenced_stems,
 };
 pub use user::{Bio, Email, ImageUrl, Password, PasswordHash, User, Username, UsernameKey};
 

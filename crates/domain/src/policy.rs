@@ -35,6 +35,10 @@ pub enum Permission {
     DeleteUpload {
         owner: UserId,
     },
+    /// Using an upload as a profile's or an article's picture.
+    AttachUpload {
+        owner: UserId,
+    },
 }
 
 impl Actor {
@@ -58,6 +62,7 @@ impl Actor {
             Permission::DeleteUpload { owner } => {
                 self.user_id == owner || self.role >= Role::Moderator
             }
+            Permission::AttachUpload { owner } => self.user_id == owner,
         }
     }
 }
@@ -128,6 +133,15 @@ mod tests {
             owner: mine,
             attached: true
         }));
+    }
+
+    #[test]
+    fn only_owners_attach_their_uploads() {
+        let owner = actor(Role::Member);
+        let mine = owner.user_id;
+        assert!(owner.may(Permission::AttachUpload { owner: mine }));
+        assert!(!actor(Role::Member).may(Permission::AttachUpload { owner: mine }));
+        assert!(!actor(Role::Admin).may(Permission::AttachUpload { owner: mine }));
     }
 
     #[test]

@@ -169,12 +169,15 @@ impl Bio {
 }
 
 string_newtype!(
-    /// An absolute http(s) URL of the user's picture.
+    /// A picture's URL as stored: an https URL elsewhere on the web (never fetched by
+    /// Folio), or the path of one of Folio's own files (`/api/v1/files/...`).
     ImageUrl
 );
 
 impl ImageUrl {
     pub const MAX_CHARS: usize = 2048;
+    pub const NOT_HTTPS: &'static str =
+        "must be an https URL or the id or URL of one of your uploads";
 
     /// An empty or blank image means "no image".
     pub fn parse_optional(raw: &str) -> Result<Option<Self>, InvalidValue> {
@@ -182,17 +185,29 @@ impl ImageUrl {
         if url.is_empty() {
             return Ok(None);
         }
+        Self::parse_external(url).map(Some)
+    }
+
+    /// A URL outside Folio: only https (a page served over https shows no mixed
+    /// content, and no `javascript:` or `data:` URL reaches a client).
+    pub fn parse_external(raw: &str) -> Result<Self, InvalidValue> {
+        let url = raw.trim();
         if url.chars().count() > Self::MAX_CHARS {
             return Err(InvalidValue::too_long(Self::MAX_CHARS));
         }
-        let rest = url
-            .strip_prefix("https://")
-            .or_else(|| url.strip_prefix("http://"));
-        match rest {
-            Some(rest) if !rest.is_empty() && !url.chars().any(char::is_whitespace) => {
-                Ok(Some(Self(url.to_owned())))
+        let host_start = url
+            .get(..8)
+            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            .and_then(|_| url.get(8..));
+        match host_start {
+            Some(rest)
+                if !rest.is_empty()
+                    && !rest.starts_with('/')
+                    && !url.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+            {
+                Ok(Self(url.to_owned()))
             }
-            _ => Err(InvalidValue::new("must be an http(s) URL")),
+            _ => Err(InvalidValue::new(Self::NOT_HTTPS)),
         }
     }
 }
@@ -341,5 +356,8 @@ mod tests {
         assert!(ImageUrl::parse_optional("https://cdn.example/a.png").is_ok_and(|i| i.is_some()));
         assert!(ImageUrl::parse_optional("javascript:alert(1)").is_err());
         assert!(ImageUrl::parse_optional("https://").is_err());
+        assert!(ImageUrl::parse_optional("http://cdn.example/a.png").is_err());
+        assert!(ImageUrl::parse_optional("https:///etc/passwd").is_err());
+        assert!(ImageUrl::parse_optional("HTTPS://cdn.example/a.png").is_ok());
     }
 }

@@ -257,6 +257,16 @@ impl From<AppError> for ApiError {
                 format!("your uploads would take more than your quota of {quota} bytes"),
             ),
             AppError::ImageRejected(rejection) => image_rejected(rejection),
+            AppError::UploadNotAttachable { field } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "upload_not_attachable",
+                "Upload not attachable",
+                format!("{field} names an upload that is not one of yours, or that was deleted"),
+            )
+            .with_errors(BTreeMap::from([(
+                field.to_owned(),
+                vec!["is not one of your uploads".to_owned()],
+            )])),
             AppError::Unavailable(cause) => {
                 tracing::error!(error = %cause, cause = ?std::error::Error::source(&cause), "dependency unavailable");
                 ApiError::new(

@@ -46,6 +46,7 @@ struct ArticleInsert<'a> {
     title: &'a str,
     description: &'a str,
     body: &'a str,
+    image: Option<&'a str>,
     created_at: Timestamp,
     updated_at: Timestamp,
 }
@@ -57,6 +58,7 @@ struct ArticleChangeset {
     title: Option<String>,
     description: Option<String>,
     body: Option<String>,
+    image: Option<Option<String>>,
     updated_at: Option<Timestamp>,
 }
 
@@ -123,6 +125,7 @@ impl ArticleRepository for PgArticleRepository {
                     title: article.title.as_str(),
                     description: article.description.as_str(),
                     body: article.body.as_str(),
+                    image: article.image.as_ref().map(|image| image.as_str()),
                     created_at: article.created_at,
                     updated_at: article.created_at,
                 })
@@ -147,6 +150,9 @@ impl ArticleRepository for PgArticleRepository {
             title: changes.title.map(|t| t.into_inner()),
             description: changes.description.map(|d| d.into_inner()),
             body: changes.body.map(|b| b.into_inner()),
+            image: changes
+                .image
+                .map(|image| image.map(|image| image.into_inner())),
             updated_at: changes.updated_at,
         };
         let tags = changes.tags;

@@ -25,6 +25,7 @@ pub(super) type PageColumns = (
         Timestamptz,
         Timestamptz,
         Array<Text>,
+        Nullable<Text>,
     ),
     (SqlUuid, Text, Nullable<Text>, Nullable<Text>),
 );
@@ -57,7 +58,7 @@ impl QueryFragment<Pg> for FeedPage {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "SELECT a.id, a.slug, a.title, a.description, a.favorites_count, \
-             a.created_at, a.updated_at, a.tag_names, u.id, u.username, u.bio, u.image \
+             a.created_at, a.updated_at, a.tag_names, a.image, u.id, u.username, u.bio, u.image \
              FROM (SELECT newest.id, newest.created_at FROM follows f \
              CROSS JOIN LATERAL (SELECT w.id, w.created_at FROM articles w \
              WHERE w.author_id = f.followee_id \

@@ -84,6 +84,7 @@ pub(crate) struct ArticleRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tag_names: Vec<String>,
+    pub image: Option<String>,
 }
 
 impl ArticleRow {
@@ -100,6 +101,7 @@ impl ArticleRow {
                     .map(TagName::from_trusted)
                     .collect(),
             ),
+            image: self.image.map(ImageUrl::from_trusted),
             author: author.into_domain(),
             favorites_count: i64::from(self.favorites_count),
             created_at: self.created_at,
@@ -121,6 +123,7 @@ pub(crate) struct ArticleSummaryRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub tag_names: Vec<String>,
+    pub image: Option<String>,
 }
 
 impl From<ArticleSummaryRow> for ArticleRow {
@@ -135,6 +138,7 @@ impl From<ArticleSummaryRow> for ArticleRow {
             created_at: summary.created_at,
             updated_at: summary.updated_at,
             tag_names: summary.tag_names,
+            image: summary.image,
         }
     }
 }

@@ -46,6 +46,7 @@ diesel::table! {
         tag_names -> Array<Text>,
         author_username -> Text,
         search_document -> Nullable<Tsvector>,
+        image -> Nullable<Text>,
     }
 }
 

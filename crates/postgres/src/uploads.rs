@@ -1,4 +1,7 @@
-//! Upload rows, and the settlement of an upload's processing with its event.
+//! Upload rows, the settlement of an upload's processing with its event, and the
+//! queries of the cleanup of what uploads leave behind.
+
+use std::collections::HashSet;
 
 use diesel::dsl::sql;
 use diesel::pg::Pg;
@@ -8,7 +11,9 @@ use diesel::{
     SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
-use folio_application::ports::{PortError, UnitOfWork, UploadRepository, UploadSettlement, Work};
+use folio_application::ports::{
+    PortError, UnitOfWork, UploadRepository, UploadRetention, UploadSettlement, Work,
+};
 use folio_domain::{
     ContentHash, DomainEvent, ImageType, OriginalName, StorageKey, Timestamp, Upload, UploadId,
     UploadPurpose, UploadStatus, UserId,
@@ -185,13 +190,9 @@ impl UploadRepository for PgUploadRepository {
     }
 
     async fn find_by_stem(&self, stem: &str) -> Result<Option<Upload>, PortError> {
-        let names: Vec<String> = ImageType::ALL
-            .into_iter()
-            .map(|kind| format!("{stem}.{}", kind.extension()))
-            .collect();
         self.first_live(
             uploads::table
-                .filter(uploads::storage_key.eq_any(names))
+                .filter(uploads::storage_key.eq_any(key_names(&[stem.to_owned()])))
                 .into_boxed(),
         )
         .await
@@ -223,6 +224,126 @@ impl UploadRepository for PgUploadRepository {
         .map_err(query_error)?;
         Ok(changed > 0)
     }
+
+    async fn attach(&self, id: UploadId, owner: UserId, at: Timestamp) -> Result<bool, PortError> {
+        let mut conn = self.db.connection().await?;
+        let changed = diesel::update(
+            uploads::table
+                .find(id.as_uuid())
+                .filter(uploads::owner_id.eq(owner.as_uuid()))
+                .filter(uploads::deleted_at.is_null()),
+        )
+        .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error)?;
+        Ok(changed > 0)
+    }
+
+    async fn attach_stems(
+        &self,
+        owner: UserId,
+        stems: &[String],
+        at: Timestamp,
+    ) -> Result<u64, PortError> {
+        let mut conn = self.db.connection().await?;
+        let changed = diesel::update(
+            uploads::table
+                .filter(uploads::storage_key.eq_any(key_names(stems)))
+                .filter(uploads::owner_id.eq(owner.as_uuid()))
+                .filter(uploads::deleted_at.is_null()),
+        )
+        .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
+        .execute(&mut conn)
+        .await
+        .map_err(query_error)?;
+        Ok(u64::try_from(changed).unwrap_or(0))
+    }
+}
+
+impl UploadRetention for PgUploadRepository {
+    async fn orphans(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Upload>, PortError> {
+        let mut conn = self.db.connection().await?;
+        // The partial index of unattached live uploads by `created_at` serves this.
+        let rows = uploads::table
+            .filter(uploads::attached_at.is_null())
+            .filter(uploads::deleted_at.is_null())
+            .filter(uploads::created_at.lt(created_before))
+            .order((uploads::created_at, uploads::id))
+            .limit(i64::from(limit))
+            .select(UploadRow::as_select())
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        rows.into_iter().map(UploadRow::into_domain).collect()
+    }
+
+    async fn remove_orphans(
+        &self,
+        ids: &[UploadId],
+        created_before: Timestamp,
+        at: Timestamp,
+    ) -> Result<Vec<Upload>, PortError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.db.connection().await?;
+        let ids: Vec<Uuid> = ids.iter().map(UploadId::as_uuid).collect();
+        // Conditions again: an upload attached since it was found stays.
+        let rows = diesel::update(
+            uploads::table
+                .filter(uploads::id.eq_any(ids))
+                .filter(uploads::attached_at.is_null())
+                .filter(uploads::deleted_at.is_null())
+                .filter(uploads::created_at.lt(created_before)),
+        )
+        .set(uploads::deleted_at.eq(at))
+        .returning(UploadRow::as_returning())
+        .get_results(&mut conn)
+        .await
+        .map_err(query_error)?;
+        rows.into_iter().map(UploadRow::into_domain).collect()
+    }
+
+    async fn live_stems(&self, stems: &[String]) -> Result<HashSet<String>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let keys: Vec<String> = uploads::table
+            .filter(uploads::storage_key.eq_any(key_names(stems)))
+            .filter(uploads::deleted_at.is_null())
+            .select(uploads::storage_key)
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|key| StorageKey::parse(&key).map(|key| key.stem().to_owned()))
+            .collect())
+    }
+}
+
+diesel::define_sql_function! {
+    /// SQL `coalesce` of a nullable timestamp and a value: the first time is kept.
+    fn coalesce(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
+        y: diesel::sql_types::Timestamptz,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>;
+}
+
+/// The storage keys files of these stems may have, one per image type: what
+/// `storage_key` is indexed by.
+fn key_names(stems: &[String]) -> Vec<String> {
+    stems
+        .iter()
+        .flat_map(|stem| {
+            ImageType::ALL
+                .into_iter()
+                .map(move |kind| format!("{stem}.{}", kind.extension()))
+        })
+        .collect()
 }
 
 /// Settles uploads in a unit of work of its own, so the status and its event commit

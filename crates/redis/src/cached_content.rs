@@ -73,6 +73,9 @@ pub(crate) struct CachedArticle {
     description: String,
     body: String,
     tags: Vec<String>,
+    /// Absent from entries stored before articles had images.
+    #[serde(default)]
+    image: Option<String>,
     author: CachedProfile,
     favorites_count: i64,
     created_at: i64,
@@ -92,6 +95,10 @@ impl CachedArticle {
                 .iter()
                 .map(|tag| tag.as_str().to_owned())
                 .collect(),
+            image: article
+                .image
+                .as_ref()
+                .map(|image| image.as_str().to_owned()),
             author: CachedProfile::from_profile(&article.author),
             favorites_count: article.favorites_count,
             created_at: article.created_at.timestamp_millis(),
@@ -107,6 +114,7 @@ impl CachedArticle {
             description: ArticleDescription::from_trusted(self.description),
             body: ArticleBody::from_trusted(self.body),
             tags: TagList::from_trusted(self.tags.into_iter().map(TagName::from_trusted).collect()),
+            image: self.image.map(ImageUrl::from_trusted),
             author: self.author.into_profile()?,
             favorites_count: self.favorites_count,
             created_at: at(self.created_at)?,
@@ -158,6 +166,10 @@ mod tests {
             description: ArticleDescription::from_trusted("d".to_owned()),
             body: ArticleBody::from_trusted("b".to_owned()),
             tags: TagList::from_trusted(vec![TagName::from_trusted("rust".to_owned())]),
+            image: Some(ImageUrl::from_trusted(format!(
+                "/api/v1/files/{}.png",
+                "a".repeat(64)
+            ))),
             author: Profile {
                 user_id: UserId::generate(),
                 username: Username::from_trusted("jake".to_owned()),

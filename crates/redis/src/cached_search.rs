@@ -177,6 +177,7 @@ mod tests {
             description: ArticleDescription::from_trusted("d".into()),
             body: ArticleBody::from_trusted(String::new()),
             tags: TagList::from_trusted(Vec::new()),
+            image: None,
             author: Profile {
                 user_id: UserId::generate(),
                 username: Username::from_trusted("alice".into()),

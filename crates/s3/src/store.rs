@@ -3,9 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use folio_application::ports::{BlobContent, BlobStorage, ByteRange, DirectLink, PortError};
+use folio_application::ports::{
+    BlobContent, BlobStorage, ByteRange, DirectLink, PortError, StoredBlob,
+};
 use folio_domain::{ImageType, StorageKey};
-use futures_util::TryStreamExt as _;
+use futures_util::{StreamExt as _, TryStreamExt as _};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
 use object_store::signer::{SignedUrlOptions, Signer as _};
@@ -215,6 +217,23 @@ impl BlobStorage for S3BlobStorage {
         let (path, _) = object(name)?;
         missing_is_none(self.store.delete(&path).await)?;
         Ok(())
+    }
+
+    async fn list(&self, after: Option<&str>, limit: usize) -> Result<Vec<StoredBlob>, PortError> {
+        // S3 lists keys in byte order; `start-after` makes each page independent.
+        let listing = match after {
+            Some(after) => self.store.list_with_offset(None, &Path::from(after)),
+            None => self.store.list(None),
+        };
+        listing
+            .take(limit)
+            .map_ok(|meta| StoredBlob {
+                name: meta.location.to_string(),
+                modified: meta.last_modified,
+            })
+            .try_collect()
+            .await
+            .map_err(port_error)
     }
 
     async fn direct_link(

@@ -1,7 +1,9 @@
 //! The blob store the configuration chose: the local filesystem or an S3 bucket,
 //! behind the one port. Each port method forwards to the chosen adapter.
 
-use folio_application::ports::{BlobContent, BlobStorage, ByteRange, DirectLink, PortError};
+use folio_application::ports::{
+    BlobContent, BlobStorage, ByteRange, DirectLink, PortError, StoredBlob,
+};
 use folio_s3::S3BlobStorage;
 use folio_storage::LocalBlobStorage;
 
@@ -72,6 +74,13 @@ impl BlobStorage for ConfiguredBlobStorage {
         match self {
             Self::Local(local) => local.delete(name).await,
             Self::S3(s3) => s3.delete(name).await,
+        }
+    }
+
+    async fn list(&self, after: Option<&str>, limit: usize) -> Result<Vec<StoredBlob>, PortError> {
+        match self {
+            Self::Local(local) => local.list(after, limit).await,
+            Self::S3(s3) => s3.list(after, limit).await,
         }
     }
 

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use folio_application::jobs::search_purge::SearchPurgeSettings;
 use folio_application::jobs::session_purge::SessionPurgeSettings;
+use folio_application::jobs::upload_cleanup::UploadCleanupSettings;
 use folio_application::jobs::{Backoff, WorkerSettings};
 use folio_application::outbox_relay::RelaySettings;
 use folio_application::ports::{Bucket, Window};
@@ -82,6 +83,7 @@ pub struct JobsConfig {
     pub retention: Duration,
     pub session_purge: SessionPurgeSettings,
     pub search_purge: SearchPurgeSettings,
+    pub upload_cleanup: UploadCleanupSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,7 +335,48 @@ fn jobs(lookup: &impl Fn(&str) -> Option<String>) -> Result<JobsConfig, ConfigEr
                 Duration::from_secs(3600),
             )?,
         },
+        upload_cleanup: UploadCleanupSettings {
+            orphan_ttl: duration(
+                lookup,
+                "FOLIO_UPLOAD_ORPHAN_TTL",
+                Duration::from_secs(24 * 3600),
+            )?,
+            every: seconds(
+                "FOLIO_UPLOAD_CLEANUP_EVERY_SECONDS",
+                Duration::from_secs(3600),
+            )?,
+        },
     })
+}
+
+/// A positive duration: whole seconds like the `*_SECONDS` settings (`86400`), or
+/// with units (`24h`, `90m`, `1d 12h`).
+fn duration(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<chrono::Duration, ConfigError> {
+    let invalid = |value: &str, reason: &str| ConfigError {
+        name,
+        value: value.to_owned(),
+        reason: reason.into(),
+    };
+    let parsed = match lookup(name) {
+        None => default,
+        Some(value) => {
+            let text = value.trim();
+            match text.parse::<u64>() {
+                Ok(seconds) => Duration::from_secs(seconds),
+                Err(_) => humantime::parse_duration(text).map_err(|_| {
+                    invalid(&value, "expected seconds or a duration such as 24h or 90m")
+                })?,
+            }
+        }
+    };
+    if parsed.is_zero() {
+        return Err(invalid("0", "must be longer than 0"));
+    }
+    chrono::Duration::from_std(parsed).map_err(|_| invalid(&format!("{parsed:?}"), "too long"))
 }
 
 fn ipv6_prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<u8, ConfigError> {
@@ -511,6 +554,35 @@ mod tests {
         assert!(config(&[("FOLIO_JOB_MAX_ATTEMPTS", "0")]).is_err());
         assert!(config(&[("FOLIO_JOB_VISIBILITY_SECONDS", "0")]).is_err());
         assert!(config(&[("FOLIO_JOB_WORKERS", "5000000000")]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_orphan_ttl_takes_seconds_or_units() -> Result<(), ConfigError> {
+        let ttl = |value: &str| config(&[("FOLIO_UPLOAD_ORPHAN_TTL", value)]);
+        assert_eq!(
+            config(&[])?.jobs.upload_cleanup.orphan_ttl,
+            chrono::Duration::hours(24)
+        );
+        assert_eq!(
+            ttl("90")?.jobs.upload_cleanup.orphan_ttl,
+            chrono::Duration::seconds(90)
+        );
+        assert_eq!(
+            ttl("36h")?.jobs.upload_cleanup.orphan_ttl,
+            chrono::Duration::hours(36)
+        );
+        assert_eq!(
+            ttl(" 1d 30m ")?.jobs.upload_cleanup.orphan_ttl,
+            chrono::Duration::minutes(24 * 60 + 30)
+        );
+        for bad in ["0", "0s", "soon", "-5", "24 hours ago"] {
+            let error = ttl(bad).err().map(|error| error.to_string());
+            assert!(
+                error.is_some_and(|error| error.contains("FOLIO_UPLOAD_ORPHAN_TTL")),
+                "{bad}"
+            );
+        }
         Ok(())
     }
 

@@ -14,6 +14,7 @@ use crate::config::{JobsConfig, UploadsConfig};
 use folio_application::SessionPolicy;
 use folio_application::jobs::search_purge::PurgeSearchRecords;
 use folio_application::jobs::session_purge::PurgeExpiredSessions;
+use folio_application::jobs::upload_cleanup::CleanUpUploads;
 use folio_application::jobs::upload_variants::MakeUploadVariants;
 use folio_application::jobs::{JobScheduler, JobWorker};
 use folio_images::ImageRsCodec;
@@ -62,16 +63,26 @@ impl JobsTask {
                 ))
                 .register(MakeUploadVariants::new(
                     PgUploadRepository::new(database.clone()),
-                    blobs,
+                    blobs.clone(),
                     ImageRsCodec::per_core(),
-                    PgUploadSettlement::new(PgUnitOfWork::new(database, config.max_attempts)),
+                    PgUploadSettlement::new(PgUnitOfWork::new(
+                        database.clone(),
+                        config.max_attempts,
+                    )),
                     uploads.limits,
+                ))
+                .register(CleanUpUploads::new(
+                    PgUploadRepository::new(database),
+                    blobs,
+                    SystemClock,
+                    config.upload_cleanup,
                 )),
         );
         let scheduler = Arc::new(
             JobScheduler::new(queue)
                 .with(config.session_purge.recurring())
-                .with(config.search_purge.recurring()),
+                .with(config.search_purge.recurring())
+                .with(config.upload_cleanup.recurring()),
         );
         let retention = config.retention;
         let upkeep = Supervised::spawn("job upkeep", board, {

@@ -10,6 +10,7 @@ pub mod config;
 mod http_server;
 pub mod job_commands;
 mod jobs;
+pub mod maintenance_commands;
 mod metrics;
 mod outbox_relay;
 mod readiness;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 /// about that much per login and never gave it back. mimalloc reuses and returns it.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use folio_server::{Config, job_commands, telemetry};
+use folio_server::{Config, job_commands, maintenance_commands, telemetry};
 
 /// Folio, a publishing backend (RealWorld API superset).
 #[derive(Parser)]
@@ -29,6 +29,20 @@ enum Command {
     /// The durable job queue.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Upkeep an operator may run by hand.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
+}
+
+#[derive(Subcommand)]
+enum MaintenanceCommand {
+    /// Remove uploads never attached within FOLIO_UPLOAD_ORPHAN_TTL and files no
+    /// upload names (what the recurring `uploads.clean_up` job does).
+    CleanupUploads {
+        /// Only print what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -88,6 +102,13 @@ async fn run(command: Command) -> Result<(), folio_server::StartupError> {
         Command::Jobs(JobsCommand::Retry { id }) => {
             let job = job_commands::retry_job(&config, id).await?;
             println!("job {} is {} again", job.id, job.state);
+            Ok(())
+        }
+        Command::Maintenance(MaintenanceCommand::CleanupUploads { dry_run }) => {
+            let report = maintenance_commands::cleanup_uploads(&config, dry_run).await?;
+            for line in maintenance_commands::report_lines(&report, dry_run) {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::Serve => {

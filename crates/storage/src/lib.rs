@@ -5,7 +5,7 @@
 use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 
-use folio_application::ports::{BlobContent, BlobStorage, ByteRange, PortError};
+use folio_application::ports::{BlobContent, BlobStorage, ByteRange, PortError, StoredBlob};
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _, AsyncWriteExt as _};
 
 /// Blobs as files directly under `root`; temporary files under `root/tmp`.
@@ -68,6 +68,35 @@ async fn write_durably(temporary: &Path, bytes: &[u8]) -> std::io::Result<()> {
     file.sync_all().await
 }
 
+/// The files directly in `root` named after `after`, the first `limit` by name;
+/// directories (`tmp/`) are not blobs. The whole directory is read for each page:
+/// fine for the cleanup's hourly pass, not for listing on a request.
+fn list_files(root: &Path, after: Option<&str>, limit: usize) -> std::io::Result<Vec<StoredBlob>> {
+    let entries = match std::fs::read_dir(root) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error),
+    };
+    let mut blobs = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let metadata = entry.metadata()?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue; // not a name Folio makes
+        };
+        if !metadata.is_file() || after.is_some_and(|after| name.as_str() <= after) {
+            continue;
+        }
+        blobs.push(StoredBlob {
+            name,
+            modified: metadata.modified()?.into(),
+        });
+    }
+    blobs.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+    blobs.truncate(limit);
+    Ok(blobs)
+}
+
 /// Makes a rename in `directory` survive a crash.
 async fn sync_directory(directory: PathBuf) -> std::io::Result<()> {
     tokio::task::spawn_blocking(move || std::fs::File::open(directory)?.sync_all())
@@ -112,6 +141,15 @@ impl BlobStorage for LocalBlobStorage {
     async fn delete(&self, name: &str) -> Result<(), PortError> {
         missing_is_none(tokio::fs::remove_file(self.path(name)?).await)?;
         Ok(())
+    }
+
+    async fn list(&self, after: Option<&str>, limit: usize) -> Result<Vec<StoredBlob>, PortError> {
+        let root = self.root.clone();
+        let after = after.map(str::to_owned);
+        tokio::task::spawn_blocking(move || list_files(&root, after.as_deref(), limit))
+            .await
+            .map_err(|error| PortError::other(std::io::Error::other(error.to_string())))?
+            .map_err(io_error)
     }
 }
 
@@ -176,6 +214,33 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(leftovers, 0);
+    }
+
+    #[tokio::test]
+    async fn blobs_are_listed_by_name_in_pages_without_temporary_files() {
+        let (directory, storage) = storage();
+        assert!(
+            storage.list(None, 10).await.unwrap().is_empty(),
+            "no directory yet"
+        );
+        for name in ["c.png", "a.png", "b-thumb.png"] {
+            storage.put(name, b"x".to_vec()).await.unwrap();
+        }
+        std::fs::write(directory.path().join("tmp").join("partial"), b"x").unwrap();
+
+        let names = |blobs: Vec<StoredBlob>| -> Vec<String> {
+            blobs.into_iter().map(|blob| blob.name).collect()
+        };
+        let first = storage.list(None, 2).await.unwrap();
+        let rest = storage.list(Some("b-thumb.png"), 2).await.unwrap();
+
+        assert!(
+            first[0].modified.timestamp() > 1_700_000_000,
+            "written just now"
+        );
+        assert_eq!(names(first), ["a.png", "b-thumb.png"]);
+        assert_eq!(names(rest), ["c.png"]);
+        assert!(storage.list(Some("c.png"), 2).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -1,8 +1,8 @@
 use std::collections::HashSet;
 
 use folio_domain::{
-    Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, Slug, TagList, TagName,
-    Timestamp, UserId,
+    Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, ImageUrl, Slug, TagList,
+    TagName, Timestamp, UserId,
 };
 
 use super::PortError;
@@ -43,6 +43,7 @@ pub struct NewArticle {
     pub description: ArticleDescription,
     pub body: ArticleBody,
     pub tags: TagList,
+    pub image: Option<ImageUrl>,
     pub created_at: Timestamp,
 }
 
@@ -54,6 +55,8 @@ pub struct ArticleChanges {
     pub description: Option<ArticleDescription>,
     pub body: Option<ArticleBody>,
     pub tags: Option<TagList>,
+    /// `Some(None)` removes the image.
+    pub image: Option<Option<ImageUrl>>,
     pub updated_at: Option<Timestamp>,
 }
 

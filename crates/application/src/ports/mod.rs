@@ -49,7 +49,7 @@ pub use sessions::{
 pub use unit_of_work::{UnitOfWork, Work};
 pub use uploads::{
     BlobContent, BlobStorage, ByteRange, DirectLink, ImageCodec, ImageRejection, PreparedImage,
-    UploadRepository, UploadSettlement, Variants,
+    StoredBlob, UploadRepository, UploadRetention, UploadSettlement, Variants,
 };
 pub use users::{NewUser, UserChanges, UserRepository};
 

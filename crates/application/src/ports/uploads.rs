@@ -4,6 +4,7 @@
 //! These methods promise `Send` futures: the variants are made by a durable job,
 //! which runs on a task of its own.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -46,6 +47,25 @@ pub trait UploadRepository: Send + Sync {
         id: UploadId,
         at: Timestamp,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Marks `owner`'s upload attached (used somewhere), keeping the first time it
+    /// was; `false` when it is not `owner`'s or is deleted. Attached uploads are
+    /// never removed as orphans.
+    fn attach(
+        &self,
+        id: UploadId,
+        owner: UserId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<bool, PortError>> + Send;
+
+    /// Marks attached every upload of `owner` whose storage key has one of these
+    /// stems; the others are left alone. How many are attached now.
+    fn attach_stems(
+        &self,
+        owner: UserId,
+        stems: &[String],
+        at: Timestamp,
+    ) -> impl Future<Output = Result<u64, PortError>> + Send;
 }
 
 /// The end of an upload's processing, written with its event in one transaction.
@@ -59,6 +79,40 @@ pub trait UploadSettlement: Send + Sync {
         status: UploadStatus,
         event: DomainEvent,
     ) -> impl Future<Output = Result<bool, PortError>> + Send;
+}
+
+/// Finding what uploads leave behind (see `crate::jobs::upload_cleanup`).
+pub trait UploadRetention: Send + Sync + 'static {
+    /// Up to `limit` live uploads never attached and created before
+    /// `created_before`, oldest first.
+    fn orphans(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Upload>, PortError>> + Send;
+
+    /// Marks deleted those of `ids` that are still live, unattached and created
+    /// before `created_before`; the uploads it marked.
+    fn remove_orphans(
+        &self,
+        ids: &[UploadId],
+        created_before: Timestamp,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Upload>, PortError>> + Send;
+
+    /// Which of `stems` a live upload's storage key has.
+    fn live_stems(
+        &self,
+        stems: &[String],
+    ) -> impl Future<Output = Result<HashSet<String>, PortError>> + Send;
+}
+
+/// A blob as a listing shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub name: String,
+    /// When it was last written.
+    pub modified: Timestamp,
 }
 
 /// A part of a blob: `len` bytes from `start`.
@@ -94,6 +148,15 @@ pub trait BlobStorage: Send + Sync {
 
     /// Removes the blob; removing one that does not exist is not an error.
     fn delete(&self, name: &str) -> impl Future<Output = Result<(), PortError>> + Send;
+
+    /// Up to `limit` blobs in ascending byte order of their names, starting after
+    /// `after` (from the first when `None`): pages that stay correct while blobs
+    /// are added or removed. Only blobs, never the store's own temporary files.
+    fn list(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredBlob>, PortError>> + Send;
 
     /// A URL from which a client may fetch the blob itself, for a short while, when
     /// the store can serve clients directly (an S3 presigned URL); `None` when its

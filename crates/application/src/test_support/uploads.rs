@@ -1,7 +1,7 @@
 //! In-memory stand-ins for the upload ports: rows, blobs, and an image codec that
 //! answers what the test tells it to.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +12,7 @@ use folio_domain::{
 
 use crate::ports::{
     BlobContent, BlobStorage, ByteRange, Conflict, ImageCodec, ImageRejection, PortError,
-    PreparedImage, UploadRepository, UploadSettlement, Variants,
+    PreparedImage, StoredBlob, UploadRepository, UploadRetention, UploadSettlement, Variants,
 };
 
 /// An upload and when it was deleted.
@@ -47,6 +47,11 @@ impl MemoryUploads {
             .iter()
             .find(|(upload, deleted)| deleted.is_none() && matches(upload))
             .map(|(upload, _)| upload.clone())
+    }
+
+    /// Whether the upload is still live (not deleted).
+    pub fn is_live(&self, id: UploadId) -> bool {
+        self.live(|upload| upload.id == id).is_some()
     }
 
     pub fn status_of(&self, id: UploadId) -> Option<UploadStatus> {
@@ -101,6 +106,88 @@ impl UploadRepository for MemoryUploads {
             .find(|(upload, deleted)| upload.id == id && deleted.is_none());
         Ok(row.map(|(_, deleted)| *deleted = Some(at)).is_some())
     }
+
+    async fn attach(&self, id: UploadId, owner: UserId, at: Timestamp) -> Result<bool, PortError> {
+        let mut rows = self.rows.lock().unwrap();
+        let row = rows.iter_mut().find(|(upload, deleted)| {
+            upload.id == id && upload.owner == owner && deleted.is_none()
+        });
+        Ok(row
+            .map(|(upload, _)| upload.attached_at = upload.attached_at.or(Some(at)))
+            .is_some())
+    }
+
+    async fn attach_stems(
+        &self,
+        owner: UserId,
+        stems: &[String],
+        at: Timestamp,
+    ) -> Result<u64, PortError> {
+        let mut attached = 0;
+        for (upload, deleted) in self.rows.lock().unwrap().iter_mut() {
+            let named = stems.iter().any(|stem| stem == upload.key.stem());
+            if named && upload.owner == owner && deleted.is_none() {
+                upload.attached_at = upload.attached_at.or(Some(at));
+                attached += 1;
+            }
+        }
+        Ok(attached)
+    }
+}
+
+impl UploadRetention for MemoryUploads {
+    async fn orphans(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Upload>, PortError> {
+        let mut found: Vec<Upload> = self
+            .rows
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(upload, deleted)| {
+                deleted.is_none()
+                    && upload.attached_at.is_none()
+                    && upload.created_at < created_before
+            })
+            .map(|(upload, _)| upload.clone())
+            .collect();
+        found.sort_by_key(|upload| upload.created_at);
+        found.truncate(usize::try_from(limit).unwrap());
+        Ok(found)
+    }
+
+    async fn remove_orphans(
+        &self,
+        ids: &[UploadId],
+        created_before: Timestamp,
+        at: Timestamp,
+    ) -> Result<Vec<Upload>, PortError> {
+        let mut removed = Vec::new();
+        for (upload, deleted) in self.rows.lock().unwrap().iter_mut() {
+            if ids.contains(&upload.id)
+                && deleted.is_none()
+                && upload.attached_at.is_none()
+                && upload.created_at < created_before
+            {
+                *deleted = Some(at);
+                removed.push(upload.clone());
+            }
+        }
+        Ok(removed)
+    }
+
+    async fn live_stems(&self, stems: &[String]) -> Result<HashSet<String>, PortError> {
+        Ok(stems
+            .iter()
+            .filter(|stem| {
+                self.live(|upload| upload.key.stem() == stem.as_str())
+                    .is_some()
+            })
+            .cloned()
+            .collect())
+    }
 }
 
 impl UploadSettlement for MemoryUploads {
@@ -123,13 +210,19 @@ impl UploadSettlement for MemoryUploads {
     }
 }
 
-/// Blobs by name; clones share them.
+/// Blobs by name, written `now()` unless a test says otherwise; clones share them.
 #[derive(Default, Clone)]
 pub struct MemoryBlobs {
     blobs: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    modified: Arc<Mutex<HashMap<String, Timestamp>>>,
 }
 
 impl MemoryBlobs {
+    /// Makes the blob look last written at `at`.
+    pub fn set_modified(&self, name: &str, at: Timestamp) {
+        self.modified.lock().unwrap().insert(name.to_owned(), at);
+    }
+
     pub fn names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.blobs.lock().unwrap().keys().cloned().collect();
         names.sort();
@@ -170,6 +263,26 @@ impl BlobStorage for MemoryBlobs {
     async fn delete(&self, name: &str) -> Result<(), PortError> {
         self.blobs.lock().unwrap().remove(name);
         Ok(())
+    }
+
+    async fn list(&self, after: Option<&str>, limit: usize) -> Result<Vec<StoredBlob>, PortError> {
+        let modified = self.modified.lock().unwrap().clone();
+        let mut names: Vec<String> = self
+            .names()
+            .into_iter()
+            .filter(|name| after.is_none_or(|after| name.as_str() > after))
+            .collect();
+        names.truncate(limit);
+        Ok(names
+            .into_iter()
+            .map(|name| StoredBlob {
+                modified: modified
+                    .get(&name)
+                    .copied()
+                    .unwrap_or_else(crate::test_support::now),
+                name,
+            })
+            .collect())
     }
 }
 

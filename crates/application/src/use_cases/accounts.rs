@@ -1,11 +1,12 @@
 //! Registration, login, token authentication and account settings.
 
 use folio_domain::{
-    AuditEventType, Bio, DomainEvent, Email, ImageUrl, InvalidValue, Password, PasswordHash,
+    AuditEventType, Bio, DomainEvent, Email, ImageReference, InvalidValue, Password, PasswordHash,
     SessionId, User, Username, is_common_password,
 };
 
 use super::sessions::raise_revoked;
+use super::upload_attachments::attach_image;
 use crate::ports::{
     Clock, Conflict, NewSession, NewUser, PasswordHasher, PortError, SessionRepository,
     TokenIssuer, UnitOfWork, UserChanges, UserRepository, Work,
@@ -213,8 +214,10 @@ impl<P: Ports> Folio<P> {
         if let Some(raw) = &update.bio {
             changes.bio = errors.check("bio", Bio::parse_optional(raw));
         }
+        // An upload named here is attached in the transaction of the change.
+        let mut image = None;
         if let Some(raw) = &update.image {
-            changes.image = errors.check("image", ImageUrl::parse_optional(raw));
+            image = errors.check("image", ImageReference::parse_optional(raw));
         }
         let password = match &update.password {
             Some(raw) => errors.check("password", self.new_password(raw)),
@@ -224,11 +227,20 @@ impl<P: Ports> Folio<P> {
 
         let password_changed = password.is_some();
         let profile_changed =
-            changes.username.is_some() || changes.bio.is_some() || changes.image.is_some();
+            changes.username.is_some() || changes.bio.is_some() || image.is_some();
         if let Some(password) = password {
             changes.password_hash = Some(self.ports.hasher().hash(&password).await?);
         }
         let mut work = self.ports.unit_of_work().begin().await?;
+        if let Some(reference) = image {
+            changes.image = Some(match reference {
+                None => None,
+                Some(reference) => {
+                    let now = self.ports.clock().now();
+                    Some(attach_image(&work, caller.actor(), "image", reference, now).await?)
+                }
+            });
+        }
         let user =
             work.users()
                 .update(caller.user.id, changes)

@@ -2,8 +2,10 @@
 
 use folio_domain::{
     Actor, Article, ArticleBody, ArticleDescription, ArticleId, ArticleTitle, AuditEventType,
-    DomainEvent, Permission, Slug, TagList, TagName, UserId,
+    DomainEvent, ImageReference, Permission, Slug, TagList, TagName, UserId,
 };
+
+use super::upload_attachments::{attach_image, attach_linked};
 
 use crate::content_cache::{ArticlePages, Articles, PopularTags};
 use crate::error::Resource;
@@ -37,9 +39,19 @@ pub struct ArticleDraft {
     pub description: String,
     pub body: String,
     pub tags: Vec<String>,
+    /// An upload (id or URL) or an https URL; absent or blank: none.
+    pub image: Option<String>,
 }
 
-type ParsedDraft = (ArticleTitle, ArticleDescription, ArticleBody, TagList);
+/// A draft's fields as domain values; the image is still a reference, resolved
+/// (and its upload attached) in the transaction that publishes.
+pub struct ParsedDraft {
+    pub title: ArticleTitle,
+    pub description: ArticleDescription,
+    pub body: ArticleBody,
+    pub tags: TagList,
+    pub image: Option<ImageReference>,
+}
 
 impl ArticleDraft {
     /// The fields as domain values, or the problems of every invalid field at once.
@@ -49,9 +61,19 @@ impl ArticleDraft {
         let description = errors.check("description", ArticleDescription::parse(&self.description));
         let body = errors.check("body", ArticleBody::parse(&self.body));
         let tags = errors.check("tagList", TagList::parse(&self.tags));
-        match (title, description, body, tags) {
-            (Some(title), Some(description), Some(body), Some(tags)) => {
-                Ok((title, description, body, tags))
+        let image = errors.check(
+            "image",
+            ImageReference::parse_optional(self.image.as_deref().unwrap_or_default()),
+        );
+        match (title, description, body, tags, image) {
+            (Some(title), Some(description), Some(body), Some(tags), Some(image)) => {
+                Ok(ParsedDraft {
+                    title,
+                    description,
+                    body,
+                    tags,
+                    image,
+                })
             }
             _ => Err(errors),
         }
@@ -65,6 +87,8 @@ pub struct ArticleEdit {
     pub description: Option<String>,
     pub body: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// An upload (id or URL) or an https URL; blank removes the image.
+    pub image: Option<String>,
 }
 
 impl<P: Ports> Folio<P> {
@@ -117,11 +141,24 @@ impl<P: Ports> Folio<P> {
         actor: Actor,
         draft: ArticleDraft,
     ) -> Result<ArticleView, AppError> {
-        let (title, description, body, tags) = draft.parse().map_err(AppError::Invalid)?;
+        let ParsedDraft {
+            title,
+            description,
+            body,
+            tags,
+            image,
+        } = draft.parse().map_err(AppError::Invalid)?;
 
         let id = ArticleId::generate();
         let created_at = self.ports.clock().now();
         let mut work = self.ports.unit_of_work().begin().await?;
+        let image = match image {
+            Some(reference) => {
+                Some(attach_image(&work, actor, "image", reference, created_at).await?)
+            }
+            None => None,
+        };
+        attach_linked(&work, actor.user_id, &body, created_at).await?;
         for slug in slug_candidates(&title, id) {
             let new_article = NewArticle {
                 id,
@@ -131,6 +168,7 @@ impl<P: Ports> Folio<P> {
                 description: description.clone(),
                 body: body.clone(),
                 tags: tags.clone(),
+                image: image.clone(),
                 created_at,
             };
             match work.articles().insert(new_article).await {
@@ -178,8 +216,13 @@ impl<P: Ports> Folio<P> {
         if let Some(raw) = &edit.tags {
             changes.tags = errors.check("tagList", TagList::parse(raw));
         }
+        let mut image = None;
+        if let Some(raw) = &edit.image {
+            image = errors.check("image", ImageReference::parse_optional(raw));
+        }
         errors.into_result()?;
-        changes.updated_at = Some(self.ports.clock().now());
+        let now = self.ports.clock().now();
+        changes.updated_at = Some(now);
 
         // The slug follows the title, and only the title.
         let new_title = changes
@@ -188,6 +231,15 @@ impl<P: Ports> Folio<P> {
             .filter(|title| *title != article.title);
         let tags_changed = changes.tags.is_some();
         let mut work = self.ports.unit_of_work().begin().await?;
+        if let Some(reference) = image {
+            changes.image = Some(match reference {
+                Some(reference) => Some(attach_image(&work, actor, "image", reference, now).await?),
+                None => None,
+            });
+        }
+        if let Some(body) = &changes.body {
+            attach_linked(&work, article.author.user_id, body, now).await?;
+        }
         let Some(new_title) = new_title else {
             let updated = work
                 .articles()

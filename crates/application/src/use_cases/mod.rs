@@ -18,6 +18,7 @@ pub mod search_text;
 pub mod session_cache;
 pub mod sessions;
 pub mod stale_content;
+mod upload_attachments;
 pub mod uploads;
 
 #[cfg(test)]

@@ -5,11 +5,15 @@ mod image_type;
 mod key;
 mod limits;
 mod name;
+mod reference;
 
 pub use image_type::ImageType;
 pub use key::{ContentHash, StorageKey, Variant};
 pub use limits::UploadLimits;
 pub use name::OriginalName;
+pub use reference::{
+    FILES_PATH, FileReference, ImageReference, MAX_REFERENCED_FILES, file_url, referenced_stems,
+};
 
 use crate::{InvalidValue, Timestamp, UploadId, UserId};
 

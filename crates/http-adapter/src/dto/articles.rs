@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::profiles::ProfileBody;
+use super::users::present_or_null;
 use crate::time::rfc3339_millis;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -28,6 +29,10 @@ pub struct NewArticle {
     #[serde(default)]
     #[schema(example = json!(["dragons", "training"]))]
     pub tag_list: Option<Vec<String>>,
+    /// The article's picture: the id or URL of one of your uploads (which it
+    /// attaches), or an https URL elsewhere (never fetched). Null or `""`: none.
+    #[serde(default)]
+    pub image: Option<String>,
 }
 
 impl From<NewArticle> for ArticleDraft {
@@ -37,6 +42,7 @@ impl From<NewArticle> for ArticleDraft {
             description: dto.description.unwrap_or_default(),
             body: dto.body.unwrap_or_default(),
             tags: dto.tag_list.unwrap_or_default(),
+            image: dto.image,
         }
     }
 }
@@ -54,6 +60,10 @@ pub struct UpdateArticle {
     pub description: Option<String>,
     pub body: Option<String>,
     pub tag_list: Option<Vec<String>>,
+    /// The id or URL of one of your uploads, or an https URL; `null` or `""`
+    /// removes the picture.
+    #[serde(default, deserialize_with = "present_or_null")]
+    pub image: Option<Option<String>>,
 }
 
 impl From<UpdateArticle> for ArticleEdit {
@@ -63,6 +73,7 @@ impl From<UpdateArticle> for ArticleEdit {
             description: dto.description,
             body: dto.body,
             tags: dto.tag_list,
+            image: dto.image.map(Option::unwrap_or_default),
         }
     }
 }
@@ -158,6 +169,9 @@ pub struct ArticleBody {
     pub body: Option<String>,
     /// Sorted alphabetically.
     pub tag_list: Vec<String>,
+    /// The article's picture, null when it has none. One of Folio's files is a
+    /// path relative to the API's host (`/api/v1/files/...`).
+    pub image: Option<String>,
     #[schema(example = "2026-02-18T03:22:56.637Z")]
     pub created_at: String,
     #[schema(example = "2026-02-18T03:22:56.637Z")]
@@ -176,6 +190,7 @@ impl ArticleBody {
             description: article.description.into_inner(),
             body: with_body.then(|| article.body.into_inner()),
             tag_list: article.tags.iter().map(ToString::to_string).collect(),
+            image: article.image.map(|image| image.into_inner()),
             created_at: rfc3339_millis(&article.created_at),
             updated_at: rfc3339_millis(&article.updated_at),
             favorited: view.favorited,

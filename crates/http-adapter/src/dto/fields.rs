@@ -8,12 +8,13 @@ use serde_json::{Map, Value};
 
 use crate::problem::ApiError;
 
-const ARTICLE_FIELDS: [&str; 10] = [
+const ARTICLE_FIELDS: [&str; 11] = [
     "slug",
     "title",
     "description",
     "body",
     "tagList",
+    "image",
     "createdAt",
     "updatedAt",
     "favorited",

@@ -1,11 +1,8 @@
-use folio_domain::{Upload, Variant};
+use folio_domain::{Upload, Variant, file_url};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::time::rfc3339_millis;
-
-/// Where files are served from; a file's URL is this plus its name.
-pub const FILES_PATH: &str = "/api/v1/files/";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UploadResponse {
@@ -46,10 +43,6 @@ pub struct VariantsBody {
     pub thumb: Option<String>,
     /// At most 800 px a side.
     pub medium: Option<String>,
-}
-
-fn file_url(name: &str) -> String {
-    format!("{FILES_PATH}{name}")
 }
 
 impl From<Upload> for UploadBody {

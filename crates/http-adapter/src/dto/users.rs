@@ -62,6 +62,8 @@ pub struct UpdateUserRequest {
 }
 
 /// Only the fields present change. `bio` or `image` set to `null` or `""` clear them.
+/// `image` is an https URL, or the id or URL of one of your uploads (which it
+/// attaches: it is then public and never removed as unused).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateUser {
     pub email: Option<String>,
@@ -74,7 +76,7 @@ pub struct UpdateUser {
 }
 
 /// Tells "key absent" (`None`) from "key is null" (`Some(None)`).
-fn present_or_null<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
+pub(crate) fn present_or_null<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
 where
     D: serde::Deserializer<'de>,
 {

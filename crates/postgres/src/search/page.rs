@@ -183,7 +183,7 @@ impl QueryFragment<Pg> for SearchPage<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         out.push_sql(
             "SELECT a.id, a.slug, a.title, a.description, a.favorites_count, \
-             a.created_at, a.updated_at, a.tag_names, u.id, u.username, u.bio, u.image, \
+             a.created_at, a.updated_at, a.tag_names, a.image, u.id, u.username, u.bio, u.image, \
              page.rank",
         );
         self.push_highlight(&mut out, "title", None, &self.title_options)?;

@@ -8,13 +8,14 @@ use serde_json::{Value, json};
 
 use crate::support::{Response, TestApp, spawn_app, unique_username};
 
-const ARTICLE_KEYS: [&str; 10] = [
+const ARTICLE_KEYS: [&str; 11] = [
     "author",
     "body",
     "createdAt",
     "description",
     "favorited",
     "favoritesCount",
+    "image",
     "slug",
     "tagList",
     "title",

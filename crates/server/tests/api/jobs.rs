@@ -4,7 +4,7 @@
 //! operator's commands and the session purge work end to end.
 
 use std::collections::{BTreeMap, HashSet};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use folio_application::ports::{
 use folio_postgres::{Database, DatabaseSettings, PgJobQueue, PgUnitOfWork};
 use tokio::sync::watch;
 
-use crate::support::{TestApp, metric, redis_url, spawn_app, spawn_app_with};
+use crate::support::{TestApp, metric, run_folio, spawn_app, spawn_app_with};
 
 const KIND: &str = "test.record";
 
@@ -296,26 +296,8 @@ async fn two_workers_never_run_the_same_job_at_once() {
     assert!(per_job.values().all(|count| *count == 1), "{per_job:?}");
 }
 
-/// Runs the `folio` binary against `app`'s database. The deadline only keeps a
-/// hung process from hanging the suite.
 async fn folio(app: &TestApp, args: &[&str]) -> Output {
-    let url = app.database_url().to_owned();
-    let args: Vec<String> = args.iter().map(|arg| (*arg).to_owned()).collect();
-    let run = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_folio"))
-            .args(&args)
-            .env_clear()
-            .env("DATABASE_URL", &url)
-            .env("REDIS_URL", redis_url())
-            .env("FOLIO_LOG", "off")
-            .stdin(Stdio::null())
-            .output()
-            .expect("run the folio binary")
-    });
-    tokio::time::timeout(Duration::from_secs(120), run)
-        .await
-        .expect("folio exits")
-        .expect("the runner does not panic")
+    run_folio(app, args).await
 }
 
 fn stdout_of(output: &Output) -> String {

@@ -7,12 +7,13 @@ use tokio_postgres::NoTls;
 
 use crate::support::{Response, TestApp, admin_database_url, spawn_app, spawn_app_with};
 
-const LIST_ITEM_KEYS: [&str; 9] = [
+const LIST_ITEM_KEYS: [&str; 10] = [
     "author",
     "createdAt",
     "description",
     "favorited",
     "favoritesCount",
+    "image",
     "slug",
     "tagList",
     "title",

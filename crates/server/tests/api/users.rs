@@ -702,12 +702,12 @@ async fn an_empty_update_changes_nothing() {
 }
 
 #[tokio::test]
-async fn the_image_can_be_set_to_an_http_url() {
+async fn the_image_can_be_set_to_an_https_url() {
     let app = spawn_app().await;
     let token = app.register("jake").await;
     for image in [
         "https://cdn.example.com/jake.png",
-        "http://example.com/a.jpg?size=2",
+        "https://example.com/a.jpg?size=2",
     ] {
         let response = update(&app, &token, json!({"image": image})).await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text);
@@ -721,7 +721,7 @@ async fn the_image_can_be_set_to_an_http_url() {
 }
 
 #[tokio::test]
-async fn an_image_that_is_not_an_http_url_is_refused() {
+async fn an_image_that_is_not_an_https_url_is_refused() {
     let app = spawn_app().await;
     let token = app.register("jake").await;
     update(
@@ -734,13 +734,17 @@ async fn an_image_that_is_not_an_http_url_is_refused() {
         "not a url",
         "javascript:alert(1)",
         "ftp://example.com/a.png",
+        "http://example.com/a.jpg",
         "https://",
         "/relative.png",
         "https://a b.com/x.png",
     ] {
         let response = update(&app, &token, json!({"image": image})).await;
         let errors = assert_invalid(&response, &["image"]);
-        assert_eq!(errors["image"], json!(["must be an http(s) URL"]));
+        assert_eq!(
+            errors["image"],
+            json!(["must be an https URL or the id or URL of one of your uploads"])
+        );
     }
     let me = app.get("/user", Some(&token)).await;
     assert_eq!(

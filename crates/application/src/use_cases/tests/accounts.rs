@@ -563,7 +563,7 @@ async fn login_hasher_failure_is_internal_and_opens_no_session() {
 
 /// Runs `update_settings` for jake, expecting exactly one `UserRepository::update`,
 /// and returns the changes it was given.
-async fn changes_for(mut ports: MockPorts, update: SettingsUpdate) -> UserChanges {
+pub(super) async fn changes_for(mut ports: MockPorts, update: SettingsUpdate) -> UserChanges {
     let jake = user("jake");
     let caller = authenticated(&jake);
     let jake_id = jake.id;
@@ -619,8 +619,10 @@ async fn update_settings_changes_only_the_given_fields() {
 
 #[tokio::test]
 async fn update_settings_parses_username_email_and_image() {
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
     let changes = changes_for(
-        MockPorts::new(),
+        ports,
         SettingsUpdate {
             username: Some(" jacob ".to_owned()),
             email: Some("jacob@example.org".to_owned()),
@@ -748,7 +750,7 @@ async fn update_settings_invalid_image_is_invalid_and_nothing_is_written() {
     );
 
     assert_eq!(field_names(&errors), ["image"]);
-    assert_eq!(errors["image"], ["must be an http(s) URL"]);
+    assert_eq!(errors["image"], [folio_domain::ImageUrl::NOT_HTTPS]);
 }
 
 #[tokio::test]

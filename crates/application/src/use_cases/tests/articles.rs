@@ -56,12 +56,13 @@ fn lists(
     queries
 }
 
-fn draft(title: &str) -> ArticleDraft {
+pub(super) fn draft(title: &str) -> ArticleDraft {
     ArticleDraft {
         title: title.to_owned(),
         description: "What it is about".to_owned(),
         body: "The text.".to_owned(),
         tags: vec!["rust".to_owned(), "actix".to_owned(), "rust".to_owned()],
+        image: None,
     }
 }
 
@@ -388,6 +389,7 @@ async fn publish_lists_every_invalid_field_and_calls_no_port() {
                     description: "d".repeat(1001),
                     body: String::new(),
                     tags: vec!["fine".to_owned(), " ".to_owned()],
+                    image: Some("http://cdn.example/a.png".to_owned()),
                 },
             )
             .await,
@@ -395,7 +397,7 @@ async fn publish_lists_every_invalid_field_and_calls_no_port() {
 
     assert_eq!(
         field_names(&errors),
-        ["body", "description", "tagList", "title"]
+        ["body", "description", "image", "tagList", "title"]
     );
     assert_eq!(errors["title"], ["can't be blank"]);
     assert_eq!(errors["body"], ["can't be blank"]);
@@ -403,7 +405,7 @@ async fn publish_lists_every_invalid_field_and_calls_no_port() {
 
 /// Sets up `insert` to fail with a slug conflict `conflicts` times and then store the
 /// article (if `conflicts < 3`); returns what it was asked to insert.
-fn inserts_after_conflicts(
+pub(super) fn inserts_after_conflicts(
     ports: &mut MockPorts,
     author: &folio_domain::Profile,
     conflicts: usize,
@@ -817,12 +819,13 @@ async fn edit_with_invalid_fields_lists_them_and_writes_nothing() {
                     description: Some("fine".to_owned()),
                     body: Some("  ".to_owned()),
                     tags: Some(vec!["a\u{0}b".to_owned()]),
+                    image: Some("javascript:alert(1)".to_owned()),
                 },
             )
             .await,
     );
 
-    assert_eq!(field_names(&errors), ["body", "tagList", "title"]);
+    assert_eq!(field_names(&errors), ["body", "image", "tagList", "title"]);
 }
 
 #[tokio::test]

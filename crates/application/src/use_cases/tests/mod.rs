@@ -13,4 +13,5 @@ mod search;
 mod session_cache;
 mod sessions;
 mod token_lookups;
+mod upload_attachments;
 mod uploads;

@@ -1,5 +1,6 @@
 //! Starting an isolated Folio for one test, and talking to it like a client does.
 
+mod cli;
 mod client;
 mod database;
 pub mod event_stream;
@@ -10,6 +11,7 @@ mod socket;
 pub mod stored_ids;
 pub mod uploads;
 
+pub use cli::run_folio;
 pub use client::{Response, TestApp, forget_redis_keys};
 pub use metrics_text::metric;
 pub use private_redis::PrivateRedis;
