@@ -36,6 +36,7 @@ mod profiles;
 mod rate_limits;
 mod realtime;
 mod realtime_instances;
+mod realtime_limits;
 mod search;
 mod search_insights;
 mod session_cache;
