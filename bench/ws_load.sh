@@ -41,7 +41,7 @@ psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1
 SERVER=
 start_server() {
   env DATABASE_URL="$DB_URL" REDIS_URL=redis://127.0.0.1:6379 FOLIO_REDIS_PREFIX="$PREFIX" \
-    FOLIO_BIND="127.0.0.1:$PORT" FOLIO_LOG=warn FOLIO_RATE_LIMITS=off \
+    FOLIO_BIND="127.0.0.1:$PORT" FOLIO_LOG=error FOLIO_RATE_LIMITS=off \
     "$BINARY" serve &
   SERVER=$!
   for _ in $(seq 1 200); do
@@ -74,7 +74,8 @@ coproc LOAD {
     --rate "${WS_LOAD_RATE:-10}" --duration "${WS_LOAD_DURATION:-30}" \
     --restart-wait 300 --pause-at-phases ${WS_LOAD_ARGS:-}
 }
-# The coprocess's descriptors go when it exits; keep copies.
+# The coprocess's descriptors and pid go when it exits; keep copies.
+LOADER_PID=$LOAD_PID
 exec {FROM_LOAD}<&"${LOAD[0]}" {TO_LOAD}>&"${LOAD[1]}"
 
 RESULT=
@@ -85,10 +86,10 @@ while read -r line <&"$FROM_LOAD"; do
       echo go >&"$TO_LOAD" ;;
     "phase connected")
       RSS_OPEN=$(memory VmRSS)
-      CPU_BEFORE=$(cpu); LOADER_CPU_BEFORE=$(cpu_of "$LOAD_PID")
+      CPU_BEFORE=$(cpu); LOADER_CPU_BEFORE=$(cpu_of "$LOADER_PID")
       echo go >&"$TO_LOAD" ;;
     "phase loaded")
-      CPU_AFTER=$(cpu); LOADER_CPU_AFTER=$(cpu_of "$LOAD_PID")
+      CPU_AFTER=$(cpu); LOADER_CPU_AFTER=$(cpu_of "$LOADER_PID")
       RSS_LOADED=$(memory VmRSS); HWM_LOADED=$(memory VmHWM)
       echo go >&"$TO_LOAD" ;;
     "phase restart")
@@ -104,7 +105,7 @@ while read -r line <&"$FROM_LOAD"; do
     *) echo "$line" ;;
   esac
 done
-wait "$LOAD_PID" || { echo "ws_load: the generator failed" >&2; exit 1; }
+wait "$LOADER_PID" || { echo "ws_load: the generator failed" >&2; exit 1; }
 
 python3 - "$RESULT" <<PY
 import json, sys
@@ -119,7 +120,7 @@ lat = d.get("latencyMs", {})
 rd = restart.get("deliveries") or {}
 rows = [
     ("sockets (users × sockets each)", f'{r["sockets"]} ({r["users"]} users)'),
-    ("time to open and subscribe all", f'{r["openSeconds"]} s ({r["refusedUpgrades"]} upgrades refused and retried)'),
+    ("time to open and subscribe all", f'{r["openSeconds"]} s ({r["refusedUpgrades"]} upgrades refused or failed and retried, {r["refusedForSeats"]} of them 429)'),
     ("comments posted", f'{load["comments"]} at {r["rate"]}/s for {r["durationSeconds"]} s, {r["hotShare"]:.0%} on the hot article ({load["failedPosts"]} failed)'),
     ("deliveries expected / received", f'{d.get("expected")} / {d.get("received")} (missed {d.get("missed")}, repeated {d.get("duplicates")})'),
     ("delivery latency p50 / p99 / max", f'{lat.get("p50")} / {lat.get("p99")} / {lat.get("max")} ms'),
@@ -134,6 +135,7 @@ if restart:
         ("restart: server stopped ($SIGNAL) and live again", f"${DOWN_SECONDS:-?} s"),
         ("restart: first drop → all sockets resumed", f'{restart.get("firstDropToAllResumedSeconds")} s'),
         ("restart: first resume → all resumed", f'{restart.get("firstResumeToAllResumedSeconds")} s'),
+        ("restart: upgrades refused or failed, retried", f'{restart.get("refusedUpgrades")} ({restart.get("refusedForSeats")} of them 429)'),
         ("restart: comments posted meanwhile", f'{restart.get("comments")} ({restart.get("failedPosts")} refused while down)'),
         ("restart: deliveries expected / received", f'{rd.get("expected")} / {rd.get("received")} (missed {rd.get("missed")}, repeated {rd.get("duplicates")}, resync_required {restart.get("resyncs")})'),
         ("server RSS after the restart, sockets back", f"{resumed // 1024} MiB"),

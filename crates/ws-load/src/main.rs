@@ -91,6 +91,7 @@ async fn run(args: Args) -> Result<Value, ApiError> {
         subscribed: AtomicUsize::new(0),
         drops: AtomicUsize::new(0),
         refusals: AtomicUsize::new(0),
+        seats_taken: AtomicUsize::new(0),
         resyncs: AtomicUsize::new(0),
         stop: stopped,
     });
@@ -128,6 +129,8 @@ async fn run(args: Args) -> Result<Value, ApiError> {
         )));
     }
     let open_seconds = opening.elapsed().as_secs_f64();
+    let refused_opening = fleet.refusals.load(Ordering::SeqCst);
+    let seats_taken_opening = fleet.seats_taken.load(Ordering::SeqCst);
     note(&format!(
         "{everyone} sockets subscribed in {open_seconds:.1} s"
     ));
@@ -187,7 +190,8 @@ async fn run(args: Args) -> Result<Value, ApiError> {
         "hotShare": args.hot_share,
         "durationSeconds": args.duration,
         "openSeconds": round(open_seconds),
-        "refusedUpgrades": fleet.refusals.load(Ordering::SeqCst),
+        "refusedUpgrades": refused_opening,
+        "refusedForSeats": seats_taken_opening,
         "dropsUnderLoad": drops_under_load,
         "load": {
             "comments": created(Stage::Load),
@@ -206,6 +210,14 @@ async fn run(args: Args) -> Result<Value, ApiError> {
                 tallies
                     .get(&Stage::Restart)
                     .map_or(Value::Null, tally::Tally::to_json),
+            );
+            restart.insert(
+                "refusedUpgrades".into(),
+                (fleet.refusals.load(Ordering::SeqCst) - refused_opening).into(),
+            );
+            restart.insert(
+                "refusedForSeats".into(),
+                (fleet.seats_taken.load(Ordering::SeqCst) - seats_taken_opening).into(),
             );
             restart.insert(
                 "resyncs".into(),

@@ -14,7 +14,7 @@ use tokio::sync::{Semaphore, SemaphorePermit, watch};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::tungstenite::{Error, Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -36,6 +36,8 @@ pub struct Fleet {
     pub drops: AtomicUsize,
     /// Upgrades refused or failed (each retried).
     pub refusals: AtomicUsize,
+    /// Of those, refused because the user's sockets had all their seats (429).
+    pub seats_taken: AtomicUsize,
     /// `resync_required` answers to a resume.
     pub resyncs: AtomicUsize,
     pub stop: watch::Receiver<bool>,
@@ -144,9 +146,12 @@ async fn open<'a>(
         let config = WebSocketConfig::default().read_buffer_size(READ_CHUNK);
         match tokio_tungstenite::connect_async_with_config(request, Some(config), true).await {
             Ok((ws, _)) => return Some((ws, permit)),
-            Err(_) => {
+            Err(error) => {
                 drop(permit);
                 fleet.refusals.fetch_add(1, Ordering::Relaxed);
+                if matches!(&error, Error::Http(response) if response.status().as_u16() == 429) {
+                    fleet.seats_taken.fetch_add(1, Ordering::Relaxed);
+                }
                 tokio::time::sleep(retry_after(plan.number, attempt)).await;
                 attempt += 1;
             }
