@@ -8,13 +8,13 @@
 # Usage: bench/ws_load.sh [BINARY]   (WS_LOAD_SOCKETS=10000, WS_LOAD_RATE=10,
 #   WS_LOAD_DURATION=30, WS_LOAD_SIGNAL=TERM (how the server is stopped for the
 #   restart; KILL for a crash), BENCH_PORT=8183; extra generator options in
-#   WS_LOAD_ARGS, e.g. "--hot-share 1")
+#   WS_LOAD_ARGS, e.g. "--hot-share 1"; WS_LOADER=path of a folio-ws-load already built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TARGET=${CARGO_TARGET_DIR:-target}
 BINARY=${1:-$TARGET/release/folio}
-LOADER=$(dirname "$BINARY")/folio-ws-load
+LOADER=${WS_LOADER:-$(dirname "$BINARY")/folio-ws-load}
 SOCKETS=${WS_LOAD_SOCKETS:-10000}
 PORT=${BENCH_PORT:-8183}
 DATABASE=folio_ws_load_$PORT
@@ -120,7 +120,7 @@ lat = d.get("latencyMs", {})
 rd = restart.get("deliveries") or {}
 rows = [
     ("sockets (users × sockets each)", f'{r["sockets"]} ({r["users"]} users)'),
-    ("time to open and subscribe all", f'{r["openSeconds"]} s ({r["refusedUpgrades"]} upgrades refused or failed and retried, {r["refusedForSeats"]} of them 429)'),
+    ("time to open and subscribe all", f'{r["openSeconds"]} s ({r["refusedUpgrades"]} upgrades refused or failed and retried, {r.get("refusedForSeats")} of them 429)'),
     ("comments posted", f'{load["comments"]} at {r["rate"]}/s for {r["durationSeconds"]} s, {r["hotShare"]:.0%} on the hot article ({load["failedPosts"]} failed)'),
     ("deliveries expected / received", f'{d.get("expected")} / {d.get("received")} (missed {d.get("missed")}, repeated {d.get("duplicates")})'),
     ("delivery latency p50 / p99 / max", f'{lat.get("p50")} / {lat.get("p99")} / {lat.get("max")} ms'),
