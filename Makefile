@@ -37,6 +37,8 @@ fmt:
 
 test: unit-and-integration schema layering lint fmt
 
-# Release build, fresh database, seeded dataset, wrk per scenario (see bench/).
+# Release build, fresh database, seeded dataset, wrk per scenario (see bench/);
+# then 10,000 sockets of realtime load (bench/ws_load.sh).
 bench: services
 	bench/run.sh
+	bench/ws_load.sh

@@ -61,6 +61,16 @@ pub struct Config {
     pub uploads: UploadsConfig,
     /// How much each realtime channel keeps for clients to resume from.
     pub realtime_retention: Retention,
+    pub realtime_sockets: SocketLimits,
+}
+
+/// How much a realtime socket may fall behind, and how soon a silent one is closed.
+#[derive(Debug, Clone, Copy)]
+pub struct SocketLimits {
+    /// Live events queued per socket before it counts as too slow.
+    pub queue_capacity: usize,
+    pub heartbeat: Duration,
+    pub idle_timeout: Duration,
 }
 
 /// Uploaded files: their limits and where they are kept.
@@ -223,8 +233,18 @@ impl Config {
                     24 * 3600,
                 )?),
             },
+            realtime_sockets: socket_limits(&lookup)?,
         })
     }
+}
+
+fn socket_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<SocketLimits, ConfigError> {
+    let millis = |name, default| positive(lookup, name, default).map(Duration::from_millis);
+    Ok(SocketLimits {
+        queue_capacity: positive(lookup, "FOLIO_WS_QUEUE", 256)?,
+        heartbeat: millis("FOLIO_WS_HEARTBEAT_MS", 20_000)?,
+        idle_timeout: millis("FOLIO_WS_IDLE_TIMEOUT_MS", 60_000)?,
+    })
 }
 
 fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
@@ -583,6 +603,26 @@ mod tests {
                 "{bad}"
             );
         }
+        Ok(())
+    }
+
+    #[test]
+    fn socket_limits_default_to_the_documented_ones() -> Result<(), ConfigError> {
+        let defaults = config(&[])?.realtime_sockets;
+        assert_eq!(defaults.queue_capacity, 256);
+        assert_eq!(defaults.heartbeat, Duration::from_secs(20));
+        assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
+        let tuned = config(&[
+            ("FOLIO_WS_QUEUE", "4"),
+            ("FOLIO_WS_HEARTBEAT_MS", "250"),
+            ("FOLIO_WS_IDLE_TIMEOUT_MS", "750"),
+        ])?
+        .realtime_sockets;
+        assert_eq!(tuned.queue_capacity, 4);
+        assert_eq!(tuned.heartbeat, Duration::from_millis(250));
+        assert_eq!(tuned.idle_timeout, Duration::from_millis(750));
+        assert!(config(&[("FOLIO_WS_QUEUE", "0")]).is_err());
+        assert!(config(&[("FOLIO_WS_HEARTBEAT_MS", "0")]).is_err());
         Ok(())
     }
 

@@ -325,9 +325,13 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
 
 /// The socket endpoint takes the HTTP API's allowed origins and session cookie.
 fn ws_settings(config: &Config) -> folio_ws::WsSettings {
+    let limits = config.realtime_sockets;
     folio_ws::WsSettings {
         allowed_origins: config.http.cors_origins.clone(),
         session_cookie: config.http.cookies.session_name().to_owned(),
+        queue_capacity: limits.queue_capacity,
+        heartbeat: limits.heartbeat,
+        idle_timeout: limits.idle_timeout,
         ..folio_ws::WsSettings::default()
     }
 }

@@ -37,6 +37,7 @@ mod profiles;
 mod rate_limits;
 mod realtime;
 mod realtime_instances;
+mod realtime_limits;
 mod s3_storage;
 mod search;
 mod search_insights;

@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -34,6 +35,33 @@ impl TestSocket {
         }
         let (stream, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Self { stream })
+    }
+
+    /// Opens an anonymous socket that buffers only about `bytes` on the client side
+    /// (the kernel's receive buffer, and what the client reads at a time), so that a
+    /// client that reads slowly soon holds up the server's sends; reads its welcome.
+    pub async fn open_with_receive_buffer(app: &TestApp, bytes: u32) -> (Self, Value) {
+        let socket = TcpSocket::new_v4().expect("a TCP socket");
+        socket
+            .set_recv_buffer_size(bytes)
+            .expect("the receive buffer is set");
+        let tcp = socket
+            .connect(app.address)
+            .await
+            .expect("the server accepts");
+        let request = format!("ws://{}/api/v1/ws", app.address);
+        let config = WebSocketConfig::default().read_buffer_size(256);
+        let (stream, _) = tokio_tungstenite::client_async_with_config(
+            request,
+            MaybeTlsStream::Plain(tcp),
+            Some(config),
+        )
+        .await
+        .expect("the socket opens");
+        let mut socket = Self { stream };
+        let welcome = socket.next().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        (socket, welcome)
     }
 
     /// Opens a socket, with `Authorization: Token <token>` when given, and reads its
@@ -135,6 +163,29 @@ impl TestSocket {
     pub async fn follow(&mut self, channel: &str) {
         let reply = self.subscribe(channel, None).await;
         assert_eq!(reply["type"], "subscribed", "{reply}");
+    }
+
+    /// Reads a message every `pause` until the server closes; returns the text
+    /// messages, as JSON, and the close code.
+    pub async fn read_slowly_until_closed(&mut self, pause: Duration) -> (Vec<Value>, u16) {
+        let mut received = Vec::new();
+        loop {
+            tokio::time::sleep(pause).await;
+            let message = tokio::time::timeout(DEADLINE, self.stream.next())
+                .await
+                .expect("a message or the close arrives in time");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    received.push(serde_json::from_str(text.as_str()).expect("JSON text"));
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return (received, frame.map_or(1005, |frame| u16::from(frame.code)));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(error)) => panic!("closed without a close frame: {error}"),
+                None => panic!("closed without a close frame"),
+            }
+        }
     }
 
     pub async fn close(mut self) {
