@@ -10,6 +10,7 @@ mod http_server;
 pub mod job_commands;
 mod jobs;
 mod metrics;
+mod notifier;
 mod outbox_relay;
 mod readiness;
 mod realtime;
