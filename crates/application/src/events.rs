@@ -5,7 +5,8 @@
 //! contract, so fields are only ever added.
 
 use folio_domain::{
-    ArticleId, CommentId, DomainEvent, Role, SessionId, Slug, UploadId, UserId, Username,
+    ArticleId, CommentId, DomainEvent, NotificationId, NotificationKind, Role, SessionId, Slug,
+    UploadId, UserId, Username,
 };
 use uuid::Uuid;
 
@@ -144,6 +145,19 @@ fn fields(event: &DomainEvent) -> Vec<(&'static str, Option<String>)> {
         | DomainEvent::UploadFailed { upload, owner } => {
             vec![("upload", text(upload)), ("owner", text(owner))]
         }
+        DomainEvent::NotificationCreated {
+            notification,
+            recipient,
+            recipient_name,
+            kind,
+            upload,
+        } => vec![
+            ("notification", text(notification)),
+            ("recipient", text(recipient)),
+            ("recipientName", text(&recipient_name.as_str())),
+            ("kind", text(&kind.as_str())),
+            ("upload", upload.map(|upload| upload.to_string())),
+        ],
     }
 }
 
@@ -245,6 +259,13 @@ pub fn decode(name: &str, fields: &[(String, String)]) -> Option<DomainEvent> {
         "upload.failed" => DomainEvent::UploadFailed {
             upload: UploadId::from_uuid(uuid("upload")?),
             owner: user("owner")?,
+        },
+        "notification.created" => DomainEvent::NotificationCreated {
+            notification: NotificationId::new(field("notification")?.parse().ok()?),
+            recipient: user("recipient")?,
+            recipient_name: name_of("recipientName")?,
+            kind: NotificationKind::parse(field("kind")?)?,
+            upload: uuid("upload").map(UploadId::from_uuid),
         },
         _ => return None,
     })
@@ -424,6 +445,20 @@ mod tests {
             DomainEvent::UploadFailed {
                 upload: folio_domain::UploadId::generate(),
                 owner: user,
+            },
+            DomainEvent::NotificationCreated {
+                notification: NotificationId::new(12),
+                recipient: other,
+                recipient_name: name("Ann"),
+                kind: NotificationKind::UploadReady,
+                upload: Some(folio_domain::UploadId::generate()),
+            },
+            DomainEvent::NotificationCreated {
+                notification: NotificationId::new(13),
+                recipient: other,
+                recipient_name: name("Ann"),
+                kind: NotificationKind::Commented,
+                upload: None,
             },
         ];
         for event in events {

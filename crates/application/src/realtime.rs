@@ -6,13 +6,17 @@
 mod channel;
 mod event;
 mod event_id;
+mod feed;
 mod feeder;
 mod hub;
 mod routing;
 
-pub use channel::{Channel, InvalidChannel, SubscribeRefusal};
+pub use channel::{Channel, FEED, InvalidChannel, SubscribeRefusal};
 pub use event::{ChannelEvent, DataValue, EventData};
 pub use event_id::EventId;
+pub use feed::FeedFilter;
 pub use feeder::{ChannelFeeder, FeederSettings};
 pub use hub::{Hub, HubSocket, Incoming};
-pub use routing::{Delivery, SESSION_REVOKED, deliveries};
+pub use routing::{
+    AUTHOR_FIELD, Delivery, FOLLOWING_ADDED, FOLLOWING_REMOVED, SESSION_REVOKED, deliveries,
+};

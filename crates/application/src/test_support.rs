@@ -13,10 +13,11 @@ use folio_domain::{
 
 use crate::ports::{
     ArticleChanges, AuditEntry, AuditLog, AuditQuery, AuditRecord, CachedSession, Fence,
-    IssuedToken, MockArticleRepository, MockClock, MockCommentRepository, MockPasswordHasher,
-    MockProfileRepository, MockRateLimiter, MockSearchIndex, MockSearchInsightsSource,
-    MockSessionRepository, MockTokenIssuer, MockUserRepository, NewArticle, PortError, Ports,
-    RevokedSession, SessionCache, StoredSession, TokenHash, ViewerFacts,
+    IssuedToken, MockArticleRepository, MockClock, MockCommentRepository,
+    MockNotificationRepository, MockPasswordHasher, MockProfileRepository, MockRateLimiter,
+    MockSearchIndex, MockSearchInsightsSource, MockSessionRepository, MockTokenIssuer,
+    MockUserRepository, NewArticle, PortError, Ports, RevokedSession, SessionCache, StoredSession,
+    TokenHash, ViewerFacts,
 };
 use crate::views::Authenticated;
 
@@ -50,6 +51,7 @@ pub struct MockPorts {
     pub uploads: MemoryUploads,
     pub blobs: MemoryBlobs,
     pub images: ScriptedImages,
+    pub notifications: MockNotificationRepository,
 }
 
 /// The session cache as a map with fences, recording what was forgotten.
@@ -182,6 +184,7 @@ impl Ports for MockPorts {
     type Uploads = MemoryUploads;
     type Blobs = MemoryBlobs;
     type Images = ScriptedImages;
+    type Notifications = MockNotificationRepository;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -236,6 +239,9 @@ impl Ports for MockPorts {
     }
     fn images(&self) -> &Self::Images {
         &self.images
+    }
+    fn notifications(&self) -> &Self::Notifications {
+        &self.notifications
     }
 }
 
@@ -441,6 +447,7 @@ pub fn authenticated(user: &User) -> Authenticated {
     Authenticated {
         user: user.clone(),
         session_id: SessionId::generate(),
+        expires_at: now() + chrono::Duration::days(14),
     }
 }
 

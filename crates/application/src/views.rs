@@ -55,6 +55,9 @@ pub struct SignedIn {
 pub struct Authenticated {
     pub user: User,
     pub session_id: SessionId,
+    /// When the session ends unless it is used again (its idle window or absolute
+    /// lifetime, the earlier).
+    pub expires_at: folio_domain::Timestamp,
 }
 
 impl Authenticated {

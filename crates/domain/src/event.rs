@@ -3,7 +3,10 @@
 //! updates, notifications, jobs). Each event names what changed by identity and by
 //! the public handles (slugs, usernames) consumers need without a lookup.
 
-use crate::{ArticleId, CommentId, Role, SessionId, Slug, UploadId, UserId, Username};
+use crate::{
+    ArticleId, CommentId, NotificationId, NotificationKind, Role, SessionId, Slug, UploadId,
+    UserId, Username,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DomainEvent {
@@ -89,6 +92,15 @@ pub enum DomainEvent {
         upload: UploadId,
         owner: UserId,
     },
+    /// A notification was stored for `recipient`, named as they were named then.
+    /// `upload` is the upload it is about, if any.
+    NotificationCreated {
+        notification: NotificationId,
+        recipient: UserId,
+        recipient_name: Username,
+        kind: NotificationKind,
+        upload: Option<UploadId>,
+    },
 }
 
 impl DomainEvent {
@@ -111,6 +123,7 @@ impl DomainEvent {
             Self::AccountUnsuspended { .. } => "account.unsuspended",
             Self::UploadReady { .. } => "upload.ready",
             Self::UploadFailed { .. } => "upload.failed",
+            Self::NotificationCreated { .. } => "notification.created",
         }
     }
 }
@@ -201,6 +214,13 @@ mod tests {
             DomainEvent::UploadFailed {
                 upload: UploadId::generate(),
                 owner: user,
+            },
+            DomainEvent::NotificationCreated {
+                notification: NotificationId::new(1),
+                recipient: user,
+                recipient_name: Username::parse("ann").unwrap_or_else(|_| unreachable!()),
+                kind: NotificationKind::Followed,
+                upload: None,
             },
         ];
         let mut names: Vec<&str> = events.iter().map(DomainEvent::name).collect();

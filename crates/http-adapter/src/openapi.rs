@@ -2,7 +2,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::dto::{
-    admin, articles, comments, profiles, search, search_insights, sessions, tags, uploads, users,
+    admin, articles, comments, notifications, profiles, search, search_insights, sessions, tags,
+    uploads, users,
 };
 use crate::handlers;
 use crate::problem::Problem;
@@ -52,6 +53,9 @@ use crate::shared_responses::SharedResponses;
         handlers::uploads::get_upload,
         handlers::uploads::delete_upload,
         handlers::files::get_file,
+        handlers::notifications::list_notifications,
+        handlers::notifications::unread_count,
+        handlers::notifications::mark_read,
         handlers::health::live,
         handlers::health::ready,
         handlers::metrics::metrics,
@@ -75,6 +79,9 @@ use crate::shared_responses::SharedResponses;
         search_insights::InsightsResponse, search_insights::InsightsDay,
         search_insights::QueryCountBody,
         uploads::UploadResponse, uploads::UploadBody, uploads::VariantsBody,
+        notifications::NotificationsResponse, notifications::NotificationBody,
+        notifications::NotificationActorBody, notifications::NotificationArticleBody,
+        notifications::UnreadCountResponse, notifications::MarkReadRequest,
     )),
     modifiers(&TokenSecurity, &SharedResponses),
     tags(
@@ -86,6 +93,7 @@ use crate::shared_responses::SharedResponses;
         (name = "search", description = "Full-text search with filters and facets"),
         (name = "sessions", description = "Browser sign-in with cookies, and the user's sessions"),
         (name = "uploads", description = "Images: upload, metadata, delete, and the files themselves"),
+        (name = "notifications", description = "What others did to your things, and your uploads' processing"),
         (name = "admin", description = "Roles, suspensions and the audit log (admins only)"),
         (name = "operations", description = "Liveness and readiness probes, metrics"),
     )

@@ -13,7 +13,8 @@ use crate::extract::{json_config, path_config, query_config};
 use crate::handlers::health::Readiness;
 use crate::handlers::metrics::{self, MetricsSource};
 use crate::handlers::{
-    admin, articles, comments, files, health, profiles, search, sessions, tags, uploads, users,
+    admin, articles, comments, files, health, notifications, profiles, search, sessions, tags,
+    uploads, users,
 };
 use crate::http_caching::http_caching;
 use crate::limits::request_budget;
@@ -150,6 +151,16 @@ fn api<P: Ports>(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(uploads::delete_upload::<P>)),
         )
         .service(resource("/files/{name}").route(read().to(files::get_file::<P>)))
+        .service(
+            resource("/notifications").route(read().to(notifications::list_notifications::<P>)),
+        )
+        .service(
+            resource("/notifications/unread-count")
+                .route(read().to(notifications::unread_count::<P>)),
+        )
+        .service(
+            resource("/notifications/read").route(web::post().to(notifications::mark_read::<P>)),
+        )
         .default_service(web::to(not_found));
 }
 

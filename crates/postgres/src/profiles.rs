@@ -72,4 +72,15 @@ impl ProfileRepository for PgProfileRepository {
         .await
         .map_err(query_error)
     }
+
+    async fn followees(&self, follower: UserId) -> Result<Vec<UserId>, PortError> {
+        let mut conn = self.db.connection().await?;
+        let followees: Vec<uuid::Uuid> = follows::table
+            .filter(follows::follower_id.eq(follower.as_uuid()))
+            .select(follows::followee_id)
+            .load(&mut conn)
+            .await
+            .map_err(query_error)?;
+        Ok(followees.into_iter().map(UserId::from_uuid).collect())
+    }
 }

@@ -111,6 +111,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        recipient_id -> Uuid,
+        kind -> Text,
+        actor_id -> Nullable<Uuid>,
+        article_id -> Nullable<Uuid>,
+        comment_id -> Nullable<Int8>,
+        upload_id -> Nullable<Uuid>,
+        source_sequence -> Int8,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Int8,
         name -> Text,
@@ -219,6 +234,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     favorites,
     follows,
     jobs,
+    notifications,
     outbox,
     outbox_relay,
     search_queries,

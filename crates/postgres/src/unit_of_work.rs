@@ -14,8 +14,8 @@ use super::fields::to_json;
 use super::job_rows::insert_jobs;
 use super::transaction::OpenTransaction;
 use super::{
-    Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSessionRepository, PgUploadRepository, PgUserRepository,
+    Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgNotificationRepository,
+    PgProfileRepository, PgSessionRepository, PgUploadRepository, PgUserRepository,
 };
 
 #[derive(Clone)]
@@ -47,6 +47,7 @@ impl UnitOfWork for PgUnitOfWork {
             articles: PgArticleRepository::within(source.clone()),
             comments: PgCommentRepository::within(source.clone()),
             uploads: PgUploadRepository::within(source.clone()),
+            notifications: PgNotificationRepository::within(source.clone()),
             audit: PgAuditLog::within(source),
             transaction,
             raised: Vec::new(),
@@ -66,6 +67,7 @@ pub struct PgWork {
     comments: PgCommentRepository,
     audit: PgAuditLog,
     uploads: PgUploadRepository,
+    notifications: PgNotificationRepository,
     raised: Vec<DomainEvent>,
     enqueued: Vec<NewJob>,
     job_max_attempts: u32,
@@ -99,6 +101,7 @@ impl Work for PgWork {
     type Comments = PgCommentRepository;
     type Audit = PgAuditLog;
     type Uploads = PgUploadRepository;
+    type Notifications = PgNotificationRepository;
 
     fn users(&self) -> &PgUserRepository {
         &self.users
@@ -120,6 +123,9 @@ impl Work for PgWork {
     }
     fn uploads(&self) -> &PgUploadRepository {
         &self.uploads
+    }
+    fn notifications(&self) -> &PgNotificationRepository {
+        &self.notifications
     }
 
     fn raise(&mut self, event: DomainEvent) {

@@ -93,7 +93,17 @@ fn delivered(entries: Entries) -> Vec<DeliveredEvent> {
                 .map(|at| fields.swap_remove(at).1)
                 .unwrap_or_default();
             fields.retain(|(field, _)| field != "occurred_at");
-            DeliveredEvent { id, name, fields }
+            // Entries are appended under `<sequence>-0`.
+            let sequence = id
+                .split_once('-')
+                .and_then(|(sequence, _)| sequence.parse().ok())
+                .unwrap_or_default();
+            DeliveredEvent {
+                id,
+                sequence,
+                name,
+                fields,
+            }
         })
         .collect()
 }

@@ -2,9 +2,9 @@ use folio_application::Ports;
 
 use folio_images::ImageRsCodec;
 use folio_postgres::{
-    Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgProfileRepository,
-    PgSearchIndex, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUploadRepository,
-    PgUserRepository,
+    Database, PgArticleRepository, PgAuditLog, PgCommentRepository, PgNotificationRepository,
+    PgProfileRepository, PgSearchIndex, PgSearchLog, PgSessionRepository, PgUnitOfWork,
+    PgUploadRepository, PgUserRepository,
 };
 use folio_redis::{RedisContentCache, RedisRateLimiter, RedisSessionCache, RedisStore};
 use folio_security::{Argon2Hasher, OpaqueTokens};
@@ -36,6 +36,7 @@ pub struct Adapters {
     uploads: PgUploadRepository,
     blobs: ConfiguredBlobStorage,
     images: ImageRsCodec,
+    notifications: PgNotificationRepository,
 }
 
 impl Adapters {
@@ -51,6 +52,7 @@ impl Adapters {
             search: PgSearchIndex::new(db.clone(), search_language),
             search_insights: PgSearchLog::new(db.clone()),
             uploads: PgUploadRepository::new(db.clone()),
+            notifications: PgNotificationRepository::new(db.clone()),
             blobs: ConfiguredBlobStorage::Local(LocalBlobStorage::new(DEFAULT_STORAGE_DIR)),
             images: ImageRsCodec::per_core(),
             users: PgUserRepository::new(db.clone()),
@@ -105,6 +107,7 @@ impl Ports for Adapters {
     type Uploads = PgUploadRepository;
     type Blobs = ConfiguredBlobStorage;
     type Images = ImageRsCodec;
+    type Notifications = PgNotificationRepository;
 
     fn users(&self) -> &Self::Users {
         &self.users
@@ -159,5 +162,8 @@ impl Ports for Adapters {
     }
     fn images(&self) -> &Self::Images {
         &self.images
+    }
+    fn notifications(&self) -> &Self::Notifications {
+        &self.notifications
     }
 }

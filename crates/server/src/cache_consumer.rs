@@ -13,15 +13,20 @@ use crate::background::{Supervised, TaskBoard};
 
 const GROUP: &str = "content-cache";
 /// How often an idle consumer looks for new events.
-const POLL: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(1);
+pub(crate) const POLL: Duration = Duration::from_millis(100);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(1);
 /// Entries a member has held this long unacknowledged go to another (its process
 /// died, or is stuck).
 const ABANDONED_AFTER: Duration = Duration::from_secs(30);
 
-pub fn start(folio: Arc<Folio<Adapters>>, redis: RedisStore, board: &TaskBoard) -> Supervised {
+/// This process's member of the consumer group `group`.
+pub(crate) fn member_of(group: &str, redis: RedisStore) -> RedisEventFeed {
     let member = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    let feed = RedisEventFeed::new(redis, GROUP, member, ABANDONED_AFTER);
+    RedisEventFeed::new(redis, group, member, ABANDONED_AFTER)
+}
+
+pub fn start(folio: Arc<Folio<Adapters>>, redis: RedisStore, board: &TaskBoard) -> Supervised {
+    let feed = member_of(GROUP, redis);
     Supervised::spawn("cache invalidation", board, move |stop| {
         let (folio, feed) = (folio.clone(), feed.clone());
         async move {

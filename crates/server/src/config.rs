@@ -61,6 +61,8 @@ pub struct Config {
     pub uploads: UploadsConfig,
     /// How much each realtime channel keeps for clients to resume from.
     pub realtime_retention: Retention,
+    /// Whether this instance runs the notifier (`FOLIO_NOTIFIER`, on by default).
+    pub notifier: bool,
     pub realtime_sockets: SocketLimits,
 }
 
@@ -221,6 +223,7 @@ impl Config {
             content_cache: ContentCachePolicy {
                 enabled: flag(&lookup, "FOLIO_CACHE", true)?,
             },
+            notifier: flag(&lookup, "FOLIO_NOTIFIER", true)?,
             outbox_relay: outbox_relay(&lookup)?,
             jobs: jobs(&lookup)?,
             search_language: get("FOLIO_SEARCH_LANGUAGE", "english").trim().to_owned(),

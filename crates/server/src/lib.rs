@@ -12,6 +12,7 @@ pub mod job_commands;
 mod jobs;
 pub mod maintenance_commands;
 mod metrics;
+mod notifier;
 mod outbox_relay;
 mod readiness;
 mod realtime;

@@ -55,6 +55,7 @@ pub struct Running {
     jobs: Option<JobsTask>,
     relay: RelayTask,
     cache_consumer: Supervised,
+    notifier: Option<Supervised>,
     search_log: Supervised,
     realtime: RealtimeTasks,
 }
@@ -101,6 +102,9 @@ impl Running {
         }
         self.relay.stop().await;
         self.cache_consumer.stop().await;
+        if let Some(notifier) = self.notifier {
+            notifier.stop().await;
+        }
         self.realtime.stop().await;
         served
     }
@@ -251,6 +255,9 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     );
     let cache_consumer =
         crate::cache_consumer::start(folio.clone(), background_redis.clone(), &tasks);
+    let notifier = config
+        .notifier
+        .then(|| crate::notifier::start(folio.clone(), background_redis.clone(), &tasks));
     let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
     let realtime = RealtimeTasks::start(&background_redis, config.realtime_retention, &tasks);
     let endpoint = realtime.endpoint(
@@ -318,6 +325,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         jobs,
         relay,
         cache_consumer,
+        notifier,
         search_log,
         realtime,
     })

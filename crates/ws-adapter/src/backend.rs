@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use folio_application::ports::{ChannelStream, PortError, Replay, SocketSeats};
-use folio_application::realtime::EventId;
+use folio_application::realtime::{EventId, FeedFilter};
 use folio_application::views::Authenticated;
 use folio_application::{AppError, ClientInfo, Folio, Ports};
 use folio_domain::UserId;
@@ -27,6 +27,11 @@ pub trait RealtimeBackend: Send + Sync + 'static {
         after: Option<EventId>,
         limit: u32,
     ) -> Boxed<'a, Result<Replay, PortError>>;
+
+    fn feed_filter<'a>(
+        &'a self,
+        user: &'a Authenticated,
+    ) -> Boxed<'a, Result<FeedFilter, AppError>>;
 
     fn take_seat<'a>(
         &'a self,
@@ -66,6 +71,13 @@ impl<P: Ports, S: ChannelStream, R: SocketSeats> RealtimeBackend for Backend<P, 
         limit: u32,
     ) -> Boxed<'a, Result<Replay, PortError>> {
         Box::pin(self.channels.replay(channel, after, limit))
+    }
+
+    fn feed_filter<'a>(
+        &'a self,
+        user: &'a Authenticated,
+    ) -> Boxed<'a, Result<FeedFilter, AppError>> {
+        Box::pin(self.folio.feed_filter(user))
     }
 
     fn take_seat<'a>(

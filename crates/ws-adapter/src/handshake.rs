@@ -130,12 +130,12 @@ pub(crate) async fn open(
     state: web::Data<WsState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let client = client_of(&request);
-    let user: Option<Authenticated> = match credential(&request, &state) {
+    let signed_in: Option<(Authenticated, String)> = match credential(&request, &state) {
         Err(refusal) => return Ok(refusal.response()),
         Ok(None) => None,
         Ok(Some(Credential::Header(token))) => {
             match state.backend.authenticate(&token, &client).await {
-                Ok(session) => Some(session),
+                Ok(session) => Some((session, token)),
                 Err(error) => return Ok(refused(&error)),
             }
         }
@@ -143,7 +143,7 @@ pub(crate) async fn open(
         // than locked out.
         Ok(Some(Credential::Cookie(token))) => {
             match state.backend.authenticate(&token, &client).await {
-                Ok(session) => Some(session),
+                Ok(session) => Some((session, token)),
                 Err(AppError::Unauthenticated | AppError::SessionExpired) => None,
                 Err(error) => return Ok(refused(&error)),
             }
@@ -155,7 +155,13 @@ pub(crate) async fn open(
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME_BYTES);
     let connection = uuid::Uuid::new_v4().to_string();
-    let socket = Socket::new(session, state.get_ref().clone(), user, client, connection);
+    let socket = Socket::new(
+        session,
+        state.get_ref().clone(),
+        signed_in,
+        client,
+        connection,
+    );
     if !socket.has_seat().await {
         return Ok(problem(
             StatusCode::TOO_MANY_REQUESTS,

@@ -5,6 +5,7 @@
 
 mod backend;
 mod envelope;
+mod expiry;
 mod handshake;
 mod settings;
 mod socket;

@@ -6,17 +6,19 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
-use folio_application::ClientInfo;
 use folio_application::ports::Replay;
 use folio_application::realtime::{
-    Channel, ChannelEvent, EventId, HubSocket, Incoming, SESSION_REVOKED,
+    Channel, ChannelEvent, EventId, FEED, FeedFilter, HubSocket, Incoming, SESSION_REVOKED,
+    SubscribeRefusal,
 };
 use folio_application::views::Authenticated;
+use folio_application::{AppError, ClientInfo};
 use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::WsState;
 use crate::envelope::{self, Inbound};
+use crate::expiry::SessionClock;
 
 /// Events read from a channel's stream per call while replaying.
 const REPLAY_PAGE: u32 = 500;
@@ -32,11 +34,20 @@ pub(crate) struct Socket {
     state: WsState,
     hub: HubSocket,
     user: Option<Authenticated>,
+    /// The token the user signed in with, to check the session again when it is
+    /// due to expire.
+    token: Option<String>,
+    /// When the session is next checked.
+    expiry: SessionClock,
     client: ClientInfo,
     /// This socket's id, also its seat among its user's sockets.
     connection: String,
-    /// The last event sent on each subscribed channel.
+    /// The last event sent (or, on the feed, passed over) on each subscribed channel.
     positions: HashMap<String, EventId>,
+    /// Whose articles the feed passes on, while the socket follows the feed.
+    feed: Option<FeedFilter>,
+    /// The last follow or unfollow of the user taken into the feed's filter.
+    follows_seen: EventId,
     strikes: u32,
     messages: u64,
     /// The inbound rate limit's bucket: thousandths of a message, and when it was
@@ -52,23 +63,30 @@ impl Socket {
     pub(crate) fn new(
         session: Session,
         state: WsState,
-        user: Option<Authenticated>,
+        signed_in: Option<(Authenticated, String)>,
         client: ClientInfo,
         connection: String,
     ) -> Self {
         let mut hub = state.hub.connect(state.settings.queue_capacity);
-        if let Some(session) = &user {
+        let mut expiry = SessionClock::default();
+        if let Some((session, _)) = &signed_in {
             hear_revocation(&mut hub, session);
+            expiry.check_at(session.expires_at);
         }
+        let (user, token) = signed_in.unzip();
         let burst = u64::from(state.settings.message_burst) * 1000;
         Self {
             session,
             state,
             hub,
             user,
+            token,
+            expiry,
             client,
             connection,
             positions: HashMap::new(),
+            feed: None,
+            follows_seen: EventId::ZERO,
             strikes: 0,
             messages: 0,
             allowance: (burst, Instant::now()),
@@ -130,6 +148,9 @@ impl Socket {
                     Incoming::Event(event) if event.kind == SESSION_REVOKED => {
                         return Err(Close(CloseCode::Other(4001), "session revoked"));
                     }
+                    Incoming::Event(event) if self.is_own_account(&event.channel) => {
+                        self.take_in_follows(&event);
+                    }
                     Incoming::Event(event) => self.deliver(&event).await?,
                     Incoming::QueueFull => {
                         let channels: Vec<String> = self.positions.keys().cloned().collect();
@@ -140,6 +161,7 @@ impl Socket {
                     }
                     Incoming::Closing => return Err(Close(CloseCode::Away, "server shutting down")),
                 },
+                () = self.expiry.due() => self.check_session().await?,
                 _ = heartbeat.tick() => {
                     if self.last_heard.elapsed() >= self.state.settings.idle_timeout {
                         return Err(Close(CloseCode::Normal, "idle"));
@@ -225,7 +247,7 @@ impl Socket {
                         .refuse(
                             id,
                             "invalid_channel",
-                            "expected article:<slug> or user:<username>",
+                            "expected article:<slug>, user:<username> or feed",
                         )
                         .await;
                 };
@@ -315,7 +337,9 @@ impl Socket {
             }
             Ok(session) => {
                 hear_revocation(&mut self.hub, &session);
+                self.expiry.check_at(session.expires_at);
                 self.user = Some(session);
+                self.token = Some(token.to_owned());
                 self.welcome(id).await
             }
             Err(_) => {
@@ -328,10 +352,18 @@ impl Socket {
     async fn subscribe(&mut self, message: &Inbound, channel: Channel) -> Outcome {
         let id = message.id.as_deref();
         let viewer = self.user.as_ref().map(|session| &session.user.username);
-        if channel.may_subscribe(viewer).is_err() {
-            return self
-                .refuse(id, "forbidden", "this channel is not yours to follow")
-                .await;
+        match channel.may_subscribe(viewer) {
+            Ok(()) => {}
+            Err(SubscribeRefusal::Forbidden) => {
+                return self
+                    .refuse(id, "forbidden", "this channel is not yours to follow")
+                    .await;
+            }
+            Err(SubscribeRefusal::SignInRequired) => {
+                return self
+                    .refuse(id, "unauthorized", "sign in to follow your feed")
+                    .await;
+            }
         }
         let after = match message.text_field("after") {
             Some(text) => match text.parse::<EventId>() {
@@ -358,6 +390,9 @@ impl Socket {
             );
             return self.refuse(id, "too_many_subscriptions", &limit).await;
         }
+        if channel == Channel::Feed && self.feed.is_none() && !self.start_feed(id).await? {
+            return Ok(());
+        }
         // Live events are queued from here on, while the stream is read: the replay
         // and the live events overlap, and `deliver` drops what was replayed.
         self.positions.remove(&name);
@@ -370,9 +405,105 @@ impl Socket {
             }
             Ok(None) => {
                 self.hub.unfollow(&name);
+                if channel == Channel::Feed {
+                    self.stop_feed();
+                }
                 Ok(())
             }
             Err(close) => Err(close),
+        }
+    }
+
+    /// Starts the feed's filter from the user's follows, listening for changes to
+    /// them first so that none made meanwhile is missed; `false` (and an error sent)
+    /// when the follows cannot be read.
+    async fn start_feed(&mut self, id: Option<&str>) -> Result<bool, Close> {
+        let Some(user) = &self.user else {
+            return Ok(false);
+        };
+        let account = Channel::Account(user.user.id).name();
+        self.hub.follow(&account);
+        self.hub.caught_up(&account, EventId::ZERO);
+        match self.state.backend.feed_filter(user).await {
+            Ok(filter) => {
+                self.feed = Some(filter);
+                Ok(true)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not read whom a user follows");
+                self.hub.unfollow(&account);
+                self.send(envelope::error(
+                    id,
+                    "unavailable",
+                    "live updates are unavailable; try again shortly",
+                ))
+                .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    fn stop_feed(&mut self) {
+        self.feed = None;
+        if let Some(user) = &self.user {
+            self.hub.unfollow(&Channel::Account(user.user.id).name());
+        }
+    }
+
+    /// Whether `channel` is the user's internal account channel; cheap for the
+    /// others, which every live event is checked against.
+    fn is_own_account(&self, channel: &str) -> bool {
+        channel.starts_with("account:")
+            && self
+                .user
+                .as_ref()
+                .is_some_and(|user| Channel::Account(user.user.id).name() == channel)
+    }
+
+    /// A follow or unfollow of the user, taken into the feed's filter once and in
+    /// order (the same change may come again when the instance catches up).
+    fn take_in_follows(&mut self, event: &ChannelEvent) {
+        if event.id <= self.follows_seen {
+            return;
+        }
+        self.follows_seen = event.id;
+        if let Some(feed) = &mut self.feed {
+            feed.observe(event);
+        }
+    }
+
+    /// Whether an event of a followed channel goes to the client: all do, but on
+    /// the feed only those by authors the user follows.
+    fn passes(&self, event: &ChannelEvent) -> bool {
+        event.channel != FEED || self.feed.as_ref().is_some_and(|feed| feed.admits(event))
+    }
+
+    /// The session is due to expire: checked again (it may have been used since,
+    /// and live on), else the socket closes as a revoked one does.
+    async fn check_session(&mut self) -> Outcome {
+        let Some(token) = &self.token else {
+            self.expiry.stop();
+            return Ok(());
+        };
+        match self.state.backend.authenticate(token, &self.client).await {
+            Ok(session)
+                if self
+                    .user
+                    .as_ref()
+                    .is_some_and(|user| user.session_id == session.session_id) =>
+            {
+                self.expiry.check_at(session.expires_at);
+                self.user = Some(session);
+                Ok(())
+            }
+            Ok(_) | Err(AppError::Unauthenticated | AppError::SessionExpired) => {
+                Err(Close(CloseCode::Other(4001), "session expired"))
+            }
+            Err(error) => {
+                tracing::debug!(%error, "could not check a socket's session; trying again");
+                self.expiry.retry_soon();
+                Ok(())
+            }
         }
     }
 
@@ -430,8 +561,10 @@ impl Socket {
             let full = events.len() >= usize::try_from(REPLAY_PAGE).unwrap_or(usize::MAX);
             let mut position = after;
             for event in &events {
-                self.send(envelope::event(event)).await?;
                 position = event.id;
+                if self.passes(event) {
+                    self.send(envelope::event(event)).await?;
+                }
             }
             if !full {
                 return Ok(Some(position));
@@ -444,6 +577,9 @@ impl Socket {
         let name = channel.name();
         self.positions.remove(&name);
         self.hub.unfollow(&name);
+        if channel == Channel::Feed {
+            self.stop_feed();
+        }
         self.send(envelope::reply(
             "unsubscribed",
             id,
@@ -463,6 +599,9 @@ impl Socket {
             return Ok(());
         }
         *position = event.id;
+        if !self.passes(event) {
+            return Ok(());
+        }
         self.send(envelope::event(event)).await
     }
 }

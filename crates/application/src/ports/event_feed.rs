@@ -5,6 +5,8 @@ use super::PortError;
 pub struct DeliveredEvent {
     /// The stream entry id, to acknowledge it by.
     pub id: String,
+    /// The event's place in the global order (its outbox sequence).
+    pub sequence: u64,
     /// `DomainEvent::name`.
     pub name: String,
     pub fields: Vec<(String, String)>,

@@ -9,6 +9,7 @@ mod content_cache;
 mod error;
 mod event_feed;
 mod jobs;
+mod notifications;
 mod outbox;
 mod profiles;
 mod rate_limits;
@@ -31,6 +32,10 @@ pub use content_cache::{CacheOf, ContentCache, Lookup, SharedVersions};
 pub use error::{Conflict, PortError};
 pub use event_feed::{DeliveredEvent, EventFeed};
 pub use jobs::{Job, JobClaim, JobFailure, JobId, JobQueue, JobState, NewJob, QueueDepth};
+pub use notifications::{
+    CreatedNotification, NewNotification, Notification, NotificationActor, NotificationArticle,
+    NotificationRepository, ReadSelection,
+};
 pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
@@ -56,9 +61,10 @@ pub use users::{NewUser, UserChanges, UserRepository};
 #[cfg(test)]
 pub use {
     articles::MockArticleRepository, audit::MockAuditLog, comments::MockCommentRepository,
-    profiles::MockProfileRepository, rate_limits::MockRateLimiter, search::MockSearchIndex,
-    search_log::MockSearchInsightsSource, security::MockClock, security::MockPasswordHasher,
-    security::MockTokenIssuer, sessions::MockSessionRepository, users::MockUserRepository,
+    notifications::MockNotificationRepository, profiles::MockProfileRepository,
+    rate_limits::MockRateLimiter, search::MockSearchIndex, search_log::MockSearchInsightsSource,
+    security::MockClock, security::MockPasswordHasher, security::MockTokenIssuer,
+    sessions::MockSessionRepository, users::MockUserRepository,
 };
 
 /// The full set of adapters a [`crate::Folio`] runs on, bundled so that use cases
@@ -82,6 +88,7 @@ pub trait Ports: Send + Sync + 'static {
     type Uploads: UploadRepository;
     type Blobs: BlobStorage;
     type Images: ImageCodec;
+    type Notifications: NotificationRepository;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -101,4 +108,5 @@ pub trait Ports: Send + Sync + 'static {
     fn uploads(&self) -> &Self::Uploads;
     fn blobs(&self) -> &Self::Blobs;
     fn images(&self) -> &Self::Images;
+    fn notifications(&self) -> &Self::Notifications;
 }

@@ -16,4 +16,7 @@ pub trait ProfileRepository: Send + Sync + 'static {
     async fn unfollow(&self, follower: UserId, followee: UserId) -> Result<bool, PortError>;
 
     async fn is_following(&self, follower: UserId, followee: UserId) -> Result<bool, PortError>;
+
+    /// Everyone `follower` follows.
+    async fn followees(&self, follower: UserId) -> Result<Vec<UserId>, PortError>;
 }

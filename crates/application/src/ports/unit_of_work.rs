@@ -1,8 +1,8 @@
 use folio_domain::DomainEvent;
 
 use super::{
-    ArticleRepository, AuditLog, CommentRepository, NewJob, PortError, ProfileRepository,
-    SessionRepository, UploadRepository, UserRepository,
+    ArticleRepository, AuditLog, CommentRepository, NewJob, NotificationRepository, PortError,
+    ProfileRepository, SessionRepository, UploadRepository, UserRepository,
 };
 
 /// Runs a use case's writes in one transaction: the change, its audit rows and the
@@ -25,6 +25,7 @@ pub trait Work: Send {
     type Comments: CommentRepository;
     type Audit: AuditLog;
     type Uploads: UploadRepository;
+    type Notifications: NotificationRepository;
 
     fn users(&self) -> &Self::Users;
     fn sessions(&self) -> &Self::Sessions;
@@ -34,6 +35,7 @@ pub trait Work: Send {
     /// Audit rows written here cannot go missing once the change is committed.
     fn audit(&self) -> &Self::Audit;
     fn uploads(&self) -> &Self::Uploads;
+    fn notifications(&self) -> &Self::Notifications;
 
     /// Records that `event` happened; it is written to the outbox at commit.
     fn raise(&mut self, event: DomainEvent);

@@ -6,8 +6,8 @@
 use folio_domain::DomainEvent;
 
 use super::{
-    MemoryUploads, MockArticleRepository, MockCommentRepository, MockPorts, MockProfileRepository,
-    MockSessionRepository, MockUserRepository, RecordingAuditLog,
+    MemoryUploads, MockArticleRepository, MockCommentRepository, MockNotificationRepository,
+    MockPorts, MockProfileRepository, MockSessionRepository, MockUserRepository, RecordingAuditLog,
 };
 use crate::ports::{NewJob, PortError, UnitOfWork, Work};
 
@@ -84,6 +84,7 @@ impl Work for MockWork<'_> {
     type Comments = MockCommentRepository;
     type Audit = RecordingAuditLog;
     type Uploads = MemoryUploads;
+    type Notifications = MockNotificationRepository;
 
     fn users(&self) -> &Self::Users {
         &self.ports.users
@@ -105,6 +106,9 @@ impl Work for MockWork<'_> {
     }
     fn uploads(&self) -> &Self::Uploads {
         &self.ports.uploads
+    }
+    fn notifications(&self) -> &Self::Notifications {
+        &self.ports.notifications
     }
 
     fn raise(&mut self, event: DomainEvent) {

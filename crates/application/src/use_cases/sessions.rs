@@ -81,6 +81,9 @@ impl<P: Ports> Folio<P> {
             self.refund_token_lookup(charged).await;
         }
         Ok(Authenticated {
+            expires_at: self
+                .sessions
+                .expiry_of(session.expires_at, session.last_seen_at),
             user: session.user,
             session_id: session.id,
         })

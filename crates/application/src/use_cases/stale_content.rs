@@ -89,7 +89,8 @@ pub(crate) fn stale_after(events: &[DomainEvent]) -> Stale {
                 stale.authors.push(*user);
                 stale.lists = true;
             }
-            // Comments and uploads are not cached; sessions and roles have a cache of their own.
+            // Comments, uploads and notifications are not cached; sessions and roles
+            // have a cache of their own.
             DomainEvent::CommentAdded { .. }
             | DomainEvent::CommentDeleted { .. }
             | DomainEvent::SessionsRevoked { .. }
@@ -97,7 +98,8 @@ pub(crate) fn stale_after(events: &[DomainEvent]) -> Stale {
             | DomainEvent::AccountSuspended { .. }
             | DomainEvent::AccountUnsuspended { .. }
             | DomainEvent::UploadReady { .. }
-            | DomainEvent::UploadFailed { .. } => {}
+            | DomainEvent::UploadFailed { .. }
+            | DomainEvent::NotificationCreated { .. } => {}
         }
     }
     distinct(&mut stale.articles);

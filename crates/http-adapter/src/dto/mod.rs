@@ -4,6 +4,7 @@ pub mod admin;
 pub mod articles;
 pub mod comments;
 pub mod fields;
+pub mod notifications;
 pub mod profiles;
 pub mod search;
 pub mod search_insights;

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod files;
 pub mod health;
 pub mod metrics;
+pub mod notifications;
 pub mod profiles;
 pub mod search;
 pub mod sessions;

@@ -143,7 +143,7 @@ async fn concurrent_readiness_probes_share_one_check() {
 }
 
 /// Every RealWorld route (method, path under /api/v1) and whether it needs a token.
-const API_ROUTES: [(&str, &str, Auth); 34] = [
+const API_ROUTES: [(&str, &str, Auth); 37] = [
     ("post", "/users/login", Auth::None),
     ("post", "/users", Auth::None),
     ("get", "/user", Auth::Required),
@@ -182,6 +182,9 @@ const API_ROUTES: [(&str, &str, Auth); 34] = [
     ("get", "/uploads/{id}", Auth::Optional),
     ("delete", "/uploads/{id}", Auth::Required),
     ("get", "/files/{name}", Auth::None),
+    ("get", "/notifications", Auth::Required),
+    ("get", "/notifications/unread-count", Auth::Required),
+    ("post", "/notifications/read", Auth::Required),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

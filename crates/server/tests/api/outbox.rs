@@ -16,7 +16,11 @@ use crate::support::event_stream::{
     Published, assert_in_sequence, events_key, names, outbox_rows, published, stream_of,
     unpublished_events,
 };
-use crate::support::{PrivateRedis, TestApp, redis_keys, redis_url, spawn_app, spawn_app_with};
+use crate::support::{PrivateRedis, TestApp, redis_keys, redis_url, spawn_app_with};
+
+/// Without the notifier, whose `notification.created` events would interleave with
+/// the writes' own.
+const WRITES_ONLY: &[(&str, &str)] = &[("FOLIO_NOTIFIER", "off")];
 
 fn comment_of(entry: &Published) -> i64 {
     entry.payload["comment"]
@@ -27,7 +31,7 @@ fn comment_of(entry: &Published) -> i64 {
 
 #[tokio::test]
 async fn committed_comments_are_published_once_in_commit_order() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Busy thread", &[]).await;
     let mut ids = Vec::new();
@@ -67,7 +71,7 @@ async fn committed_comments_are_published_once_in_commit_order() {
 
 #[tokio::test]
 async fn a_change_whose_audit_row_fails_is_rolled_back_and_publishes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
     let bob = app.register("bob").await;
     app.grant_role("jake", "moderator").await;
@@ -100,7 +104,7 @@ async fn a_comment_whose_event_cannot_be_stored_is_not_stored_either() {
     // goes out with the transaction's BEGIN, the outbox row with its COMMIT; had
     // the comment gone before BEGIN, or COMMIT before the outbox row, the comment
     // would have been committed.
-    let app = spawn_app_with(&[("FOLIO_DB_POOL_SIZE", "1")]).await;
+    let app = spawn_app_with(&[("FOLIO_NOTIFIER", "off"), ("FOLIO_DB_POOL_SIZE", "1")]).await;
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Quiet thread", &[]).await;
     let first = app.comment(&jake, &slug, "stored").await;
@@ -130,7 +134,7 @@ async fn the_first_event_a_connection_stores_is_refused_with_its_change() {
     // One connection that has not stored an event yet: its outbox insert is
     // prepared first, in a round trip of its own, and must still run before
     // `COMMIT`.
-    let app = spawn_app_with(&[("FOLIO_DB_POOL_SIZE", "1")]).await;
+    let app = spawn_app_with(&[("FOLIO_NOTIFIER", "off"), ("FOLIO_DB_POOL_SIZE", "1")]).await;
     let jake = app.register("jake").await;
     refuse_events_named(&app, "article.published").await;
 
@@ -220,7 +224,7 @@ async fn relay_with(
 
 #[tokio::test]
 async fn retention_deletes_published_events_and_numbering_goes_on_after_them() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Kept for a while", &[]).await;
     app.comment(&jake, &slug, "before the clean-up").await;
@@ -257,7 +261,7 @@ async fn retention_deletes_published_events_and_numbering_goes_on_after_them() {
 
 #[tokio::test]
 async fn three_relays_publish_every_event_exactly_once_in_order() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
     let slug = app.publish(&jake, "Crowded thread", &[]).await;
     let first = relay_for(app.database_url(), &redis_url(), app.redis_prefix()).await;
@@ -294,6 +298,7 @@ async fn three_relays_publish_every_event_exactly_once_in_order() {
 async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
     let redis = PrivateRedis::start().await;
     let app = spawn_app_with(&[
+        ("FOLIO_NOTIFIER", "off"),
         ("REDIS_URL", redis.url.as_str()),
         ("FOLIO_REDIS_TIMEOUT_MS", "200"),
     ])
@@ -329,7 +334,7 @@ async fn events_committed_while_redis_is_paused_are_published_in_order_after() {
 
 #[tokio::test]
 async fn article_changes_are_published_with_what_consumers_need() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
     let ann = app.register("ann").await;
     let slug = app.publish(&jake, "First title", &[]).await;

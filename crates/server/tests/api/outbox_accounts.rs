@@ -11,7 +11,11 @@ use crate::support::event_stream::{
     assert_in_sequence, events_key, names, outbox_rows, published, stream_of,
 };
 use crate::support::stored_ids::{session_id, user_id};
-use crate::support::{Response, TestApp, redis_url, spawn_app};
+use crate::support::{Response, TestApp, redis_url, spawn_app_with};
+
+/// Without the notifier, whose `notification.created` events would interleave with
+/// the writes' own.
+const WRITES_ONLY: &[(&str, &str)] = &[("FOLIO_NOTIFIER", "off")];
 
 async fn role_of(app: &TestApp, username: &str) -> String {
     app.database()
@@ -29,7 +33,7 @@ fn assert_ok(response: &Response, status: StatusCode) {
 
 #[tokio::test]
 async fn account_changes_are_published_in_order_with_what_consumers_need() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
     let ann = app.register("ann").await;
     let root = app.register("root").await;
@@ -109,7 +113,7 @@ async fn account_changes_are_published_in_order_with_what_consumers_need() {
 
 #[tokio::test]
 async fn a_role_change_whose_audit_row_fails_changes_nothing_and_publishes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(WRITES_ONLY).await;
     app.register("jake").await;
     let root = app.register("root").await;
     app.grant_role("root", "admin").await;

@@ -261,6 +261,20 @@ impl TestApp {
             .to_owned()
     }
 
+    /// `token`'s user follows `username`.
+    pub async fn follow(&self, token: &str, username: &str) {
+        let path = format!("/profiles/{username}/follow");
+        let response = self.post(&path, Some(token), json!({})).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    }
+
+    /// `token`'s user favorites the article `slug`.
+    pub async fn favorite(&self, token: &str, slug: &str) {
+        let path = format!("/articles/{slug}/favorite");
+        let response = self.post(&path, Some(token), json!({})).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+    }
+
     /// Comments on an article and returns the comment's id.
     pub async fn comment(&self, token: &str, slug: &str, body: &str) -> i64 {
         let response = self

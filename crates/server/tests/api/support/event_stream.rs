@@ -103,7 +103,10 @@ pub async fn cache_consumers_caught_up(app: &TestApp) {
                         Some(redis::Value::Int(number)) => number.to_string(),
                         _ => String::new(),
                     };
-                    text("last-delivered-id") == *last_id && text("pending") == "0"
+                    // The notifier's group reads the same stream; only the cache's counts.
+                    text("name") == "content-cache"
+                        && text("last-delivered-id") == *last_id
+                        && text("pending") == "0"
                 }),
             };
             if caught_up {
