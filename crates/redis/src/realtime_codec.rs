@@ -51,6 +51,11 @@ pub(crate) fn event(channel: &str, id: &str, body: &str) -> Option<ChannelEvent>
     })
 }
 
+/// The channel an announcement is for, read without decoding its body.
+pub(crate) fn announced_channel(payload: &str) -> Option<&str> {
+    payload.split('\n').nth(1)
+}
+
 /// The event an announcement carries.
 pub(crate) fn announced(payload: &str) -> Option<ChannelEvent> {
     let mut parts = payload.splitn(3, '\n');
@@ -76,6 +81,8 @@ mod tests {
             ],
         };
         let payload = format!("1700000000200-0\narticle:a\n{}", body(&append));
+        assert_eq!(announced_channel(&payload), Some("article:a"));
+        assert_eq!(announced_channel("no line break"), None);
         let event = announced(&payload);
         assert_eq!(
             event,

@@ -101,6 +101,13 @@ impl RedisRealtimeNotices {
 /// Dispatches notices until the connection ends or stops answering pings.
 async fn relay(pubsub: PubSub, hub: &Hub) {
     subscription::receive(pubsub, PING_EVERY, |payload| {
+        // Every instance hears every event; most are for channels none of its sockets
+        // follow, and those are not worth decoding.
+        let unfollowed = realtime_codec::announced_channel(payload)
+            .is_some_and(|channel| hub.sockets_following(channel) == 0);
+        if unfollowed {
+            return true;
+        }
         match realtime_codec::announced(payload) {
             Some(event) => {
                 hub.dispatch(event);

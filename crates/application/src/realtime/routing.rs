@@ -58,6 +58,22 @@ fn on_account(user: UserId, kind: &'static str, author: UserId) -> Delivery {
     }
 }
 
+/// A favorite added or taken back, with the article's new count.
+fn favorites_changed(
+    slug: &Slug,
+    kind: &'static str,
+    favorites_count: impl TryInto<i64>,
+) -> Delivery {
+    on_article(
+        slug,
+        kind,
+        vec![
+            text("slug", slug.as_str()),
+            integer("favoritesCount", favorites_count),
+        ],
+    )
+}
+
 pub fn deliveries(event: &DomainEvent) -> Vec<Delivery> {
     match event {
         DomainEvent::CommentAdded {
@@ -118,26 +134,12 @@ pub fn deliveries(event: &DomainEvent) -> Vec<Delivery> {
             slug,
             favorites_count,
             ..
-        } => vec![on_article(
-            slug,
-            "article.favorited",
-            vec![
-                text("slug", slug.as_str()),
-                integer("favoritesCount", *favorites_count),
-            ],
-        )],
+        } => vec![favorites_changed(slug, "article.favorited", *favorites_count)],
         DomainEvent::ArticleUnfavorited {
             slug,
             favorites_count,
             ..
-        } => vec![on_article(
-            slug,
-            "article.unfavorited",
-            vec![
-                text("slug", slug.as_str()),
-                integer("favoritesCount", *favorites_count),
-            ],
-        )],
+        } => vec![favorites_changed(slug, "article.unfavorited", *favorites_count)],
         DomainEvent::UserFollowed {
             follower,
             followee,
