@@ -82,6 +82,10 @@ RESULT=
 while read -r line <&"$FROM_LOAD"; do
   case "$line" in
     "phase seeded")
+      # Seeding hashed a thousand passwords; a fresh process is the baseline.
+      stop_server TERM
+      start_server
+      sleep 1
       RSS_BEFORE=$(memory VmRSS)
       echo go >&"$TO_LOAD" ;;
     "phase connected")
@@ -121,6 +125,7 @@ rd = restart.get("deliveries") or {}
 rows = [
     ("sockets (users × sockets each)", f'{r["sockets"]} ({r["users"]} users)'),
     ("time to open and subscribe all", f'{r["openSeconds"]} s ({r["refusedUpgrades"]} upgrades refused or failed and retried, {r.get("refusedForSeats")} of them 429)'),
+    ("upgrades refused or failed, by cause", json.dumps(r.get("refusalCauses") or {})),
     ("comments posted", f'{load["comments"]} at {r["rate"]}/s for {r["durationSeconds"]} s, {r["hotShare"]:.0%} on the hot article ({load["failedPosts"]} failed)'),
     ("deliveries expected / received", f'{d.get("expected")} / {d.get("received")} (missed {d.get("missed")}, repeated {d.get("duplicates")})'),
     ("delivery latency p50 / p99 / max", f'{lat.get("p50")} / {lat.get("p99")} / {lat.get("max")} ms'),
@@ -136,6 +141,7 @@ if restart:
         ("restart: first drop → all sockets resumed", f'{restart.get("firstDropToAllResumedSeconds")} s'),
         ("restart: first resume → all resumed", f'{restart.get("firstResumeToAllResumedSeconds")} s'),
         ("restart: upgrades refused or failed, retried", f'{restart.get("refusedUpgrades")} ({restart.get("refusedForSeats")} of them 429)'),
+        ("restart: upgrades refused or failed, by cause", json.dumps(restart.get("refusalCauses") or {})),
         ("restart: comments posted meanwhile", f'{restart.get("comments")} ({restart.get("failedPosts")} refused while down)'),
         ("restart: deliveries expected / received", f'{rd.get("expected")} / {rd.get("received")} (missed {rd.get("missed")}, repeated {rd.get("duplicates")}, resync_required {restart.get("resyncs")})'),
         ("server RSS after the restart, sockets back", f"{resumed // 1024} MiB"),

@@ -16,7 +16,7 @@ pub use event::{ChannelEvent, DataValue, EventData};
 pub use event_id::EventId;
 pub use feed::FeedFilter;
 pub use feeder::{ChannelFeeder, FeederSettings};
-pub use hub::{Hub, HubSocket, Incoming};
+pub use hub::{Hub, HubSocket, Incoming, Seat};
 pub use routing::{
     AUTHOR_FIELD, Delivery, FOLLOWING_ADDED, FOLLOWING_REMOVED, SESSION_REVOKED, deliveries,
 };

@@ -2,10 +2,12 @@
 //! (`realtime:seats:<user id>`) of socket ids scored by when their hold ends, so
 //! the seats of sockets whose instance died free themselves.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use folio_application::ports::{PortError, SocketSeats};
+use folio_application::realtime::Seat;
 use folio_domain::UserId;
 use redis::Script;
 
@@ -72,5 +74,26 @@ impl SocketSeats for RedisSocketSeats {
             .query_async::<u64>(&mut connection)
             .await;
         self.store.outcome(started, result).map(|_| ())
+    }
+
+    async fn release_all(&self, seats: &[Seat]) -> Result<(), PortError> {
+        let mut by_user: HashMap<UserId, Vec<&str>> = HashMap::new();
+        for seat in seats {
+            by_user.entry(seat.user).or_default().push(&seat.socket);
+        }
+        let mut pipeline = redis::pipe();
+        for (user, sockets) in by_user {
+            pipeline
+                .cmd("ZREM")
+                .arg(self.key(user))
+                .arg(sockets)
+                .ignore();
+        }
+        // Tried whatever the breaker says: these seats would otherwise stay taken
+        // for their whole hold.
+        let mut connection = self.store.connection_past_breaker();
+        let started = Instant::now();
+        let result = pipeline.query_async::<()>(&mut connection).await;
+        self.store.outcome(started, result)
     }
 }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use folio_application::Folio;
+use folio_application::ports::SocketSeats;
 use folio_application::realtime::{ChannelFeeder, FeederSettings, Hub};
 use folio_redis::{
     RedisChannelStream, RedisRealtimeNotices, RedisSocketSeats, RedisStore, Retention,
@@ -17,7 +18,27 @@ use crate::background::{Supervised, TaskBoard};
 pub struct RealtimeTasks {
     feeder: Supervised,
     notices: Supervised,
+    closer: SocketCloser,
+}
+
+/// Closes the instance's sockets (1001: clients resume on another instance) and
+/// releases all their seats in one round trip.
+#[derive(Clone)]
+pub struct SocketCloser {
     hub: Arc<Hub>,
+    seats: RedisSocketSeats,
+}
+
+impl SocketCloser {
+    pub async fn close_all(&self) {
+        let seats = self.hub.close_all();
+        if seats.is_empty() {
+            return;
+        }
+        if let Err(error) = self.seats.release_all(&seats).await {
+            tracing::warn!(%error, seats = seats.len(), "could not release the sockets' seats; they free themselves when their hold ends");
+        }
+    }
 }
 
 impl RealtimeTasks {
@@ -43,7 +64,10 @@ impl RealtimeTasks {
         Self {
             feeder,
             notices,
-            hub,
+            closer: SocketCloser {
+                hub,
+                seats: RedisSocketSeats::new(redis.clone()),
+            },
         }
     }
 
@@ -62,17 +86,17 @@ impl RealtimeTasks {
                 channels: RedisChannelStream::new(redis.clone(), retention),
                 seats: RedisSocketSeats::new(redis.clone()),
             }),
-            hub: self.hub.clone(),
+            hub: self.closer.hub.clone(),
             settings: Arc::new(settings),
         }
     }
 
-    pub fn hub(&self) -> Arc<Hub> {
-        self.hub.clone()
+    pub fn closer(&self) -> SocketCloser {
+        self.closer.clone()
     }
 
     pub async fn stop(self) {
-        self.hub.close_all();
+        self.closer.close_all().await;
         self.feeder.stop().await;
         self.notices.stop().await;
     }
@@ -80,11 +104,11 @@ impl RealtimeTasks {
 
 /// Closes the sockets as soon as the process is asked to stop, so that the API's
 /// drain does not wait for them (actix handles the same signals to drain).
-pub fn close_sockets_on_signal(hub_owner: &RealtimeTasks) {
-    let hub = hub_owner.hub.clone();
+pub fn close_sockets_on_signal(realtime: &RealtimeTasks) {
+    let closer = realtime.closer();
     tokio::spawn(async move {
         stop_requested().await;
-        hub.close_all();
+        closer.close_all().await;
     });
 }
 

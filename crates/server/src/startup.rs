@@ -1,7 +1,6 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
-use folio_application::realtime::Hub;
 use folio_application::search_log::{SEARCH_LOG_CAPACITY, search_record_channel};
 use folio_application::{AppError, Folio};
 use folio_postgres::{
@@ -19,7 +18,7 @@ use crate::jobs::JobsTask;
 use crate::metrics::PrometheusMetrics;
 use crate::outbox_relay::RelayTask;
 use crate::readiness::{CachedReadiness, DependencyProbe, MAX_REPORT_AGE};
-use crate::realtime::RealtimeTasks;
+use crate::realtime::{RealtimeTasks, SocketCloser};
 use actix_web::dev::{Server, ServerHandle};
 use folio_http::MetricsSource;
 
@@ -65,7 +64,7 @@ impl Running {
     pub fn handle(&self) -> StopHandle {
         StopHandle {
             server: self.server.handle(),
-            realtime: self.realtime.hub(),
+            sockets: self.realtime.closer(),
         }
     }
 
@@ -115,13 +114,13 @@ impl Running {
 #[derive(Clone)]
 pub struct StopHandle {
     server: ServerHandle,
-    realtime: Arc<Hub>,
+    sockets: SocketCloser,
 }
 
 impl StopHandle {
     /// `graceful`: let requests in flight finish first.
     pub async fn stop(&self, graceful: bool) {
-        self.realtime.close_all();
+        self.sockets.close_all().await;
         self.server.stop(graceful).await;
     }
 }

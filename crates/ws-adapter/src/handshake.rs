@@ -155,7 +155,7 @@ pub(crate) async fn open(
         .aggregate_continuations()
         .max_continuation_size(MAX_FRAME_BYTES);
     let connection = uuid::Uuid::new_v4().to_string();
-    let socket = Socket::new(
+    let mut socket = Socket::new(
         session,
         state.get_ref().clone(),
         signed_in,

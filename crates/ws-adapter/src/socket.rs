@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use folio_application::ports::Replay;
 use folio_application::realtime::{
-    Channel, ChannelEvent, EventId, FEED, FeedFilter, HubSocket, Incoming, SESSION_REVOKED,
+    Channel, ChannelEvent, EventId, FEED, FeedFilter, HubSocket, Incoming, SESSION_REVOKED, Seat,
     SubscribeRefusal,
 };
 use folio_application::views::Authenticated;
 use folio_application::{AppError, ClientInfo};
+use folio_domain::UserId;
 use futures_util::StreamExt;
 use serde_json::json;
 
@@ -97,11 +98,10 @@ impl Socket {
 
     pub(crate) async fn run(mut self, mut stream: AggregatedMessageStream) {
         let ended = self.serve(&mut stream).await;
-        if let Some(session) = &self.user {
-            let release = self
-                .state
-                .backend
-                .release_seat(session.user.id, &self.connection);
+        // At shutdown the hub has handed the seat over, to be released with all the
+        // others.
+        if let Some(seat) = self.hub.give_up_seat() {
+            let release = self.state.backend.release_seat(seat.user, &seat.socket);
             if let Err(error) = release.await {
                 tracing::debug!(%error, "could not release a socket's seat");
             }
@@ -271,21 +271,28 @@ impl Socket {
 
     /// Takes this socket's seat among its user's sockets (again); `false` when all
     /// are taken. Without Redis the cap is not counted.
-    async fn take_seat(&self, user: &Authenticated) -> bool {
+    async fn take_seat(&mut self, user: UserId) -> bool {
         let settings = &self.state.settings;
         let seat = self.state.backend.take_seat(
-            user.user.id,
+            user,
             &self.connection,
             settings.max_sockets_per_user,
             settings.seat_hold(),
         );
-        !matches!(seat.await, Ok(false))
+        let seated = !matches!(seat.await, Ok(false));
+        if seated {
+            self.hub.hold_seat(Seat {
+                user,
+                socket: self.connection.clone(),
+            });
+        }
+        seated
     }
 
     /// Takes (or keeps) the seat of an authenticated socket; `true` for an
     /// anonymous one.
-    pub(crate) async fn has_seat(&self) -> bool {
-        match &self.user {
+    pub(crate) async fn has_seat(&mut self) -> bool {
+        match self.user.as_ref().map(|session| session.user.id) {
             Some(user) => self.take_seat(user).await,
             None => true,
         }
@@ -327,7 +334,7 @@ impl Socket {
                 .await;
         };
         match self.state.backend.authenticate(token, &self.client).await {
-            Ok(session) if !self.take_seat(&session).await => {
+            Ok(session) if !self.take_seat(session.user.id).await => {
                 self.refuse(
                     id,
                     "too_many_sockets",

@@ -9,9 +9,10 @@ mod posting;
 mod socket;
 mod tally;
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
@@ -30,6 +31,8 @@ use crate::tally::{Stage, tally};
 const SEED_PARALLEL: usize = 8;
 /// How long all sockets may take to open.
 const OPEN_WITHIN: Duration = Duration::from_secs(600);
+/// How often progress is reported while sockets open or come back.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 /// Deliveries still in flight when the posting stops.
 const SETTLE: Duration = Duration::from_secs(3);
 /// Comments keep coming this long after every socket resumed, to see them live.
@@ -92,6 +95,7 @@ async fn run(args: Args) -> Result<Value, ApiError> {
         drops: AtomicUsize::new(0),
         refusals: AtomicUsize::new(0),
         seats_taken: AtomicUsize::new(0),
+        refusal_causes: Mutex::default(),
         resyncs: AtomicUsize::new(0),
         stop: stopped,
     });
@@ -117,17 +121,20 @@ async fn run(args: Args) -> Result<Value, ApiError> {
         sockets.spawn(socket::run(fleet.clone(), plan));
     }
     let everyone = args.sockets;
+    let progress = tokio::spawn(report_progress(fleet.clone(), everyone));
     let opened = wait_until(opening + OPEN_WITHIN, || {
         fleet.subscribed.load(Ordering::SeqCst) >= everyone
     })
     .await;
+    progress.abort();
     if !opened {
         return Err(ApiError(format!(
-            "only {} of {everyone} sockets subscribed within {OPEN_WITHIN:?} ({} refusals)",
+            "only {} of {everyone} sockets subscribed within {OPEN_WITHIN:?} (refusals by cause: {:?})",
             fleet.subscribed.load(Ordering::SeqCst),
-            fleet.refusals.load(Ordering::SeqCst)
+            fleet.refusal_causes()
         )));
     }
+    let causes_opening = fleet.refusal_causes();
     let open_seconds = opening.elapsed().as_secs_f64();
     let refused_opening = fleet.refusals.load(Ordering::SeqCst);
     let seats_taken_opening = fleet.seats_taken.load(Ordering::SeqCst);
@@ -192,6 +199,7 @@ async fn run(args: Args) -> Result<Value, ApiError> {
         "openSeconds": round(open_seconds),
         "refusedUpgrades": refused_opening,
         "refusedForSeats": seats_taken_opening,
+        "refusalCauses": causes_opening,
         "dropsUnderLoad": drops_under_load,
         "load": {
             "comments": created(Stage::Load),
@@ -218,6 +226,10 @@ async fn run(args: Args) -> Result<Value, ApiError> {
             restart.insert(
                 "refusedForSeats".into(),
                 (fleet.seats_taken.load(Ordering::SeqCst) - seats_taken_opening).into(),
+            );
+            restart.insert(
+                "refusalCauses".into(),
+                json!(since(&fleet.refusal_causes(), &causes_opening)),
             );
             restart.insert(
                 "resyncs".into(),
@@ -263,6 +275,7 @@ async fn restart(
     let writer = poster.clone();
     let posting = tokio::spawn(async move { writer.run(None, posting).await });
     phases.announce("restart");
+    let progress = tokio::spawn(report_progress(fleet.clone(), everyone));
     let deadline = Instant::now() + Duration::from_secs(args.restart_wait);
     let dropped = wait_until(deadline, || {
         fleet.drops.load(Ordering::SeqCst) > drops_before
@@ -275,6 +288,7 @@ async fn restart(
     })
     .await;
     let all_back = back.then(Instant::now);
+    progress.abort();
     note(&format!(
         "after the restart: {} of {everyone} sockets subscribed again",
         fleet.subscribed.load(Ordering::SeqCst)
@@ -293,6 +307,20 @@ async fn restart(
     )
 }
 
+/// Every few seconds, how many sockets are subscribed and why upgrades failed.
+async fn report_progress(fleet: Arc<Fleet>, everyone: usize) {
+    let mut every = tokio::time::interval(PROGRESS_EVERY);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        note(&format!(
+            "{} of {everyone} sockets subscribed; refusals by cause: {:?}",
+            fleet.subscribed.load(Ordering::SeqCst),
+            fleet.refusal_causes()
+        ));
+    }
+}
+
 /// Polls `done` until it holds (`true`) or `deadline` passes (`false`).
 async fn wait_until(deadline: Instant, done: impl Fn() -> bool) -> bool {
     loop {
@@ -304,6 +332,22 @@ async fn wait_until(deadline: Instant, done: impl Fn() -> bool) -> bool {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+/// The counts of `now` less those of `before`, per cause.
+fn since(
+    now: &BTreeMap<String, usize>,
+    before: &BTreeMap<String, usize>,
+) -> BTreeMap<String, usize> {
+    now.iter()
+        .map(|(cause, count)| {
+            (
+                cause.clone(),
+                count - before.get(cause).copied().unwrap_or(0),
+            )
+        })
+        .filter(|(_, count)| *count > 0)
+        .collect()
 }
 
 fn round(seconds: f64) -> f64 {

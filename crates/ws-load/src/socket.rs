@@ -2,8 +2,9 @@
 //! `comment.created` with when it arrived, and when the server drops it, open
 //! again and resume after the last event id it has.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
@@ -38,9 +39,33 @@ pub struct Fleet {
     pub refusals: AtomicUsize,
     /// Of those, refused because the user's sockets had all their seats (429).
     pub seats_taken: AtomicUsize,
+    /// The refusals and failures by cause (status or error kind), to tell a full
+    /// listen queue from a refusal by the server.
+    pub refusal_causes: Mutex<BTreeMap<String, usize>>,
     /// `resync_required` answers to a resume.
     pub resyncs: AtomicUsize,
     pub stop: watch::Receiver<bool>,
+}
+
+impl Fleet {
+    fn count_refusal(&self, error: &Error) {
+        let cause = match error {
+            Error::Http(response) => format!("HTTP {}", response.status().as_u16()),
+            Error::Io(io) => format!("I/O: {}", io.kind()),
+            other => other.to_string().chars().take(80).collect(),
+        };
+        if let Ok(mut causes) = self.refusal_causes.lock() {
+            *causes.entry(cause).or_default() += 1;
+        }
+    }
+
+    /// The refusals so far by cause, e.g. `{"HTTP 429": 12}`.
+    pub fn refusal_causes(&self) -> BTreeMap<String, usize> {
+        self.refusal_causes
+            .lock()
+            .map(|causes| causes.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// A `comment.created` as one socket received it.
@@ -152,6 +177,7 @@ async fn open<'a>(
                 if matches!(&error, Error::Http(response) if response.status().as_u16() == 429) {
                     fleet.seats_taken.fetch_add(1, Ordering::Relaxed);
                 }
+                fleet.count_refusal(&error);
                 tokio::time::sleep(retry_after(plan.number, attempt)).await;
                 attempt += 1;
             }

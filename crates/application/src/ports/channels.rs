@@ -1,7 +1,7 @@
 use folio_domain::{Timestamp, UserId};
 
 use super::{OutboxEvent, PortError};
-use crate::realtime::{ChannelEvent, EventData, EventId};
+use crate::realtime::{ChannelEvent, EventData, EventId, Seat};
 
 /// One event for one channel, as the realtime feeder appends it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,4 +67,7 @@ pub trait SocketSeats: Send + Sync + 'static {
     ) -> Result<bool, PortError>;
 
     async fn release(&self, user: UserId, socket: &str) -> Result<(), PortError>;
+
+    /// Releases many seats in one round trip (an instance's at shutdown).
+    async fn release_all(&self, seats: &[Seat]) -> Result<(), PortError>;
 }

@@ -1,12 +1,14 @@
 //! The instance's fan-out: live events, as the one subscription of the instance
 //! receives them, handed to the queues of the local sockets that follow their
 //! channel. A socket whose queue is full is told so instead of being waited for:
-//! one slow client never holds up the others.
+//! one slow client never holds up the others. It also knows the seats its sockets
+//! hold among their users' sockets, to hand them all over in one go at shutdown.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use folio_domain::UserId;
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::{ChannelEvent, EventId};
@@ -24,8 +26,18 @@ struct Followers {
     resume_after: Option<EventId>,
 }
 
+/// A socket's seat among its user's sockets across the deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seat {
+    pub user: UserId,
+    pub socket: String,
+}
+
 pub struct Hub {
     channels: Mutex<HashMap<String, Followers>>,
+    /// The seats local sockets hold, by socket; `None` once handed over by
+    /// [`Hub::close_all`].
+    seats: Mutex<Option<HashMap<u64, Seat>>>,
     next_socket: AtomicU64,
     closing: watch::Sender<bool>,
 }
@@ -34,6 +46,7 @@ impl Default for Hub {
     fn default() -> Self {
         Self {
             channels: Mutex::default(),
+            seats: Mutex::new(Some(HashMap::new())),
             next_socket: AtomicU64::new(0),
             closing: watch::channel(false).0,
         }
@@ -56,6 +69,10 @@ impl Hub {
         self.channels.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn seats(&self) -> std::sync::MutexGuard<'_, Option<HashMap<u64, Seat>>> {
+        self.seats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// A new socket, with a queue of `capacity` live events.
     pub fn connect(self: &Arc<Self>, capacity: usize) -> HubSocket {
         let (queue, inbox) = mpsc::channel(capacity.max(1));
@@ -67,6 +84,7 @@ impl Hub {
             overflow: Arc::new(Notify::new()),
             closing: self.closing.subscribe(),
             channels: HashSet::new(),
+            seat: None,
         }
     }
 
@@ -98,9 +116,16 @@ impl Hub {
             .collect()
     }
 
-    /// Tells every socket that the instance is shutting down.
-    pub fn close_all(&self) {
+    /// Tells every socket that the instance is shutting down, and hands over the
+    /// seats they hold, for the caller to release in one go (sockets closing by the
+    /// thousand would otherwise each release their own at once). Only the first call
+    /// gets them.
+    pub fn close_all(&self) -> Vec<Seat> {
         self.closing.send_replace(true);
+        self.seats()
+            .take()
+            .map(|seats| seats.into_values().collect())
+            .unwrap_or_default()
     }
 
     fn leave(&self, socket: u64, channel: &str) {
@@ -127,9 +152,36 @@ pub struct HubSocket {
     overflow: Arc<Notify>,
     closing: watch::Receiver<bool>,
     channels: HashSet<String>,
+    /// The seat it holds, and whether the hub has it too.
+    seat: Option<(Seat, bool)>,
 }
 
 impl HubSocket {
+    /// Records the seat this socket holds (again).
+    pub fn hold_seat(&mut self, seat: Seat) {
+        let in_hub = match self.hub.seats().as_mut() {
+            Some(seats) => {
+                seats.insert(self.id, seat.clone());
+                true
+            }
+            None => false,
+        };
+        self.seat = Some((seat, in_hub));
+    }
+
+    /// The seat this socket held, for the caller to release; `None` when it held
+    /// none or the hub handed it over at shutdown.
+    pub fn give_up_seat(&mut self) -> Option<Seat> {
+        let (seat, in_hub) = self.seat.take()?;
+        match self.hub.seats().as_mut() {
+            Some(seats) => {
+                seats.remove(&self.id);
+                Some(seat)
+            }
+            None => (!in_hub).then_some(seat),
+        }
+    }
+
     /// Starts receiving the live events of `channel`.
     pub fn follow(&mut self, channel: &str) {
         self.channels.insert(channel.to_owned());
@@ -190,6 +242,9 @@ impl Drop for HubSocket {
     fn drop(&mut self) {
         for channel in self.channels.drain() {
             self.hub.leave(self.id, &channel);
+        }
+        if let Some(seats) = self.hub.seats().as_mut() {
+            seats.remove(&self.id);
         }
     }
 }
@@ -285,5 +340,59 @@ mod tests {
         let mut socket = hub.connect(8);
         hub.close_all();
         assert_eq!(socket.recv().await, Incoming::Closing);
+    }
+
+    fn seat(user: UserId, socket: &str) -> Seat {
+        Seat {
+            user,
+            socket: socket.to_owned(),
+        }
+    }
+
+    #[test]
+    fn closing_hands_over_every_seat_held_once() {
+        let (one, two) = (UserId::generate(), UserId::generate());
+        let hub = Arc::new(Hub::default());
+        let mut first = hub.connect(8);
+        let mut second = hub.connect(8);
+        let mut anonymous = hub.connect(8);
+        first.hold_seat(seat(one, "a"));
+        second.hold_seat(seat(two, "b"));
+        second.hold_seat(seat(two, "b"));
+
+        let mut handed_over = hub.close_all();
+        handed_over.sort_by(|x, y| x.socket.cmp(&y.socket));
+        assert_eq!(handed_over, [seat(one, "a"), seat(two, "b")]);
+        assert!(hub.close_all().is_empty(), "handed over twice");
+        assert_eq!(first.give_up_seat(), None, "released twice");
+        assert_eq!(anonymous.give_up_seat(), None);
+    }
+
+    #[test]
+    fn a_socket_leaving_before_the_close_releases_its_own_seat() {
+        let (one, two) = (UserId::generate(), UserId::generate());
+        let hub = Arc::new(Hub::default());
+        let mut leaving = hub.connect(8);
+        let dropped = hub.connect(8);
+        let mut staying = hub.connect(8);
+        leaving.hold_seat(seat(one, "a"));
+        staying.hold_seat(seat(one, "b"));
+        let mut dropped = dropped;
+        dropped.hold_seat(seat(two, "c"));
+        drop(dropped);
+
+        assert_eq!(leaving.give_up_seat(), Some(seat(one, "a")));
+        assert_eq!(leaving.give_up_seat(), None);
+        assert_eq!(hub.close_all(), [seat(one, "b")]);
+    }
+
+    #[test]
+    fn a_seat_taken_after_the_close_is_released_by_its_socket() {
+        let one = UserId::generate();
+        let hub = Arc::new(Hub::default());
+        hub.close_all();
+        let mut late = hub.connect(8);
+        late.hold_seat(seat(one, "a"));
+        assert_eq!(late.give_up_seat(), Some(seat(one, "a")));
     }
 }

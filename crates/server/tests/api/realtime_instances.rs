@@ -5,16 +5,22 @@
 
 use std::time::Duration;
 
-use crate::support::{PrivateRedis, TestSocket, spawn_app, spawn_app_with};
+use crate::support::{PrivateRedis, TestApp, TestSocket, spawn_app, spawn_app_with};
 
-#[tokio::test]
-async fn an_event_committed_through_one_instance_reaches_a_socket_on_another() {
+/// Two instances sharing one database and one Redis prefix.
+async fn two_instances() -> (TestApp, TestApp) {
     let a = spawn_app().await;
     let b = spawn_app_with(&[
         ("DATABASE_URL", a.database_url()),
         ("FOLIO_REDIS_PREFIX", a.redis_prefix()),
     ])
     .await;
+    (a, b)
+}
+
+#[tokio::test]
+async fn an_event_committed_through_one_instance_reaches_a_socket_on_another() {
+    let (a, b) = two_instances().await;
     let jake = a.register("jake").await;
     let slug = a.publish(&jake, "Across instances", &[]).await;
     let (mut on_b, _) = TestSocket::open(&b, None).await;
@@ -57,4 +63,27 @@ async fn events_committed_while_redis_is_paused_reach_sockets_in_order_after() {
     }
     assert_eq!(delivered, during);
     socket.assert_silent_for(Duration::from_millis(400)).await;
+}
+
+#[tokio::test]
+async fn a_stopping_instance_closes_its_sockets_as_going_away_and_frees_their_seats() {
+    let (a, b) = two_instances().await;
+    let jake = a.register("jake").await;
+    let mut on_a = Vec::new();
+    for _ in 0..10 {
+        on_a.push(TestSocket::open(&a, Some(&jake)).await.0);
+    }
+
+    a.shut_down().await;
+    for socket in &mut on_a {
+        assert_eq!(socket.closed_with().await, 1001);
+    }
+
+    // Every seat is free at once, not only when its hold (80 s) ends.
+    let header = format!("Token {jake}");
+    let mut on_b = Vec::new();
+    for _ in 0..10 {
+        let opened = TestSocket::try_open(&b, &[("Authorization", &header)]).await;
+        on_b.push(opened.expect("a seat freed by the stopped instance"));
+    }
 }
