@@ -38,7 +38,9 @@ fmt:
 test: unit-and-integration schema layering lint fmt
 
 # Release build, fresh database, seeded dataset, wrk per scenario (see bench/);
-# then 10,000 sockets of realtime load (bench/ws_load.sh).
+# then uploads and file delivery (bench/uploads.sh) and 10,000 sockets of realtime
+# load (bench/ws_load.sh).
 bench: services
 	bench/run.sh
+	bench/uploads.sh
 	bench/ws_load.sh

@@ -20,39 +20,10 @@ fi
 PORT=${BENCH_PORT:-8181}
 DATABASE=folio_bench
 PREFIX="folio-bench:$$:"
-ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
-psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null
+source bench/bench_server.sh
+use_fresh_bench_database
 
-start_server() {
-  env DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DATABASE" \
-    REDIS_URL=redis://127.0.0.1:6379 FOLIO_REDIS_PREFIX="$PREFIX" \
-    FOLIO_BIND="127.0.0.1:$PORT" FOLIO_LOG=warn FOLIO_RATE_LIMITS=off \
-    "$@" "$BINARY" serve &
-  SERVER=$!
-  for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && return 0
-    sleep 0.2
-  done
-  echo "bench: the server did not start" >&2
-  exit 1
-}
-
-stop_server() {
-  kill "$SERVER" 2>/dev/null || true
-  wait "$SERVER" 2>/dev/null || true
-}
-
-# BENCH_KEEP=1 keeps the seeded database, e.g. to EXPLAIN the list queries.
-cleanup() {
-  stop_server
-  redis-cli --scan --pattern "${PREFIX}*" | xargs -r redis-cli del >/dev/null
-  if [ -z "${BENCH_KEEP:-}" ]; then
-    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null
-  fi
-}
-trap cleanup EXIT
-
-start_server
+start_bench_server
 echo "seeding (100 users, 5000 articles, follows, favorites, comments, a thread of 3000 long comments)..."
 SEED=$(python3 bench/seed.py "http://127.0.0.1:$PORT/api/v1")
 echo "$SEED"
@@ -65,12 +36,12 @@ python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "$LABEL, cache on"
 echo
 echo "peak server memory (VmHWM), cache on: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
 
-stop_server
+stop_bench_server
 # What the first run wrote (comments, outbox rows, search records) is vacuumed and
 # flushed now, not in the middle of the second run's scenarios.
 psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "VACUUM ANALYZE" >/dev/null
 psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "CHECKPOINT" >/dev/null
-start_server FOLIO_CACHE=off
+start_bench_server FOLIO_CACHE=off
 python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "$LABEL, cache off"
 echo
 echo "peak server memory (VmHWM), cache off: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"

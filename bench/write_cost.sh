@@ -13,25 +13,14 @@ shift || true
 PORT=${BENCH_PORT:-8182}
 DATABASE=folio_write_cost_$PORT
 PREFIX="folio-write-cost:$$:"
-ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
 URL=http://127.0.0.1:$PORT/api
 scripts/ensure-services.sh
 source bench/require-wrk.sh
 [ -x "$BINARY" ] || cargo build --release -p folio
 
-psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1
-env DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DATABASE" REDIS_URL=redis://127.0.0.1:6379 \
-  FOLIO_REDIS_PREFIX="$PREFIX" FOLIO_BIND="127.0.0.1:$PORT" FOLIO_LOG=warn FOLIO_RATE_LIMITS=off \
-  "$@" "$BINARY" serve &
-SERVER=$!
-cleanup() {
-  kill "$SERVER" 2>/dev/null || true
-  wait "$SERVER" 2>/dev/null || true
-  redis-cli --scan --pattern "${PREFIX}*" | xargs -r redis-cli del >/dev/null
-  psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1
-}
-trap cleanup EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && break; sleep 0.2; done
+source bench/bench_server.sh
+use_fresh_bench_database
+start_bench_server "$@"
 
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 BENCH_TOKEN=$(curl -sf -XPOST "$URL/users" -H 'Content-Type: application/json' \

@@ -19,8 +19,6 @@ SOCKETS=${WS_LOAD_SOCKETS:-10000}
 PORT=${BENCH_PORT:-8183}
 DATABASE=folio_ws_load_$PORT
 PREFIX="folio-ws-load:$$:"
-ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres
-DB_URL="postgres://postgres@127.0.0.1:5432/$DATABASE"
 SIGNAL=${WS_LOAD_SIGNAL:-TERM}
 
 scripts/ensure-services.sh
@@ -37,31 +35,9 @@ if [ "$(ulimit -n)" -lt $((SOCKETS + 1000)) ]; then
   exit 1
 fi
 
-psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1
-SERVER=
-start_server() {
-  env DATABASE_URL="$DB_URL" REDIS_URL=redis://127.0.0.1:6379 FOLIO_REDIS_PREFIX="$PREFIX" \
-    FOLIO_BIND="127.0.0.1:$PORT" FOLIO_LOG=error FOLIO_RATE_LIMITS=off \
-    "$BINARY" serve &
-  SERVER=$!
-  for _ in $(seq 1 200); do
-    curl -sf "http://127.0.0.1:$PORT/health/live" >/dev/null && return 0
-    sleep 0.05
-  done
-  echo "ws_load: the server did not start" >&2
-  exit 1
-}
-stop_server() {
-  [ -n "$SERVER" ] || return 0
-  kill "-$1" "$SERVER" 2>/dev/null || true
-  wait "$SERVER" 2>/dev/null || true
-}
-cleanup() {
-  stop_server TERM
-  redis-cli --scan --pattern "${PREFIX}*" | xargs -r redis-cli del >/dev/null
-  psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $DATABASE" >/dev/null 2>&1
-}
-trap cleanup EXIT
+source bench/bench_server.sh
+use_fresh_bench_database
+start_server() { start_bench_server FOLIO_LOG=error; }
 
 memory() { awk -v key="$1:" '$1 == key {print $2}' "/proc/$SERVER/status"; }
 cpu() { python3 bench/cpu_by_process.py "$BINARY"; }
@@ -83,7 +59,7 @@ while read -r line <&"$FROM_LOAD"; do
   case "$line" in
     "phase seeded")
       # Seeding hashed a thousand passwords; a fresh process is the baseline.
-      stop_server TERM
+      stop_bench_server
       start_server
       sleep 1
       RSS_BEFORE=$(memory VmRSS)
@@ -98,7 +74,7 @@ while read -r line <&"$FROM_LOAD"; do
       echo go >&"$TO_LOAD" ;;
     "phase restart")
       stopping=$(date +%s.%N)
-      stop_server "$SIGNAL"
+      stop_bench_server "$SIGNAL"
       start_server
       DOWN_SECONDS=$(awk "BEGIN {printf \"%.2f\", $(date +%s.%N) - $stopping}") ;;
     "phase resumed")

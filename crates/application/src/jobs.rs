@@ -10,6 +10,8 @@ mod admin;
 mod handler;
 #[cfg(test)]
 mod memory_queue;
+pub mod notification_purge;
+pub mod retention;
 mod retries;
 mod scheduler;
 pub mod search_purge;

@@ -11,6 +11,7 @@
 mod audit_tally;
 pub mod client;
 pub mod content_cache;
+pub mod doorbell;
 pub mod error;
 pub mod events;
 pub mod folio;

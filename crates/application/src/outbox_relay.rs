@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tracing::{debug, warn};
 
+use crate::doorbell::Doorbell;
 use crate::ports::{Clock, EventStream, OutboxLag, OutboxLease, OutboxStore, PortError};
 
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +63,10 @@ pub struct OutboxRelay<O, S, C> {
     stream: S,
     clock: C,
     settings: RelaySettings,
+    /// Rung by this instance's commits with events: an idle relay starts at once.
+    commits: Doorbell,
+    /// Rung after a round that published events.
+    published: Doorbell,
 }
 
 impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
@@ -71,7 +76,23 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
             stream,
             clock,
             settings,
+            commits: Doorbell::default(),
+            published: Doorbell::default(),
         }
+    }
+
+    /// Wakes when `commits` rings instead of only at the next poll.
+    #[must_use]
+    pub fn woken_by(mut self, commits: Doorbell) -> Self {
+        self.commits = commits;
+        self
+    }
+
+    /// Rings `published` after each round that published events.
+    #[must_use]
+    pub fn ringing(mut self, published: Doorbell) -> Self {
+        self.published = published;
+        self
     }
 
     /// One round, in one transaction holding the relay row: publishes what earlier
@@ -97,6 +118,9 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         }
         let sequenced = lease.sequence(self.settings.batch).await?;
         lease.release().await?;
+        if !events.is_empty() {
+            self.published.ring();
+        }
         metrics::counter!("outbox_published_total")
             .increment(u64::try_from(events.len()).unwrap_or(u64::MAX));
         Ok(Round {
@@ -115,28 +139,33 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         tokio::pin!(stop);
         let mut backoff = self.settings.idle_poll;
         loop {
-            let wait = match self.relay_once().await {
+            let (wait, idle) = match self.relay_once().await {
                 Ok(round) if round.published > 0 || round.sequenced > 0 => {
                     backoff = self.settings.idle_poll;
                     let full = round.published >= self.batch_len()
                         || round.sequenced >= self.settings.batch;
-                    if full {
-                        Duration::ZERO
+                    // Events numbered but none published: the first round after a
+                    // quiet spell, whose events should not wait for company.
+                    if full || round.published == 0 {
+                        (Duration::ZERO, false)
                     } else {
-                        self.settings.busy_poll
+                        (self.settings.busy_poll, false)
                     }
                 }
-                Ok(_) => self.settings.idle_poll,
+                Ok(_) => (self.settings.idle_poll, true),
                 Err(error) => {
                     warn!(%error, retry_in_ms = backoff.as_millis(), "outbox relay failed; retrying");
                     let wait = backoff;
                     backoff = (backoff * 2).min(self.settings.max_backoff);
-                    wait
+                    (wait, false)
                 }
             };
+            // Only an idle relay answers the doorbell: a busy one lets events gather
+            // for its next round, and a failing one keeps its back-off.
             tokio::select! {
                 () = &mut stop => break,
                 () = tokio::time::sleep(wait) => {}
+                () = self.commits.rung(), if idle => {}
             }
         }
         self.flush().await;

@@ -3,6 +3,7 @@
 mod article_listing;
 mod articles;
 mod audit;
+mod batch_delete;
 mod comment_insert;
 mod comments;
 mod errors;

@@ -10,7 +10,7 @@ use diesel::{
 use diesel_async::RunQueryDsl;
 use folio_application::ports::{
     CreatedNotification, NewNotification, Notification, NotificationActor, NotificationArticle,
-    NotificationRepository, PortError, ReadSelection,
+    NotificationRepository, NotificationRetention, PortError, ReadSelection,
 };
 use folio_domain::{
     ArticleId, CommentId, NotificationId, NotificationKind, Slug, Timestamp, UploadId, UserId,
@@ -19,6 +19,7 @@ use folio_domain::{
 use uuid::Uuid;
 
 use super::Database;
+use super::batch_delete::delete_batch_before;
 use super::errors::query_error;
 use super::schema::{articles, notifications, users};
 use super::source::Source;
@@ -204,3 +205,14 @@ impl NotificationRepository for PgNotificationRepository {
         Ok(u64::try_from(marked).unwrap_or_default())
     }
 }
+
+impl NotificationRetention for PgNotificationRepository {
+    async fn remove_before(&self, before: Timestamp, limit: u32) -> Result<u64, PortError> {
+        let mut conn = self.db.connection().await?;
+        delete_batch_before(&mut conn, REMOVE_BEFORE, before, limit).await
+    }
+}
+
+/// A batch of the oldest, found through the BRIN index on `created_at`.
+const REMOVE_BEFORE: &str = "DELETE FROM notifications WHERE id IN (\
+     SELECT id FROM notifications WHERE created_at < $1 LIMIT $2)";

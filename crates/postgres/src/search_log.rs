@@ -11,6 +11,7 @@ use folio_domain::Timestamp;
 use uuid::Uuid;
 
 use super::Database;
+use super::batch_delete::delete_batch_before;
 use super::errors::query_error;
 use super::fields::to_json;
 use super::schema::search_queries;
@@ -134,13 +135,7 @@ impl SearchLogWriter for PgSearchLog {
 
     async fn remove_before(&self, before: Timestamp, limit: u32) -> Result<u64, PortError> {
         let mut conn = self.db.connection().await?;
-        let removed = diesel::sql_query(REMOVE_BEFORE)
-            .bind::<Timestamptz, _>(before)
-            .bind::<BigInt, _>(i64::from(limit))
-            .execute(&mut conn)
-            .await
-            .map_err(query_error)?;
-        Ok(u64::try_from(removed).unwrap_or(0))
+        delete_batch_before(&mut conn, REMOVE_BEFORE, before, limit).await
     }
 }
 

@@ -5,6 +5,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Jsonb, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use folio_application::doorbell::Doorbell;
 use folio_application::events;
 use folio_application::ports::{NewJob, PortError, UnitOfWork, Work};
 use folio_domain::DomainEvent;
@@ -23,6 +24,8 @@ pub struct PgUnitOfWork {
     db: Database,
     /// Attempts of an enqueued job that names none.
     job_max_attempts: u32,
+    /// Rung after a commit that wrote outbox rows.
+    commits: Doorbell,
 }
 
 impl PgUnitOfWork {
@@ -30,7 +33,16 @@ impl PgUnitOfWork {
         Self {
             db,
             job_max_attempts,
+            commits: Doorbell::default(),
         }
+    }
+
+    /// Rings `commits` after each commit that wrote events, for the instance's
+    /// outbox relay.
+    #[must_use]
+    pub fn ringing(mut self, commits: Doorbell) -> Self {
+        self.commits = commits;
+        self
     }
 }
 
@@ -53,6 +65,7 @@ impl UnitOfWork for PgUnitOfWork {
             raised: Vec::new(),
             enqueued: Vec::new(),
             job_max_attempts: self.job_max_attempts,
+            commits: self.commits.clone(),
         })
     }
 }
@@ -71,6 +84,7 @@ pub struct PgWork {
     raised: Vec<DomainEvent>,
     enqueued: Vec<NewJob>,
     job_max_attempts: u32,
+    commits: Doorbell,
 }
 
 /// One event's outbox row, inserted by a query type of its own: diesel prepares
@@ -142,6 +156,7 @@ impl Work for PgWork {
             raised,
             enqueued,
             job_max_attempts,
+            commits,
             ..
         } = self;
         let rows: Vec<OutboxInsert> = raised.iter().map(outbox_row).collect();
@@ -155,6 +170,7 @@ impl Work for PgWork {
                     Box::pin(async move { insert_outbox_rows(connection, &rows).await })
                 })
                 .await?;
+            commits.ring();
             return Ok(raised);
         }
         {
@@ -171,10 +187,14 @@ impl Work for PgWork {
                     .map_err(query_error)?;
             }
         }
-        if !rows.is_empty() {
+        let wrote_events = !rows.is_empty();
+        if wrote_events {
             transaction.pooled().await.outbox_insert_prepared = true;
         }
         transaction.commit().await?;
+        if wrote_events {
+            commits.ring();
+        }
         Ok(raised)
     }
 }

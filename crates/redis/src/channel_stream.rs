@@ -55,7 +55,8 @@ static UNFED: LazyLock<Script> = LazyLock::new(|| {
 /// Appends the events past the mark and moves it. KEYS: the mark, then one channel
 /// stream per append. ARGV: the last sequence of the batch, the events kept per
 /// channel, the age kept (ms), the notice channel, then per append its sequence,
-/// channel name and body.
+/// channel name and body. Each channel of the batch is trimmed by age and given its
+/// expiry once, however many of the batch's events it got.
 static FEED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -64,16 +65,23 @@ static FEED: LazyLock<Script> = LazyLock::new(|| {
         local now = redis.call('TIME')
         local cutoff = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[3])
         local appended = 0
+        local seen, touched = {}, {}
         for i = 2, #KEYS do
             local at = 5 + (i - 2) * 3
             if tonumber(ARGV[at]) > fed then
                 local id = redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[2], '*',
                     'seq', ARGV[at], 'body', ARGV[at + 2])
-                if cutoff > 0 then redis.call('XTRIM', KEYS[i], 'MINID', '~', cutoff) end
-                redis.call('PEXPIRE', KEYS[i], ARGV[3])
                 redis.call('PUBLISH', ARGV[4], id .. '\n' .. ARGV[at + 1] .. '\n' .. ARGV[at + 2])
+                if not seen[KEYS[i]] then
+                    seen[KEYS[i]] = true
+                    touched[#touched + 1] = KEYS[i]
+                end
                 appended = appended + 1
             end
+        end
+        for _, key in ipairs(touched) do
+            if cutoff > 0 then redis.call('XTRIM', key, 'MINID', '~', cutoff) end
+            redis.call('PEXPIRE', key, ARGV[3])
         end
         redis.call('SET', KEYS[1], ARGV[1])
         return appended

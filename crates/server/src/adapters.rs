@@ -1,4 +1,5 @@
 use folio_application::Ports;
+use folio_application::doorbell::Doorbell;
 
 use folio_images::ImageRsCodec;
 use folio_postgres::{
@@ -73,6 +74,12 @@ impl Adapters {
 }
 
 impl Adapters {
+    /// Rings `commits` after each commit that wrote events.
+    pub fn ringing_on_commit(mut self, commits: Doorbell) -> Self {
+        self.unit_of_work = self.unit_of_work.ringing(commits);
+        self
+    }
+
     /// Keeps uploaded files in `storage` instead of the default directory.
     pub fn with_blob_storage(mut self, storage: ConfiguredBlobStorage) -> Self {
         self.blobs = storage;

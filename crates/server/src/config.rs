@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use folio_application::jobs::search_purge::SearchPurgeSettings;
-use folio_application::jobs::session_purge::SessionPurgeSettings;
+use folio_application::jobs::retention::PurgeSettings;
 use folio_application::jobs::upload_cleanup::UploadCleanupSettings;
 use folio_application::jobs::{Backoff, WorkerSettings};
 use folio_application::outbox_relay::RelaySettings;
@@ -93,8 +92,9 @@ pub struct JobsConfig {
     pub max_attempts: u32,
     /// Done jobs are deleted this long after they finished.
     pub retention: Duration,
-    pub session_purge: SessionPurgeSettings,
-    pub search_purge: SearchPurgeSettings,
+    pub session_purge: PurgeSettings,
+    pub search_purge: PurgeSettings,
+    pub notification_purge: PurgeSettings,
     pub upload_cleanup: UploadCleanupSettings,
 }
 
@@ -336,7 +336,7 @@ fn jobs(lookup: &impl Fn(&str) -> Option<String>) -> Result<JobsConfig, ConfigEr
             "FOLIO_JOB_RETENTION_SECONDS",
             Duration::from_secs(7 * 24 * 3600),
         )?,
-        session_purge: SessionPurgeSettings {
+        session_purge: PurgeSettings {
             retention: chrono::Duration::days(positive(
                 lookup,
                 "FOLIO_SESSION_PURGE_AFTER_DAYS",
@@ -347,7 +347,7 @@ fn jobs(lookup: &impl Fn(&str) -> Option<String>) -> Result<JobsConfig, ConfigEr
                 Duration::from_secs(3600),
             )?,
         },
-        search_purge: SearchPurgeSettings {
+        search_purge: PurgeSettings {
             retention: chrono::Duration::days(positive(
                 lookup,
                 "FOLIO_SEARCH_LOG_RETENTION_DAYS",
@@ -355,6 +355,17 @@ fn jobs(lookup: &impl Fn(&str) -> Option<String>) -> Result<JobsConfig, ConfigEr
             )?),
             every: seconds(
                 "FOLIO_SEARCH_LOG_PURGE_EVERY_SECONDS",
+                Duration::from_secs(3600),
+            )?,
+        },
+        notification_purge: PurgeSettings {
+            retention: chrono::Duration::days(positive(
+                lookup,
+                "FOLIO_NOTIFICATION_RETENTION_DAYS",
+                90,
+            )?),
+            every: seconds(
+                "FOLIO_NOTIFICATION_PURGE_EVERY_SECONDS",
                 Duration::from_secs(3600),
             )?,
         },

@@ -12,15 +12,16 @@ use crate::blob_storage::ConfiguredBlobStorage;
 use crate::clock::SystemClock;
 use crate::config::{JobsConfig, UploadsConfig};
 use folio_application::SessionPolicy;
-use folio_application::jobs::search_purge::PurgeSearchRecords;
-use folio_application::jobs::session_purge::PurgeExpiredSessions;
+use folio_application::jobs::notification_purge::{self, PurgeOldNotifications};
+use folio_application::jobs::search_purge::{self, PurgeSearchRecords};
+use folio_application::jobs::session_purge::{self, PurgeExpiredSessions};
 use folio_application::jobs::upload_cleanup::CleanUpUploads;
 use folio_application::jobs::upload_variants::MakeUploadVariants;
 use folio_application::jobs::{JobScheduler, JobWorker};
 use folio_images::ImageRsCodec;
 use folio_postgres::{
-    Database, PgJobQueue, PgSearchLog, PgSessionRepository, PgUnitOfWork, PgUploadRepository,
-    PgUploadSettlement,
+    Database, PgJobQueue, PgNotificationRepository, PgSearchLog, PgSessionRepository, PgUnitOfWork,
+    PgUploadRepository, PgUploadSettlement,
 };
 
 /// How often recurring jobs are looked at, at most.
@@ -61,6 +62,11 @@ impl JobsTask {
                     SystemClock,
                     config.search_purge,
                 ))
+                .register(PurgeOldNotifications::new(
+                    PgNotificationRepository::new(database.clone()),
+                    SystemClock,
+                    config.notification_purge,
+                ))
                 .register(MakeUploadVariants::new(
                     PgUploadRepository::new(database.clone()),
                     blobs.clone(),
@@ -80,8 +86,13 @@ impl JobsTask {
         );
         let scheduler = Arc::new(
             JobScheduler::new(queue)
-                .with(config.session_purge.recurring())
-                .with(config.search_purge.recurring())
+                .with(config.session_purge.recurring(session_purge::KIND))
+                .with(config.search_purge.recurring(search_purge::KIND))
+                .with(
+                    config
+                        .notification_purge
+                        .recurring(notification_purge::KIND),
+                )
                 .with(config.upload_cleanup.recurring()),
         );
         let retention = config.retention;

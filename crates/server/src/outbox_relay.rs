@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use folio_application::doorbell::Doorbell;
 use folio_application::outbox_relay::{OutboxRelay, RelaySettings};
 use folio_postgres::{Database, PgOutboxStore};
 use folio_redis::{RedisEventStream, RedisStore};
@@ -29,14 +30,18 @@ impl RelayTask {
         database: Database,
         redis: RedisStore,
         settings: RelaySettings,
+        (commits, published): (Doorbell, Doorbell),
         board: &TaskBoard,
     ) -> Self {
-        let relay = Arc::new(Relay::new(
+        let relay = Relay::new(
             PgOutboxStore::new(database),
             RedisEventStream::new(redis),
             SystemClock,
             settings,
-        ));
+        )
+        .woken_by(commits)
+        .ringing(published);
+        let relay = Arc::new(relay);
         let upkeep = Supervised::spawn("outbox upkeep", board, {
             let relay = relay.clone();
             move |stop| upkeep(relay.clone(), stop)

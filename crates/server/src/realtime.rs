@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use folio_application::Folio;
+use folio_application::doorbell::Doorbell;
 use folio_application::ports::SocketSeats;
 use folio_application::realtime::{ChannelFeeder, FeederSettings, Hub};
 use folio_redis::{
@@ -42,15 +43,19 @@ impl SocketCloser {
 }
 
 impl RealtimeTasks {
-    /// Starts the feeder and the subscription on `redis` (the background tasks'
-    /// connection).
-    pub fn start(redis: &RedisStore, retention: Retention, board: &TaskBoard) -> Self {
+    /// Starts the feeder (woken when this instance publishes) and the subscription
+    /// on `redis` (the background tasks' connection).
+    pub fn start(
+        redis: &RedisStore,
+        retention: Retention,
+        published: Doorbell,
+        board: &TaskBoard,
+    ) -> Self {
         let hub = Arc::new(Hub::default());
         let channels = RedisChannelStream::new(redis.clone(), retention);
-        let feeder = Arc::new(ChannelFeeder::new(
-            channels.clone(),
-            FeederSettings::default(),
-        ));
+        let feeder =
+            ChannelFeeder::new(channels.clone(), FeederSettings::default()).woken_by(published);
+        let feeder = Arc::new(feeder);
         let feeder = Supervised::spawn("realtime feeder", board, move |stop| {
             let feeder = feeder.clone();
             async move { feeder.run(stop.stopped()).await }

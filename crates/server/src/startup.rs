@@ -1,6 +1,7 @@
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
+use folio_application::doorbell::Doorbell;
 use folio_application::search_log::{SEARCH_LOG_CAPACITY, search_record_channel};
 use folio_application::{AppError, Folio};
 use folio_postgres::{
@@ -223,13 +224,16 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
     // connection is not opened, and then driven, by them.
     let background_redis = RedisStore::connect_lazily(&config.redis)?;
 
+    // Each stage of the write path wakes the next on this instance (see `Doorbell`).
+    let (commits, published) = (Doorbell::default(), Doorbell::default());
     let ports = Adapters::new(
         database.clone(),
         redis.clone(),
         config.jobs.max_attempts,
         search_language,
     )
-    .with_blob_storage(blobs.clone());
+    .with_blob_storage(blobs.clone())
+    .ringing_on_commit(commits.clone());
     ports
         .warm_up()
         .await
@@ -250,6 +254,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         background.clone(),
         background_redis.clone(),
         config.outbox_relay,
+        (commits, published.clone()),
         &tasks,
     );
     let cache_consumer =
@@ -258,7 +263,12 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         .notifier
         .then(|| crate::notifier::start(folio.clone(), background_redis.clone(), &tasks));
     let search_log = crate::search_log::start(search_records, background.clone(), &tasks);
-    let realtime = RealtimeTasks::start(&background_redis, config.realtime_retention, &tasks);
+    let realtime = RealtimeTasks::start(
+        &background_redis,
+        config.realtime_retention,
+        published,
+        &tasks,
+    );
     let endpoint = realtime.endpoint(
         folio.clone(),
         &redis,

@@ -69,31 +69,46 @@ async fn write_durably(temporary: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The files directly in `root` named after `after`, the first `limit` by name;
-/// directories (`tmp/`) are not blobs. The whole directory is read for each page:
-/// fine for the cleanup's hourly pass, not for listing on a request.
+/// directories (`tmp/`) are not blobs. The whole directory is read for each page,
+/// but only the page's files are looked at (their modification time): the names
+/// and types come with the directory's entries.
 fn list_files(root: &Path, after: Option<&str>, limit: usize) -> std::io::Result<Vec<StoredBlob>> {
     let entries = match std::fs::read_dir(root) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(error) => return Err(error),
     };
-    let mut blobs = Vec::new();
+    let mut names = Vec::new();
     for entry in entries {
         let entry = entry?;
-        let metadata = entry.metadata()?;
+        if !entry.file_type()?.is_file() {
+            continue;
+        }
         let Ok(name) = entry.file_name().into_string() else {
             continue; // not a name Folio makes
         };
-        if !metadata.is_file() || after.is_some_and(|after| name.as_str() <= after) {
-            continue;
+        if after.is_none_or(|after| name.as_str() > after) {
+            names.push(name);
         }
+    }
+    if names.len() > limit {
+        names.select_nth_unstable(limit);
+        names.truncate(limit);
+    }
+    names.sort_unstable();
+    let mut blobs = Vec::with_capacity(names.len());
+    for name in names {
+        let metadata = match std::fs::metadata(root.join(&name)) {
+            Ok(metadata) => metadata,
+            // Removed since the directory was read: not a blob any more.
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
+        };
         blobs.push(StoredBlob {
             name,
             modified: metadata.modified()?.into(),
         });
     }
-    blobs.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    blobs.truncate(limit);
     Ok(blobs)
 }
 

@@ -3,47 +3,16 @@
 //! Their rows serve nothing once they cannot authenticate, and the audit log keeps
 //! the history. Idempotent: it deletes by condition, in batches.
 
-use std::time::Duration;
-
 use tracing::info;
 
-use super::{JobError, JobHandler, RecurringJob};
-use crate::ports::{Clock, Job, NewJob, SessionRetention};
+use super::retention::{PurgeSettings, remove_in_batches};
+use super::{JobError, JobHandler};
+use crate::ports::{Clock, Job, SessionRetention};
 
 pub const KIND: &str = "sessions.purge_expired";
 
 /// Sessions deleted per statement, so that no statement runs long.
 const BATCH: u32 = 1000;
-
-/// At most this many batches per run; the next run goes on.
-const MAX_BATCHES: u32 = 100;
-
-#[derive(Debug, Clone, Copy)]
-pub struct SessionPurgeSettings {
-    /// A session is deleted this long after it ended.
-    pub retention: chrono::Duration,
-    /// How often the purge is enqueued.
-    pub every: Duration,
-}
-
-impl Default for SessionPurgeSettings {
-    fn default() -> Self {
-        Self {
-            retention: chrono::Duration::days(30),
-            every: Duration::from_secs(3600),
-        }
-    }
-}
-
-impl SessionPurgeSettings {
-    /// The purge, as a recurring job.
-    pub fn recurring(&self) -> RecurringJob {
-        RecurringJob {
-            job: NewJob::new(KIND),
-            every: self.every,
-        }
-    }
-}
 
 pub struct PurgeExpiredSessions<S, C> {
     sessions: S,
@@ -57,7 +26,7 @@ impl<S: SessionRetention, C: Clock> PurgeExpiredSessions<S, C> {
     pub fn new(
         sessions: S,
         clock: C,
-        settings: SessionPurgeSettings,
+        settings: PurgeSettings,
         idle_timeout: chrono::Duration,
     ) -> Self {
         Self {
@@ -77,17 +46,11 @@ impl<S: SessionRetention, C: Clock> JobHandler for PurgeExpiredSessions<S, C> {
     async fn run(&self, _job: &Job) -> Result<(), JobError> {
         let ended_before = self.clock.now() - self.retention;
         let last_seen_before = ended_before - self.idle_timeout;
-        let mut removed = 0;
-        for _ in 0..MAX_BATCHES {
-            let batch = self
-                .sessions
-                .remove_ended(ended_before, last_seen_before, BATCH)
-                .await?;
-            removed += batch;
-            if batch < u64::from(BATCH) {
-                break;
-            }
-        }
+        let removed = remove_in_batches(BATCH, |limit| {
+            self.sessions
+                .remove_ended(ended_before, last_seen_before, limit)
+        })
+        .await?;
         info!(removed, "purged ended sessions");
         Ok(())
     }
@@ -96,7 +59,8 @@ impl<S: SessionRetention, C: Clock> JobHandler for PurgeExpiredSessions<S, C> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ports::{MockClock, PortError};
+    use crate::jobs::retention::MAX_BATCHES;
+    use crate::ports::{MockClock, NewJob, PortError};
     use crate::test_support::{now, running_job, unavailable};
     use folio_domain::Timestamp;
     use std::sync::Mutex;
@@ -140,9 +104,9 @@ mod tests {
         PurgeExpiredSessions::new(
             sessions,
             clock(),
-            SessionPurgeSettings {
+            PurgeSettings {
                 retention: chrono::Duration::days(30),
-                every: Duration::from_secs(3600),
+                every: std::time::Duration::from_secs(3600),
             },
             chrono::Duration::days(14),
         )
@@ -200,14 +164,14 @@ mod tests {
 
     #[test]
     fn the_purge_recurs_with_its_period() {
-        let settings = SessionPurgeSettings {
-            every: Duration::from_secs(600),
-            ..SessionPurgeSettings::default()
+        let settings = PurgeSettings {
+            retention: chrono::Duration::days(30),
+            every: std::time::Duration::from_secs(600),
         };
-        let recurring = settings.recurring();
+        let recurring = settings.recurring(KIND);
         assert_eq!(
             (recurring.job.kind, recurring.every),
-            (KIND, Duration::from_secs(600))
+            (KIND, std::time::Duration::from_secs(600))
         );
     }
 }

@@ -249,9 +249,10 @@ mod tests {
     ) -> Upload {
         let owner = UserId::generate();
         let sha256 = ContentHash::of(owner.to_string().as_bytes());
-        let key = StorageKey::for_content(owner, &sha256, ImageType::Png);
+        let id = UploadId::generate();
+        let key = StorageKey::for_upload(id, owner, &sha256, ImageType::Png);
         let upload = Upload {
-            id: UploadId::generate(),
+            id,
             owner,
             purpose: None,
             sha256,

@@ -34,7 +34,7 @@ pub use event_feed::{DeliveredEvent, EventFeed};
 pub use jobs::{Job, JobClaim, JobFailure, JobId, JobQueue, JobState, NewJob, QueueDepth};
 pub use notifications::{
     CreatedNotification, NewNotification, Notification, NotificationActor, NotificationArticle,
-    NotificationRepository, ReadSelection,
+    NotificationRepository, NotificationRetention, ReadSelection,
 };
 pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;

@@ -95,3 +95,15 @@ pub trait NotificationRepository: Send + Sync + 'static {
         at: Timestamp,
     ) -> Result<u64, PortError>;
 }
+
+/// The retention of notifications, for the purge job (whose futures are sent to the
+/// worker's tasks).
+pub trait NotificationRetention: Send + Sync + 'static {
+    /// Deletes up to `limit` notifications made before `before`, read or not; how
+    /// many it deleted.
+    fn remove_before(
+        &self,
+        before: Timestamp,
+        limit: u32,
+    ) -> impl std::future::Future<Output = Result<u64, PortError>> + Send;
+}

@@ -10,6 +10,7 @@ use std::time::Duration;
 use tracing::warn;
 
 use super::deliveries;
+use crate::doorbell::Doorbell;
 use crate::events;
 use crate::jobs::Backoff;
 use crate::ports::{ChannelAppend, ChannelStream, PortError};
@@ -18,7 +19,9 @@ use crate::ports::{ChannelAppend, ChannelStream, PortError};
 pub struct FeederSettings {
     /// Events read per round.
     pub batch: u32,
-    /// The wait after a round that found nothing new.
+    /// The wait after a round that found nothing new: events this instance
+    /// publishes ring the feeder at once, so the poll only picks up what another
+    /// instance published and did not feed itself.
     pub poll: Duration,
     /// The longest wait after a failure (the wait doubles from `poll`).
     pub max_backoff: Duration,
@@ -28,7 +31,7 @@ impl Default for FeederSettings {
     fn default() -> Self {
         Self {
             batch: 200,
-            poll: Duration::from_millis(20),
+            poll: Duration::from_millis(100),
             max_backoff: Duration::from_secs(1),
         }
     }
@@ -37,11 +40,24 @@ impl Default for FeederSettings {
 pub struct ChannelFeeder<S> {
     stream: S,
     settings: FeederSettings,
+    /// Rung when this instance published events: a waiting feeder starts at once.
+    published: Doorbell,
 }
 
 impl<S: ChannelStream> ChannelFeeder<S> {
     pub fn new(stream: S, settings: FeederSettings) -> Self {
-        Self { stream, settings }
+        Self {
+            stream,
+            settings,
+            published: Doorbell::default(),
+        }
+    }
+
+    /// Wakes when `published` rings instead of only at the next poll.
+    #[must_use]
+    pub fn woken_by(mut self, published: Doorbell) -> Self {
+        self.published = published;
+        self
     }
 
     /// One round: reads the next unfed events and feeds them to their channels.
@@ -82,26 +98,27 @@ impl<S: ChannelStream> ChannelFeeder<S> {
         };
         let mut failures = 0;
         loop {
-            let wait = match self.feed_round().await {
+            let (wait, waiting) = match self.feed_round().await {
                 Ok(read) => {
                     failures = 0;
                     let full = u32::try_from(read).unwrap_or(u32::MAX) >= self.settings.batch;
                     if full {
-                        Duration::ZERO
+                        (Duration::ZERO, false)
                     } else {
-                        self.settings.poll
+                        (self.settings.poll, true)
                     }
                 }
                 Err(error) => {
                     failures += 1;
                     let wait = backoff.after(failures);
                     warn!(%error, retry_in_ms = wait.as_millis(), "feeding realtime channels failed; retrying");
-                    wait
+                    (wait, false)
                 }
             };
             tokio::select! {
                 () = &mut stop => break,
                 () = tokio::time::sleep(wait) => {}
+                () = self.published.rung(), if waiting => {}
             }
         }
     }

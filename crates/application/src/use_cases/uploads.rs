@@ -81,9 +81,11 @@ impl<P: Ports> Folio<P> {
                 quota: limits.quota_bytes,
             });
         }
-        let key = StorageKey::for_content(actor.user_id, &prepared.received, prepared.image_type);
+        let id = UploadId::generate();
+        let key =
+            StorageKey::for_upload(id, actor.user_id, &prepared.received, prepared.image_type);
         let upload = Upload {
-            id: UploadId::generate(),
+            id,
             owner: actor.user_id,
             purpose,
             sha256: prepared.received,
@@ -101,22 +103,22 @@ impl<P: Ports> Folio<P> {
             .blobs()
             .put(&key.original(), prepared.clean)
             .await?;
-        match self.record_upload(&upload).await {
+        let recorded = self.record_upload(&upload).await;
+        if recorded.is_err() {
+            // No row names this blob (each upload has a name of its own), so a
+            // failed upload, or one that lost the race below, leaves nothing behind.
+            if let Err(cleanup) = self.ports.blobs().delete(&key.original()).await {
+                tracing::warn!(error = %cleanup, "could not remove the blob of a failed upload");
+            }
+        }
+        match recorded {
             Ok(()) => Ok(upload),
-            // The same content, uploaded at the same moment, was recorded first: the
-            // blob is its blob too.
+            // The same content, uploaded at the same moment, was recorded first.
             Err(PortError::Conflict(Conflict::Upload)) => uploads
                 .find_by_content(actor.user_id, prepared.received)
                 .await?
                 .ok_or(AppError::NotFound(Resource::Upload)),
-            Err(error) => {
-                // No row names this blob (none had its content), so a failed upload
-                // leaves nothing behind.
-                if let Err(cleanup) = self.ports.blobs().delete(&key.original()).await {
-                    tracing::warn!(error = %cleanup, "could not remove the blob of a failed upload");
-                }
-                Err(error.into())
-            }
+            Err(error) => Err(error.into()),
         }
     }
 

@@ -1,7 +1,7 @@
 use sha2::{Digest, Sha256};
 
 use super::ImageType;
-use crate::UserId;
+use crate::{UploadId, UserId};
 
 /// The SHA-256 of an upload's bytes as received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,10 +48,11 @@ impl Variant {
     }
 }
 
-/// Where an upload's bytes are stored: a name made by Folio from the owner and the
-/// content's hash, never from anything the client named, so it cannot point
-/// anywhere else. Each user's identical uploads share it; another user's do not (a
-/// user's delete never removes someone else's file).
+/// Where an upload's bytes are stored: a name made by Folio from the upload, its
+/// owner and the content's hash, never from anything the client named, so it cannot
+/// point anywhere else. Every upload has its own: deleting one never removes a file
+/// another upload serves, even the same content uploaded again while the delete
+/// runs. (The same content uploaded twice is one upload, found by its hash.)
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct StorageKey {
     stem: String,
@@ -61,8 +62,14 @@ pub struct StorageKey {
 const STEM_LEN: usize = 64;
 
 impl StorageKey {
-    pub fn for_content(owner: UserId, content: &ContentHash, image_type: ImageType) -> Self {
+    pub fn for_upload(
+        upload: UploadId,
+        owner: UserId,
+        content: &ContentHash,
+        image_type: ImageType,
+    ) -> Self {
         let mut digest = Sha256::new();
+        digest.update(upload.as_uuid().as_bytes());
         digest.update(owner.as_uuid().as_bytes());
         digest.update(content.0);
         Self {
@@ -159,17 +166,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_depend_on_owner_and_content_only() {
+    fn every_upload_has_a_key_of_its_own() {
         let content = ContentHash::of(b"pixels");
-        let owner = UserId::generate();
-        let key = StorageKey::for_content(owner, &content, ImageType::Png);
+        let (upload, owner) = (UploadId::generate(), UserId::generate());
+        let key = StorageKey::for_upload(upload, owner, &content, ImageType::Png);
         assert_eq!(
             key,
-            StorageKey::for_content(owner, &content, ImageType::Png)
+            StorageKey::for_upload(upload, owner, &content, ImageType::Png)
         );
         assert_ne!(
             key,
-            StorageKey::for_content(UserId::generate(), &content, ImageType::Png)
+            StorageKey::for_upload(UploadId::generate(), owner, &content, ImageType::Png),
+            "the same content uploaded again"
+        );
+        assert_ne!(
+            key,
+            StorageKey::for_upload(upload, UserId::generate(), &content, ImageType::Png)
         );
         assert!(key.original().ends_with(".png"));
         assert_eq!(key.original().len(), 68);
@@ -177,8 +189,12 @@ mod tests {
 
     #[test]
     fn file_names_parse_back_to_their_key_and_variant() {
-        let key =
-            StorageKey::for_content(UserId::generate(), &ContentHash::of(b"x"), ImageType::Jpeg);
+        let key = StorageKey::for_upload(
+            UploadId::generate(),
+            UserId::generate(),
+            &ContentHash::of(b"x"),
+            ImageType::Jpeg,
+        );
         assert_eq!(
             StorageKey::parse_file(&key.original()),
             Some((key.stem().to_owned(), None))

@@ -42,6 +42,7 @@ mod realtime_feed;
 mod realtime_instances;
 mod realtime_limits;
 mod realtime_uploads;
+mod realtime_wakeups;
 mod s3_storage;
 mod search;
 mod search_insights;

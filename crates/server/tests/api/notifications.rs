@@ -1,13 +1,14 @@
 //! Notifications: made from committed events by the notifier (so they appear a few
 //! milliseconds after the change), listed newest first a page at a time, counted
 //! and marked read; each user sees and changes only their own, nobody is told of
-//! their own doing, and an event handled again notifies nobody twice.
+//! their own doing, an event handled again notifies nobody twice, and old ones are
+//! purged.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, TestSocket, redis_keys, spawn_app};
+use crate::support::{TestApp, TestSocket, redis_keys, spawn_app, spawn_app_with};
 
 /// `token`'s unread count once it is `expected` (the notifier runs after the
 /// commit), or a failed test after 10 s.
@@ -291,4 +292,34 @@ async fn a_notification_is_announced_on_its_recipients_channel_only() {
         listed["notifications"][0]["id"]
     );
     bobs.assert_silent_for(Duration::from_millis(400)).await;
+}
+
+#[tokio::test]
+async fn notifications_past_the_retention_are_purged_by_the_recurring_job() {
+    let app = spawn_app_with(&[
+        ("FOLIO_NOTIFICATION_RETENTION_DAYS", "1"),
+        ("FOLIO_NOTIFICATION_PURGE_EVERY_SECONDS", "1"),
+    ])
+    .await;
+    let jake = app.register("jake").await;
+    let bob = app.register("bob").await;
+    let slug = app.publish(&jake, "Kept or not", &[]).await;
+    app.follow(&bob, "jake").await;
+    app.favorite(&bob, &slug).await;
+    unread_becomes(&app, &jake, 2).await;
+    app.database()
+        .await
+        .execute(
+            "UPDATE notifications SET created_at = now() - interval '2 days' \
+             WHERE kind = 'profile.followed'",
+            &[],
+        )
+        .await
+        .expect("age a notification");
+
+    unread_becomes(&app, &jake, 1).await;
+    assert_eq!(
+        kinds(&notifications(&app, &jake, "").await),
+        ["article.favorited"]
+    );
 }

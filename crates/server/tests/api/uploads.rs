@@ -277,6 +277,11 @@ async fn only_the_owner_or_a_moderator_deletes_and_the_files_go_too() {
 
     let again = app.upload(Some(&owner), "a.png", &png(30, 30)).await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    // The same image again is a new upload with a file of its own, which no removal
+    // for the deleted one can reach.
+    let again_url = file_path(&again.body["upload"], "url");
+    assert_ne!(again_url, url);
+    assert_eq!(app.fetch(&again_url, &[]).await.status(), StatusCode::OK);
     let moderator_name = unique_username("moderator");
     let moderator = app.register(&moderator_name).await;
     app.grant_role(&moderator_name, "moderator").await;

@@ -19,8 +19,9 @@ use crate::use_cases::articles::ArticleDraft;
 /// A ready upload of `owner`, stored in `uploads`.
 async fn stored_upload(uploads: &MemoryUploads, owner: UserId, content: &[u8]) -> Upload {
     let sha256 = ContentHash::of(content);
+    let id = UploadId::generate();
     let upload = Upload {
-        id: UploadId::generate(),
+        id,
         owner,
         purpose: None,
         sha256,
@@ -29,7 +30,7 @@ async fn stored_upload(uploads: &MemoryUploads, owner: UserId, content: &[u8]) -
         width: 40,
         height: 30,
         status: UploadStatus::Ready,
-        key: StorageKey::for_content(owner, &sha256, ImageType::Png),
+        key: StorageKey::for_upload(id, owner, &sha256, ImageType::Png),
         original_name: OriginalName::sanitize("a.png"),
         created_at: now(),
         attached_at: None,

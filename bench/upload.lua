@@ -1,0 +1,38 @@
+-- wrk script: every request uploads a different PNG (multipart bodies written by
+-- bench/uploads.py), so none is answered as a repeat of an earlier upload. Each wrk
+-- thread takes its own share of the bodies, and its own user (quota per user).
+local dir = os.getenv("UPLOAD_BODIES_DIR")
+local count = tonumber(os.getenv("UPLOAD_BODIES"))
+local boundary = os.getenv("UPLOAD_BOUNDARY")
+local tokens = {}
+for token in string.gmatch(os.getenv("UPLOAD_TOKENS"), "[^,]+") do
+  tokens[#tokens + 1] = token
+end
+
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("number", threads)
+  thread:set("threads", #tokens)
+end
+
+local next_body, step, headers
+function init(args)
+  next_body = number
+  step = threads
+  headers = {
+    ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
+    ["Authorization"] = "Token " .. tokens[number],
+  }
+end
+
+function request()
+  local file = io.open(dir .. "/" .. next_body .. ".bin", "rb")
+  local body = file:read("*a")
+  file:close()
+  next_body = next_body + step
+  if next_body > count then
+    next_body = number
+  end
+  return wrk.format("POST", "/api/v1/uploads", headers, body)
+end
