@@ -1,6 +1,7 @@
 -- wrk script: every request uploads a different PNG (multipart bodies written by
 -- bench/uploads.py), so none is answered as a repeat of an earlier upload. Each wrk
--- thread takes its own share of the bodies, and its own user (quota per user).
+-- thread takes its own share of the bodies, and its own user (quota per user), and
+-- stops when its share is used up (the requests already sent repeat its last body).
 local dir = os.getenv("UPLOAD_BODIES_DIR")
 local count = tonumber(os.getenv("UPLOAD_BODIES"))
 local boundary = os.getenv("UPLOAD_BOUNDARY")
@@ -26,13 +27,21 @@ function init(args)
   }
 end
 
+local used_up = false
 function request()
   local file = io.open(dir .. "/" .. next_body .. ".bin", "rb")
   local body = file:read("*a")
   file:close()
-  next_body = next_body + step
-  if next_body > count then
-    next_body = number
+  if next_body + step <= count then
+    next_body = next_body + step
+  else
+    used_up = true
   end
   return wrk.format("POST", "/api/v1/uploads", headers, body)
+end
+
+function response(status, headers, body)
+  if used_up then
+    wrk.thread:stop()
+  end
 end

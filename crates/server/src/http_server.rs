@@ -43,6 +43,10 @@ pub fn serve<P: Ports>(
                 folio_http::configure(cfg, folio.clone(), operations.readiness.clone());
             })
     })
+    // A response written in pieces (a streamed file, a socket's messages) must not
+    // wait for the client's delayed ACK between them (about 40 ms with Nagle's
+    // algorithm, which actix leaves on).
+    .tcp_nodelay(true)
     .listen(listener)?;
     let server = match workers {
         Some(workers) => server.workers(workers),
