@@ -10,17 +10,18 @@ for token in string.gmatch(os.getenv("UPLOAD_TOKENS"), "[^,]+") do
   tokens[#tokens + 1] = token
 end
 
-local threads = 0
+-- In the main state: numbers the threads. Each thread's state gets `number` (its
+-- own, from 1) and `step` (how many threads share the bodies).
+local started = 0
 function setup(thread)
-  threads = threads + 1
-  thread:set("number", threads)
-  thread:set("threads", #tokens)
+  started = started + 1
+  thread:set("number", started)
+  thread:set("step", #tokens)
 end
 
-local next_body, step, headers
+local next_body, headers
 function init(args)
   next_body = number
-  step = threads
   headers = {
     ["Content-Type"] = "multipart/form-data; boundary=" .. boundary,
     ["Authorization"] = "Token " .. tokens[number],

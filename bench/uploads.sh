@@ -25,6 +25,7 @@ use_fresh_bench_database
 start_bench_server FOLIO_STORAGE_DIR="$STORAGE"
 
 LABEL="Folio $(git rev-parse --short HEAD), $(nproc) cores"
-python3 bench/uploads.py "http://127.0.0.1:$PORT" "$LABEL"
+BENCH_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DATABASE" \
+  python3 bench/uploads.py "http://127.0.0.1:$PORT" "$LABEL"
 echo
 echo "peak server memory (VmHWM): $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
