@@ -12,6 +12,7 @@ use crate::blob_storage::ConfiguredBlobStorage;
 use crate::clock::SystemClock;
 use crate::config::{JobsConfig, UploadsConfig};
 use folio_application::SessionPolicy;
+use folio_application::doorbell::Doorbell;
 use folio_application::jobs::notification_purge::{self, PurgeOldNotifications};
 use folio_application::jobs::search_purge::{self, PurgeSearchRecords};
 use folio_application::jobs::session_purge::{self, PurgeExpiredSessions};
@@ -43,6 +44,7 @@ impl JobsTask {
         sessions: SessionPolicy,
         uploads: &UploadsConfig,
         blobs: ConfiguredBlobStorage,
+        commits: Doorbell,
         board: &TaskBoard,
     ) -> Option<Self> {
         if config.worker.concurrency == 0 {
@@ -71,10 +73,9 @@ impl JobsTask {
                     PgUploadRepository::new(database.clone()),
                     blobs.clone(),
                     ImageRsCodec::per_core(),
-                    PgUploadSettlement::new(PgUnitOfWork::new(
-                        database.clone(),
-                        config.max_attempts,
-                    )),
+                    PgUploadSettlement::new(
+                        PgUnitOfWork::new(database.clone(), config.max_attempts).ringing(commits),
+                    ),
                     uploads.limits,
                 ))
                 .register(CleanUpUploads::new(

@@ -254,7 +254,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         background.clone(),
         background_redis.clone(),
         config.outbox_relay,
-        (commits, published.clone()),
+        (commits.clone(), published.clone()),
         &tasks,
     );
     let cache_consumer =
@@ -281,6 +281,7 @@ pub async fn start(config: Config) -> Result<Running, StartupError> {
         config.sessions,
         &config.uploads,
         blobs,
+        commits,
         &tasks,
     );
     let metrics: Arc<dyn MetricsSource + Send + Sync> =

@@ -267,6 +267,18 @@ async fn a_creation_time_corrected_in_the_database_reorders_every_list() {
     }
 }
 
+/// Waits until `token`'s user has `count` unread notifications.
+async fn notifications_settle(app: &TestApp, token: &str, count: u64) {
+    for _ in 0..200 {
+        let response = app.get("/notifications/unread-count", Some(token)).await;
+        if response.body["unreadCount"] == count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the notifier did not handle the events within 10 s");
+}
+
 /// The migrations that introduced the stored counts and copies compute them from
 /// existing rows.
 #[tokio::test]
@@ -290,6 +302,10 @@ async fn the_migrations_backfill_counts_and_copies_from_existing_rows() {
         assert_eq!(favorited.status, StatusCode::OK, "{}", favorited.text);
     }
 
+    // The notifier handles the favorites in the background, reading articles; the
+    // migrations below lock them, and would deadlock with it.
+    notifications_settle(&app, &jake, 3).await;
+
     let database = app.database().await;
     // The search document is generated from the copies, so it goes first and comes back last.
     let migrations = [
@@ -307,7 +323,7 @@ async fn the_migrations_backfill_counts_and_copies_from_existing_rows() {
         database
             .batch_execute(&sql)
             .await
-            .unwrap_or_else(|error| panic!("run {path}: {error}"));
+            .unwrap_or_else(|error| panic!("run {path}: {error:?}"));
     }
 
     assert_no_drift(drift(&app).await);
