@@ -41,8 +41,10 @@ pub struct Args {
     /// caller reads the server's memory meanwhile).
     #[arg(long)]
     pub pause_at_phases: bool,
-    /// Threads of the generator's runtime (it shares the machine with the server).
-    #[arg(long, default_value_t = 2)]
+    /// Threads of the generator's runtime. It shares the machine with the server:
+    /// on two cores a second thread keeps up no better and takes the server's CPU
+    /// (docs/performance.md, "Realtime load").
+    #[arg(long, default_value_t = 1)]
     pub threads: usize,
 }
 
