@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use diesel::dsl::sql;
 use diesel::pg::Pg;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Bool};
 use diesel::{
-    ExpressionMethods, Insertable, OptionalExtension, QueryDsl, Queryable, Selectable,
-    SelectableHelper,
+    BoxableExpression, ExpressionMethods, Insertable, OptionalExtension, QueryDsl, Queryable,
+    Selectable, SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
 use folio_application::ports::{
@@ -226,17 +226,9 @@ impl UploadRepository for PgUploadRepository {
     }
 
     async fn attach(&self, id: UploadId, owner: UserId, at: Timestamp) -> Result<bool, PortError> {
-        let mut conn = self.db.connection().await?;
-        let changed = diesel::update(
-            uploads::table
-                .find(id.as_uuid())
-                .filter(uploads::owner_id.eq(owner.as_uuid()))
-                .filter(uploads::deleted_at.is_null()),
-        )
-        .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
-        .execute(&mut conn)
-        .await
-        .map_err(query_error)?;
+        let changed = self
+            .mark_attached(owner, at, Box::new(uploads::id.eq(id.as_uuid())))
+            .await?;
         Ok(changed > 0)
     }
 
@@ -246,17 +238,34 @@ impl UploadRepository for PgUploadRepository {
         stems: &[String],
         at: Timestamp,
     ) -> Result<u64, PortError> {
-        let mut conn = self.db.connection().await?;
-        let changed = diesel::update(
-            uploads::table
-                .filter(uploads::storage_key.eq_any(key_names(stems)))
-                .filter(uploads::owner_id.eq(owner.as_uuid()))
-                .filter(uploads::deleted_at.is_null()),
+        self.mark_attached(
+            owner,
+            at,
+            Box::new(uploads::storage_key.eq_any(key_names(stems))),
         )
-        .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
-        .execute(&mut conn)
         .await
-        .map_err(query_error)?;
+    }
+}
+
+impl PgUploadRepository {
+    /// Marks `owner`'s live uploads that `which` selects attached at `at`, unless
+    /// they were already; how many it selected.
+    async fn mark_attached(
+        &self,
+        owner: UserId,
+        at: Timestamp,
+        which: Box<dyn BoxableExpression<uploads::table, Pg, SqlType = Bool> + Send>,
+    ) -> Result<u64, PortError> {
+        let mut conn = self.db.connection().await?;
+        let changed = diesel::update(uploads::table)
+            .set(uploads::attached_at.eq(coalesce(uploads::attached_at, at)))
+            .filter(uploads::owner_id.eq(owner.as_uuid()))
+            .filter(uploads::deleted_at.is_null())
+            .into_boxed()
+            .filter(which)
+            .execute(&mut conn)
+            .await
+            .map_err(query_error)?;
         Ok(u64::try_from(changed).unwrap_or(0))
     }
 }

@@ -25,13 +25,19 @@ async fn unfollow(app: &TestApp, token: &str, username: &str) {
     assert_eq!(response.status, 200, "{}", response.text);
 }
 
-#[tokio::test]
-async fn the_feed_carries_the_articles_of_followed_authors_only() {
-    let app = spawn_app().await;
+/// Three users' tokens: jake, who follows bob, and carol, whom nobody follows.
+async fn jake_following_bob_but_not_carol(app: &TestApp) -> (String, String, String) {
     let jake = app.register("jake").await;
     let bob = app.register("bob").await;
     let carol = app.register("carol").await;
     app.follow(&jake, "bob").await;
+    (jake, bob, carol)
+}
+
+#[tokio::test]
+async fn the_feed_carries_the_articles_of_followed_authors_only() {
+    let app = spawn_app().await;
+    let (jake, bob, carol) = jake_following_bob_but_not_carol(&app).await;
     let (mut socket, _) = TestSocket::open(&app, Some(&jake)).await;
     let subscribed = socket.subscribe("feed", None).await;
     assert_eq!(subscribed["type"], "subscribed", "{subscribed}");
@@ -86,10 +92,7 @@ async fn an_anonymous_socket_may_not_follow_the_feed() {
 #[tokio::test]
 async fn the_feed_resumes_with_exactly_the_missed_articles_of_followed_authors() {
     let app = spawn_app().await;
-    let jake = app.register("jake").await;
-    let bob = app.register("bob").await;
-    let carol = app.register("carol").await;
-    app.follow(&jake, "bob").await;
+    let (jake, bob, carol) = jake_following_bob_but_not_carol(&app).await;
     let (mut socket, _) = TestSocket::open(&app, Some(&jake)).await;
     socket.follow("feed").await;
     app.publish(&bob, "Seen", &[]).await;

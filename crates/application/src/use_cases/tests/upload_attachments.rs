@@ -75,6 +75,16 @@ async fn set_image(
     (result, taken(&seen))
 }
 
+/// The image URL the first change set, if it set one.
+fn image_set(changes: &[UserChanges]) -> Option<String> {
+    changes
+        .first()?
+        .image
+        .clone()
+        .flatten()
+        .map(|url| url.into_inner())
+}
+
 #[tokio::test]
 async fn an_upload_named_by_id_becomes_the_image_and_is_attached() {
     let jake = user("jake");
@@ -85,14 +95,7 @@ async fn an_upload_named_by_id_becomes_the_image_and_is_attached() {
 
     result.unwrap();
     let expected = file_url(&upload.key.original());
-    assert_eq!(
-        changes[0]
-            .image
-            .clone()
-            .flatten()
-            .map(|url| url.into_inner()),
-        Some(expected)
-    );
+    assert_eq!(image_set(&changes), Some(expected));
     assert_eq!(attached_at(&uploads, upload.id).await, Some(now()));
 }
 
@@ -110,11 +113,7 @@ async fn an_upload_named_by_a_variant_url_keeps_that_url() {
 
     result.unwrap();
     assert_eq!(
-        changes[0]
-            .image
-            .clone()
-            .flatten()
-            .map(|url| url.into_inner()),
+        image_set(&changes),
         Some(file_url(&upload.key.variant(Variant::Thumb)))
     );
     assert!(attached_at(&uploads, upload.id).await.is_some());
