@@ -1,8 +1,8 @@
 //! The outbox relay: publishes committed events to the event stream in the one
 //! global order, at least once into Redis and exactly once in the stream (an entry
-//! id is its sequence, so Redis refuses a second copy). Every instance runs one; the
-//! outbox's relay row lets one at a time work, the others wait their turn. While
-//! Redis is down nothing is marked published, so everything goes out once it is back.
+//! id is its sequence, so Redis refuses a second copy). Every instance runs one; a
+//! lease lets one at a time work, the others wait their turn. While Redis is down
+//! nothing is marked published, so everything goes out once it is back.
 
 use std::future::Future;
 use std::time::Duration;
@@ -10,11 +10,11 @@ use std::time::Duration;
 use tracing::{debug, warn};
 
 use crate::doorbell::Doorbell;
-use crate::ports::{Clock, EventStream, OutboxLag, OutboxLease, OutboxStore, PortError};
+use crate::ports::{Backlog, Clock, EventStream, OutboxLag, OutboxLease, OutboxStore, PortError};
 
 #[derive(Debug, Clone, Copy)]
 pub struct RelaySettings {
-    /// Events sequenced and published per round.
+    /// Events published per round at most.
     pub batch: u32,
     /// How long to wait for new events when a round found none.
     pub idle_poll: Duration,
@@ -54,8 +54,8 @@ const FLUSH_ROUNDS: usize = 10;
 pub struct Round {
     /// Events appended to the stream (or found there already).
     pub published: usize,
-    /// Events given their sequence, to be published next round.
-    pub sequenced: u32,
+    /// What the round left for the next ones.
+    pub backlog: Backlog,
 }
 
 pub struct OutboxRelay<O, S, C> {
@@ -95,12 +95,11 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         self
     }
 
-    /// One round, in one transaction holding the relay row: publishes what earlier
-    /// rounds numbered, then numbers what committed since, for the next round to
-    /// publish. A number is committed before its event is published, so a relay that
-    /// stops after appending to the stream can never give that entry's number to
-    /// another event. Returns how many events it published and numbered (both 0
-    /// when another relay had the turn).
+    /// One round, under one lease: publishes the next committed events in order,
+    /// then marks them published. A relay that stops after appending them leaves
+    /// them unmarked, and the next round hands out the same events under the same
+    /// numbers, which the stream refuses as repeats. Returns how many events it
+    /// published (0 when another relay had the turn) and what is left.
     pub async fn relay_once(&self) -> Result<Round, PortError> {
         let Some(mut lease) = self.outbox.lease().await? else {
             return Ok(Round::default());
@@ -116,8 +115,7 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
             }
             lease.mark_published(last).await?;
         }
-        let sequenced = lease.sequence(self.settings.batch).await?;
-        lease.release().await?;
+        let backlog = lease.release().await?;
         if !events.is_empty() {
             self.published.ring();
         }
@@ -125,7 +123,7 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
             .increment(u64::try_from(events.len()).unwrap_or(u64::MAX));
         Ok(Round {
             published: events.len(),
-            sequenced,
+            backlog,
         })
     }
 
@@ -140,19 +138,10 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         let mut backoff = self.settings.idle_poll;
         loop {
             let (wait, idle) = match self.relay_once().await {
-                Ok(round) if round.published > 0 || round.sequenced > 0 => {
+                Ok(round) => {
                     backoff = self.settings.idle_poll;
-                    let full = round.published >= self.batch_len()
-                        || round.sequenced >= self.settings.batch;
-                    // Events numbered but none published: the first round after a
-                    // quiet spell, whose events should not wait for company.
-                    if full || round.published == 0 {
-                        (Duration::ZERO, false)
-                    } else {
-                        (self.settings.busy_poll, false)
-                    }
+                    self.wait_after(round)
                 }
-                Ok(_) => (self.settings.idle_poll, true),
                 Err(error) => {
                     warn!(%error, retry_in_ms = backoff.as_millis(), "outbox relay failed; retrying");
                     let wait = backoff;
@@ -171,14 +160,29 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         self.flush().await;
     }
 
-    /// The last rounds before a stop: until nothing committed is left unpublished
-    /// (a round publishes what the round before it numbered), within a bound, since
-    /// writers elsewhere may keep committing.
+    /// How long to wait after `round`, and whether the wait is idle (ended early by
+    /// the doorbell).
+    fn wait_after(&self, round: Round) -> (Duration, bool) {
+        if round.published >= self.batch_len() || round.backlog == Backlog::Ready {
+            return (Duration::ZERO, false);
+        }
+        if round.published > 0 || round.backlog == Backlog::Settling {
+            return (self.settings.busy_poll, false);
+        }
+        (self.settings.idle_poll, true)
+    }
+
+    /// The last rounds before a stop: until nothing committed is left unpublished,
+    /// within a bound, since writers elsewhere may keep committing.
     async fn flush(&self) {
         for _ in 0..FLUSH_ROUNDS {
             match self.relay_once().await {
-                Ok(round) if round == Round::default() => return,
-                Ok(_) => {}
+                Ok(round) if round.backlog == Backlog::Clear => return,
+                Ok(round) => {
+                    if round.backlog == Backlog::Settling {
+                        tokio::time::sleep(self.settings.busy_poll).await;
+                    }
+                }
                 Err(error) => {
                     warn!(%error, "outbox relay could not publish its last round");
                     return;
@@ -193,9 +197,8 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         let now = self.clock.now();
         let age = chrono::Duration::from_std(self.settings.stream_max_age)
             .unwrap_or(chrono::Duration::MAX);
-        let first_kept = self.outbox.first_sequence_since(now - age).await?;
         self.stream
-            .trim(self.settings.stream_max_len, first_kept)
+            .trim(self.settings.stream_max_len, now - age)
             .await?;
         let retention =
             chrono::Duration::from_std(self.settings.retention).unwrap_or(chrono::Duration::MAX);

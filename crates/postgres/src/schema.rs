@@ -131,15 +131,16 @@ diesel::table! {
         name -> Text,
         payload -> Jsonb,
         occurred_at -> Timestamptz,
-        sequence -> Nullable<Int8>,
     }
 }
 
 diesel::table! {
     outbox_relay (singleton) {
         singleton -> Bool,
-        last_sequence -> Int8,
         last_published -> Int8,
+        last_id -> Int8,
+        horizon_id -> Int8,
+        horizon_writers -> Array<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use folio_application::ports::{EventStream, OutboxEvent, PortError};
+use folio_domain::Timestamp;
 use redis::Script;
 
 use super::RedisStore;
@@ -52,6 +53,46 @@ static APPEND: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Trims the stream to about ARGV[1] entries, then drops the entries of events
+/// that occurred before ARGV[2] (ms since the epoch). Entries are in sequence order,
+/// which follows their events' time closely but not exactly, so the first entry to
+/// keep is found by a binary search over sequence numbers (a few XRANGE calls)
+/// and everything before it goes.
+static TRIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[1])
+        local cutoff = tonumber(ARGV[2])
+        local function number(entry) return tonumber(string.match(entry[1], '^%d+')) end
+        local function occurred(entry)
+            local fields = entry[2]
+            for i = 1, #fields, 2 do
+                if fields[i] == 'occurred_at' then return tonumber(fields[i + 1]) end
+            end
+            return cutoff
+        end
+        local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+        if not first or occurred(first) >= cutoff then return 0 end
+        local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+        -- The entry numbered low occurred before the cutoff; the first entry from
+        -- high on did not (or there is none).
+        local low, high = number(first), number(last) + 1
+        while high - low > 1 do
+            local middle = math.floor((low + high) / 2)
+            local entry = redis.call('XRANGE', KEYS[1], middle .. '-0', '+', 'COUNT', 1)[1]
+            if occurred(entry) < cutoff then
+                low = number(entry)
+                if low >= high then break end
+            else
+                high = middle
+            end
+        end
+        redis.call('XTRIM', KEYS[1], 'MINID', '~', high .. '-0')
+        return 0
+        ",
+    )
+});
+
 impl EventStream for RedisEventStream {
     async fn append(&self, events: &[OutboxEvent]) -> Result<usize, PortError> {
         if events.is_empty() {
@@ -76,27 +117,15 @@ impl EventStream for RedisEventStream {
         self.store.outcome(started, result)
     }
 
-    async fn trim(&self, max_len: u64, min_sequence: Option<u64>) -> Result<(), PortError> {
+    async fn trim(&self, max_len: u64, occurred_before: Timestamp) -> Result<(), PortError> {
         let mut connection = self.store.connection()?;
         let started = Instant::now();
-        let mut pipeline = redis::pipe();
-        pipeline
-            .cmd("XTRIM")
-            .arg(&self.key)
-            .arg("MAXLEN")
-            .arg("~")
+        let result = TRIM
+            .key(&self.key)
             .arg(max_len)
-            .ignore();
-        if let Some(sequence) = min_sequence {
-            pipeline
-                .cmd("XTRIM")
-                .arg(&self.key)
-                .arg("MINID")
-                .arg("~")
-                .arg(format!("{sequence}-0"))
-                .ignore();
-        }
-        let result = pipeline.query_async::<()>(&mut connection).await;
+            .arg(occurred_before.timestamp_millis())
+            .invoke_async::<()>(&mut connection)
+            .await;
         self.store.outcome(started, result)
     }
 }

@@ -36,7 +36,7 @@ pub use notifications::{
     CreatedNotification, NewNotification, Notification, NotificationActor, NotificationArticle,
     NotificationRepository, NotificationRetention, ReadSelection,
 };
-pub use outbox::{EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
+pub use outbox::{Backlog, EventStream, OutboxEvent, OutboxLag, OutboxLease, OutboxStore};
 pub use profiles::ProfileRepository;
 pub use rate_limits::{Bucket, RateKey, RateLimiter, Usage, Window};
 pub use search::{

@@ -2,8 +2,9 @@ use folio_domain::Timestamp;
 
 use super::PortError;
 
-/// An event in the outbox once the relay has given it its place in the one global
-/// order: `sequence` grows by one per event, in the order commits became visible.
+/// An event in the outbox, handed to the relay in the one global order: `sequence`
+/// grows by one per event, and an event keeps its number however often it is
+/// handed out again (after a relay stopped before marking it published).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEvent {
     pub sequence: u64,
@@ -27,35 +28,41 @@ pub struct OutboxLag {
 pub trait OutboxStore: Send + Sync + 'static {
     type Lease: OutboxLease;
 
-    /// The right to number and publish events, held by one relay at a time until
-    /// released. `None` when another relay holds it.
+    /// The right to publish events, held by one relay at a time until released.
+    /// `None` when another relay holds it.
     async fn lease(&self) -> Result<Option<Self::Lease>, PortError>;
 
     /// Deletes published events that occurred before `before`; returns how many.
     async fn remove_published_before(&self, before: Timestamp) -> Result<u64, PortError>;
 
-    /// The sequence of the first event that occurred at or after `since`.
-    async fn first_sequence_since(&self, since: Timestamp) -> Result<Option<u64>, PortError>;
-
     async fn lag(&self, now: Timestamp) -> Result<OutboxLag, PortError>;
 }
 
-/// Held while numbering and publishing: no other relay does either until it is
-/// released, and what it did commits at release.
+/// What is left in the outbox when a lease is released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Backlog {
+    /// Nothing committed was left unpublished when the lease began.
+    #[default]
+    Clear,
+    /// Events are ready to publish: worth another lease at once.
+    Ready,
+    /// Events may be committing, and the ones after them wait for those
+    /// transactions to end to have their place in the order: worth another lease
+    /// shortly.
+    Settling,
+}
+
+/// Held while publishing: no other relay publishes until it is released, and what
+/// it marked commits at release.
 pub trait OutboxLease: Send {
-    /// Up to `limit` sequenced, unpublished events, in sequence order.
+    /// Up to `limit` committed, unpublished events, in the one global order.
     async fn pending(&mut self, limit: u32) -> Result<Vec<OutboxEvent>, PortError>;
 
-    /// Marks every event up to `sequence` published.
+    /// Marks every event up to `sequence`, one `pending` handed out, published.
     async fn mark_published(&mut self, sequence: u64) -> Result<(), PortError>;
 
-    /// Gives up to `limit` committed events that have none their sequence numbers,
-    /// in the order their commits became visible; they are pending once the lease
-    /// is released. Returns how many were numbered.
-    async fn sequence(&mut self, limit: u32) -> Result<u32, PortError>;
-
-    /// Commits what was marked and lets other relays in.
-    async fn release(self) -> Result<(), PortError>;
+    /// Commits what was marked, lets other relays in, and says what is left.
+    async fn release(self) -> Result<Backlog, PortError>;
 }
 
 /// Where published events go: an append-only log consumers read in order.
@@ -67,6 +74,7 @@ pub trait EventStream: Send + Sync + 'static {
     /// them again is harmless.
     async fn append(&self, events: &[OutboxEvent]) -> Result<usize, PortError>;
 
-    /// Drops entries beyond the newest `max_len`, and those before `min_sequence`.
-    async fn trim(&self, max_len: u64, min_sequence: Option<u64>) -> Result<(), PortError>;
+    /// Drops entries beyond the newest `max_len`, and those of events that occurred
+    /// before `occurred_before`.
+    async fn trim(&self, max_len: u64, occurred_before: Timestamp) -> Result<(), PortError>;
 }

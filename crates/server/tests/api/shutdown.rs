@@ -67,7 +67,7 @@ async fn a_stop_during_a_burst_loses_no_acknowledged_write_and_no_committed_even
     loop {
         let unpublished: i64 = database
             .query_one(
-                "SELECT count(*) FROM outbox WHERE sequence IS NULL OR sequence > (SELECT last_published FROM outbox_relay)",
+                "SELECT count(*) FROM outbox WHERE id > (SELECT last_id FROM outbox_relay)",
                 &[],
             )
             .await

@@ -123,8 +123,7 @@ pub async fn unpublished_events(app: &TestApp) -> i64 {
     app.database()
         .await
         .query_one(
-            "SELECT count(*) FROM outbox \
-             WHERE sequence IS NULL OR sequence > (SELECT last_published FROM outbox_relay)",
+            "SELECT count(*) FROM outbox WHERE id > (SELECT last_id FROM outbox_relay)",
             &[],
         )
         .await
