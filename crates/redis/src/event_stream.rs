@@ -57,7 +57,8 @@ static APPEND: LazyLock<Script> = LazyLock::new(|| {
 /// that occurred before ARGV[2] (ms since the epoch). Entries are in sequence order,
 /// which follows their events' time closely but not exactly, so the first entry to
 /// keep is found by a binary search over sequence numbers (a few XRANGE calls)
-/// and everything before it goes.
+/// and everything before it goes. Exactly, unlike the trim by length: it runs once
+/// a minute, not on every append.
 static TRIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -87,7 +88,7 @@ static TRIM: LazyLock<Script> = LazyLock::new(|| {
                 high = middle
             end
         end
-        redis.call('XTRIM', KEYS[1], 'MINID', '~', high .. '-0')
+        redis.call('XTRIM', KEYS[1], 'MINID', high .. '-0')
         return 0
         ",
     )

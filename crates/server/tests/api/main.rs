@@ -34,6 +34,7 @@ mod notifications;
 mod operations;
 mod outbox;
 mod outbox_accounts;
+mod outbox_order;
 mod profiles;
 mod rate_limits;
 mod realtime;

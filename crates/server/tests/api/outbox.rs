@@ -172,7 +172,7 @@ async fn rows_in(app: &TestApp, table: &str) -> i64 {
         .get(0)
 }
 
-struct WallClock;
+pub(crate) struct WallClock;
 
 impl Clock for WallClock {
     fn now(&self) -> Timestamp {
@@ -193,7 +193,7 @@ async fn relay_for(
     relay_with(database_url, redis, prefix, settings).await
 }
 
-async fn relay_with(
+pub(crate) async fn relay_with(
     database_url: &str,
     redis: &str,
     prefix: &str,
