@@ -45,7 +45,9 @@ impl PgOutboxStore {
 /// The id of the last event published: every id up to it is published or was
 /// never committed.
 fn last_published_id() -> outbox_relay::BoxedQuery<'static, diesel::pg::Pg, BigInt> {
-    outbox_relay::table.select(outbox_relay::last_id).into_boxed()
+    outbox_relay::table
+        .select(outbox_relay::last_id)
+        .into_boxed()
 }
 
 impl OutboxStore for PgOutboxStore {

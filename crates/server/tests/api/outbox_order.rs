@@ -74,7 +74,10 @@ async fn nothing_waits_for_an_event_whose_transaction_rolled_back() {
     app.comment(&jake, &slug, "after an abandoned event").await;
     tokio::time::sleep(SEVERAL_ROUNDS).await;
     assert_eq!(stream_of(&redis_url(), &events_key(&app)).await.len(), 1);
-    abandoned.batch_execute("ROLLBACK").await.expect("roll back");
+    abandoned
+        .batch_execute("ROLLBACK")
+        .await
+        .expect("roll back");
     app.comment(&jake, &slug, "after the roll-back").await;
 
     let entries = published(&redis_url(), &events_key(&app), 3).await;
@@ -220,5 +223,8 @@ async fn the_stream_drops_the_events_older_than_its_age_limit() {
         .expect("trim");
     assert_eq!(remaining().await, 0, "every event is older than that");
 
-    stream.trim(1000, Utc::now()).await.expect("an empty stream trims");
+    stream
+        .trim(1000, Utc::now())
+        .await
+        .expect("an empty stream trims");
 }
