@@ -127,10 +127,6 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
         })
     }
 
-    fn batch_len(&self) -> usize {
-        usize::try_from(self.settings.batch).unwrap_or(usize::MAX)
-    }
-
     /// Relays until `stop` completes, then flushes, so that what was
     /// committed before the stop is published too.
     pub async fn run(&self, stop: impl Future<Output = ()>) {
@@ -140,7 +136,7 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
             let (wait, idle) = match self.relay_once().await {
                 Ok(round) => {
                     backoff = self.settings.idle_poll;
-                    self.wait_after(round)
+                    wait_after(&self.settings, round)
                 }
                 Err(error) => {
                     warn!(%error, retry_in_ms = backoff.as_millis(), "outbox relay failed; retrying");
@@ -158,18 +154,6 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
             }
         }
         self.flush().await;
-    }
-
-    /// How long to wait after `round`, and whether the wait is idle (ended early by
-    /// the doorbell).
-    fn wait_after(&self, round: Round) -> (Duration, bool) {
-        if round.published >= self.batch_len() || round.backlog == Backlog::Ready {
-            return (Duration::ZERO, false);
-        }
-        if round.published > 0 || round.backlog == Backlog::Settling {
-            return (self.settings.busy_poll, false);
-        }
-        (self.settings.idle_poll, true)
     }
 
     /// The last rounds before a stop: until nothing committed is left unpublished,
@@ -208,5 +192,53 @@ impl<O: OutboxStore, S: EventStream, C: Clock> OutboxRelay<O, S, C> {
     /// How far behind the writers the relay is.
     pub async fn lag(&self) -> Result<OutboxLag, PortError> {
         self.outbox.lag(self.clock.now()).await
+    }
+}
+
+/// How long to wait after `round`, and whether the wait is idle (ended early by the
+/// doorbell).
+fn wait_after(settings: &RelaySettings, round: Round) -> (Duration, bool) {
+    let full = round.published >= usize::try_from(settings.batch).unwrap_or(usize::MAX);
+    if full || round.backlog == Backlog::Ready {
+        return (Duration::ZERO, false);
+    }
+    // Under load, events gather for the next round meanwhile.
+    if round.published > 0 || round.backlog == Backlog::Settling {
+        return (settings.busy_poll, false);
+    }
+    (settings.idle_poll, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after(published: usize, backlog: Backlog) -> (Duration, bool) {
+        let settings = RelaySettings {
+            batch: 10,
+            ..RelaySettings::default()
+        };
+        wait_after(&settings, Round { published, backlog })
+    }
+
+    #[test]
+    fn a_full_batch_or_events_ready_go_on_at_once() {
+        assert_eq!(after(10, Backlog::Clear), (Duration::ZERO, false));
+        assert_eq!(after(0, Backlog::Ready), (Duration::ZERO, false));
+        assert_eq!(after(3, Backlog::Ready), (Duration::ZERO, false));
+    }
+
+    #[test]
+    fn events_still_committing_or_a_partial_batch_wait_the_busy_poll() {
+        let busy = RelaySettings::default().busy_poll;
+        assert_eq!(after(0, Backlog::Settling), (busy, false));
+        assert_eq!(after(3, Backlog::Clear), (busy, false));
+        assert_eq!(after(3, Backlog::Settling), (busy, false));
+    }
+
+    #[test]
+    fn only_a_round_with_nothing_left_waits_idle_for_the_doorbell() {
+        let idle = RelaySettings::default().idle_poll;
+        assert_eq!(after(0, Backlog::Clear), (idle, true));
     }
 }
