@@ -31,7 +31,8 @@ psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "VACUUM ANALYZE" >/dev/n
 # Write out what seeding dirtied now, not in a checkpoint in the middle of a scenario.
 psql "postgres://postgres@127.0.0.1:5432/$DATABASE" -qc "CHECKPOINT" >/dev/null
 
-LABEL="Folio $(git rev-parse --short HEAD), $(nproc) cores"
+# A prebuilt binary may come from another commit than this checkout.
+LABEL="Folio ${BENCH_BINARY:-$(git rev-parse --short HEAD)}, $(nproc) cores"
 python3 bench/scenarios.py "http://127.0.0.1:$PORT" "$SEED" "$LABEL, cache on"
 echo
 echo "peak server memory (VmHWM), cache on: $(grep VmHWM "/proc/$SERVER/status" | awk '{print $2, $3}')"
