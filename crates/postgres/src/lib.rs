@@ -13,6 +13,7 @@ mod instrumentation;
 mod job_rows;
 mod jobs;
 mod migrations;
+mod notification_insert;
 mod notifications;
 mod outbox;
 mod pool;

@@ -1,11 +1,11 @@
 //! Notification rows: stored once per source event and recipient, listed newest
 //! first with who did it and the article they did it to, counted and marked read.
 
+use std::collections::HashMap;
+
 use diesel::dsl::count_star;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{
     ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension, QueryDsl,
-    QueryableByName,
 };
 use diesel_async::RunQueryDsl;
 use folio_application::ports::{
@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::Database;
 use super::batch_delete::delete_batch_before;
 use super::errors::query_error;
+use super::notification_insert::InsertNotification;
 use super::schema::{articles, notifications, users};
 use super::source::Source;
 
@@ -45,23 +46,6 @@ impl PgNotificationRepository {
 /// Stores the row unless its recipient has the one of its source event already.
 /// Selected from `users`, so that a recipient or actor removed meanwhile makes no
 /// row rather than a foreign key violation, which would abort the transaction.
-const INSERT: &str = "
-    INSERT INTO notifications
-        (recipient_id, kind, actor_id, article_id, comment_id, upload_id, source_sequence, created_at)
-    SELECT recipient.id, $2, $3, $4, $5, $6, $7, $8 FROM users recipient
-    WHERE recipient.id = $1
-      AND ($3 IS NULL OR EXISTS (SELECT 1 FROM users actor WHERE actor.id = $3))
-    ON CONFLICT ON CONSTRAINT notifications_once_per_event DO NOTHING
-    RETURNING id, (SELECT username FROM users WHERE users.id = notifications.recipient_id)";
-
-#[derive(QueryableByName)]
-struct Inserted {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    username: String,
-}
-
 type Row = (
     i64,
     String,
@@ -97,37 +81,44 @@ fn notification(row: Row) -> Option<Notification> {
 }
 
 impl NotificationRepository for PgNotificationRepository {
-    async fn article_author(&self, article: ArticleId) -> Result<Option<UserId>, PortError> {
+    async fn article_authors(
+        &self,
+        articles: &[ArticleId],
+    ) -> Result<HashMap<ArticleId, UserId>, PortError> {
+        let ids: Vec<Uuid> = articles.iter().map(ArticleId::as_uuid).collect();
         let mut conn = self.db.connection().await?;
-        let author = articles::table
-            .find(article.as_uuid())
-            .select(articles::author_id)
-            .first::<Uuid>(&mut conn)
+        let authors = articles::table
+            .filter(articles::id.eq_any(ids))
+            .select((articles::id, articles::author_id))
+            .load::<(Uuid, Uuid)>(&mut conn)
             .await
-            .optional()
             .map_err(query_error)?;
-        Ok(author.map(UserId::from_uuid))
+        Ok(authors
+            .into_iter()
+            .map(|(article, author)| (ArticleId::from_uuid(article), UserId::from_uuid(author)))
+            .collect())
     }
 
     async fn insert(&self, new: NewNotification) -> Result<Option<CreatedNotification>, PortError> {
         let mut conn = self.db.connection().await?;
         let sequence = i64::try_from(new.source).map_err(PortError::other)?;
-        let inserted = diesel::sql_query(INSERT)
-            .bind::<SqlUuid, _>(new.recipient.as_uuid())
-            .bind::<Text, _>(new.kind.as_str())
-            .bind::<Nullable<SqlUuid>, _>(new.actor.map(|actor| actor.as_uuid()))
-            .bind::<Nullable<SqlUuid>, _>(new.article.map(|article| article.as_uuid()))
-            .bind::<Nullable<BigInt>, _>(new.comment.map(|comment| comment.get()))
-            .bind::<Nullable<SqlUuid>, _>(new.upload.map(|upload| upload.as_uuid()))
-            .bind::<BigInt, _>(sequence)
-            .bind::<Timestamptz, _>(new.created_at)
-            .get_result::<Inserted>(&mut conn)
-            .await
-            .optional()
-            .map_err(query_error)?;
-        Ok(inserted.map(|row| CreatedNotification {
-            id: NotificationId::new(row.id),
-            recipient_name: Username::from_trusted(row.username),
+        let inserted = InsertNotification {
+            recipient: new.recipient.as_uuid(),
+            kind: new.kind.as_str(),
+            actor: new.actor.map(|actor| actor.as_uuid()),
+            article: new.article.map(|article| article.as_uuid()),
+            comment: new.comment.map(|comment| comment.get()),
+            upload: new.upload.map(|upload| upload.as_uuid()),
+            source_sequence: sequence,
+            created_at: new.created_at,
+        }
+        .get_result::<(i64, String)>(&mut conn)
+        .await
+        .optional()
+        .map_err(query_error)?;
+        Ok(inserted.map(|(id, username)| CreatedNotification {
+            id: NotificationId::new(id),
+            recipient_name: Username::from_trusted(username),
         }))
     }
 

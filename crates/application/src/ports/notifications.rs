@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use folio_domain::{
     ArticleId, CommentId, NotificationId, NotificationKind, Slug, Timestamp, UploadId, UserId,
     Username,
@@ -66,8 +68,12 @@ pub enum ReadSelection {
 
 #[cfg_attr(test, mockall::automock)]
 pub trait NotificationRepository: Send + Sync + 'static {
-    /// Who wrote `article`; `None` once it is deleted.
-    async fn article_author(&self, article: ArticleId) -> Result<Option<UserId>, PortError>;
+    /// Who wrote each of `articles`, in one query; an article deleted since is
+    /// missing from the map.
+    async fn article_authors(
+        &self,
+        articles: &[ArticleId],
+    ) -> Result<HashMap<ArticleId, UserId>, PortError>;
 
     /// Stores `notification`; `None` when its recipient already has the one its
     /// source event called for (the event was handled before), or no longer exists.

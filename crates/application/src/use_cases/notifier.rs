@@ -8,7 +8,9 @@
 use std::future::Future;
 use std::time::Duration;
 
-use folio_domain::{DomainEvent, Notice, Recipient, UserId, notice_for};
+use std::collections::HashMap;
+
+use folio_domain::{ArticleId, DomainEvent, Notice, Recipient, UserId, notice_for};
 
 use super::feed_loop::{BATCH, follow_feed};
 use crate::events;
@@ -41,9 +43,15 @@ impl<P: Ports> Folio<P> {
     async fn store_notifications(&self, notices: &[(u64, Notice)]) -> Result<(), AppError> {
         let now = self.ports.clock().now();
         let mut work = self.ports.unit_of_work().begin().await?;
+        let authors = authors_of(work.notifications(), notices).await?;
         for (source, notice) in notices {
-            let Some(recipient) = recipient_of(work.notifications(), notice).await? else {
-                continue;
+            let recipient = match notice.recipient {
+                Recipient::User(user) => user,
+                Recipient::AuthorOf(article) => match authors.get(&article) {
+                    Some(&author) => author,
+                    // Deleted since: nobody to tell.
+                    None => continue,
+                },
             };
             if !notice.is_worth_sending_to(recipient) {
                 continue;
@@ -94,15 +102,25 @@ fn notice_of(entry: &DeliveredEvent) -> Option<Notice> {
     notice_for(&events::decode(&entry.name, &entry.fields)?)
 }
 
-/// Who `notice` goes to; `None` when that is nobody any more (a deleted article).
-async fn recipient_of(
+/// The authors of the articles `notices` go to the authors of, in one query
+/// (none when no notice does).
+async fn authors_of(
     notifications: &impl NotificationRepository,
-    notice: &Notice,
-) -> Result<Option<UserId>, AppError> {
-    Ok(match notice.recipient {
-        Recipient::User(user) => Some(user),
-        Recipient::AuthorOf(article) => notifications.article_author(article).await?,
-    })
+    notices: &[(u64, Notice)],
+) -> Result<HashMap<ArticleId, UserId>, AppError> {
+    let mut articles: Vec<ArticleId> = notices
+        .iter()
+        .filter_map(|(_, notice)| match notice.recipient {
+            Recipient::AuthorOf(article) => Some(article),
+            Recipient::User(_) => None,
+        })
+        .collect();
+    if articles.is_empty() {
+        return Ok(HashMap::new());
+    }
+    articles.sort_unstable();
+    articles.dedup();
+    Ok(notifications.article_authors(&articles).await?)
 }
 
 #[cfg(test)]

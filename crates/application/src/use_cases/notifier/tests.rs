@@ -82,8 +82,9 @@ async fn a_favorite_notifies_the_author_and_announces_it() {
     ports.clock_at(now());
     ports
         .notifications
-        .expect_article_author()
-        .returning(move |_| Ok(Some(author)));
+        .expect_article_authors()
+        .times(1)
+        .returning(move |articles| Ok(articles.iter().map(|&article| (article, author)).collect()));
     let inserted = captured();
     let seen = inserted.clone();
     ports.notifications.expect_insert().returning(move |new| {
@@ -133,10 +134,18 @@ async fn nobody_is_notified_of_their_own_doing_nor_of_what_is_gone() {
     );
     let mut ports = MockPorts::new();
     ports.clock_at(now());
+    // `gone` was deleted: the repository finds no author for it.
     ports
         .notifications
-        .expect_article_author()
-        .returning(move |article| Ok((article == own).then_some(author)));
+        .expect_article_authors()
+        .times(1)
+        .returning(move |articles| {
+            Ok(articles
+                .iter()
+                .filter(|&&article| article == own)
+                .map(|&article| (article, author))
+                .collect())
+        });
     ports.notifications.expect_insert().never();
     let folio = folio(ports);
     let comment = DomainEvent::CommentAdded {
@@ -209,5 +218,54 @@ async fn events_that_notify_nobody_need_no_transaction() {
             .begun
             .load(std::sync::atomic::Ordering::Relaxed),
         0
+    );
+}
+
+#[tokio::test]
+async fn a_batch_asks_for_the_authors_of_its_articles_once() {
+    let (first, second) = (ArticleId::generate(), ArticleId::generate());
+    let (first_author, second_author) = (UserId::generate(), UserId::generate());
+    let mut ports = MockPorts::new();
+    ports.clock_at(now());
+    let asked = captured();
+    let seen = asked.clone();
+    ports
+        .notifications
+        .expect_article_authors()
+        .times(1)
+        .returning(move |articles| {
+            seen.lock().unwrap().push(articles.to_vec());
+            Ok(HashMap::from([
+                (first, first_author),
+                (second, second_author),
+            ]))
+        });
+    let inserted = captured();
+    let stored = inserted.clone();
+    ports.notifications.expect_insert().returning(move |new| {
+        stored.lock().unwrap().push(new.recipient);
+        Ok(None)
+    });
+    let folio = folio(ports);
+    let comment = DomainEvent::CommentAdded {
+        article: second,
+        slug: folio_domain::Slug::from_trusted("second".to_owned()),
+        comment: CommentId::new(1),
+        author: UserId::generate(),
+    };
+    let feed = ScriptedFeed::of(&[
+        (1, favorited(first, UserId::generate())),
+        (2, comment),
+        (3, favorited(first, UserId::generate())),
+    ]);
+
+    assert_eq!(folio.notify_from_feed(&feed).await.ok(), Some(3));
+
+    let mut expected = vec![first, second];
+    expected.sort_unstable();
+    assert_eq!(taken(&asked), [expected]);
+    assert_eq!(
+        taken(&inserted),
+        [first_author, second_author, first_author]
     );
 }
