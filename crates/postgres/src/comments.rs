@@ -35,7 +35,7 @@ impl CommentRepository for PgCommentRepository {
         let pipeline = self.db.pipeline().await?;
         let shared: &AsyncPgConnection = &pipeline;
         let insert = InsertComment {
-            article_id: comment.article_id.as_uuid(),
+            article_slug: comment.article.as_str(),
             author_id: comment.author_id.as_uuid(),
             body: comment.body.as_str(),
             created_at: comment.created_at,

@@ -1,10 +1,12 @@
-use folio_domain::{ArticleId, Comment, CommentBody, CommentId, Timestamp, UserId};
+use folio_domain::{ArticleId, Comment, CommentBody, CommentId, Slug, Timestamp, UserId};
 
 use super::PortError;
 
 #[derive(Debug, Clone)]
 pub struct NewComment {
-    pub article_id: ArticleId,
+    /// The article, by its current slug: the insert finds it, in the same
+    /// statement; `PortError::NotFound` when no article has it.
+    pub article: Slug,
     pub author_id: UserId,
     pub body: CommentBody,
     pub created_at: Timestamp,

@@ -1,6 +1,6 @@
 //! Comments on articles.
 
-use folio_domain::{Actor, AuditEventType, CommentBody, CommentId, DomainEvent, Permission};
+use folio_domain::{Actor, AuditEventType, CommentBody, CommentId, DomainEvent, Permission, Slug};
 
 use super::comment_cursor;
 use crate::error::Resource;
@@ -38,25 +38,24 @@ impl<P: Ports> Folio<P> {
         let Some(body) = body else {
             return Err(AppError::Invalid(errors));
         };
-        let article = self.cached_article(slug).await?;
+        let slug = Slug::from_trusted(slug.to_owned());
         let mut work = self.ports.unit_of_work().begin().await?;
         let comment = work
             .comments()
             .insert(NewComment {
-                article_id: article.id,
+                article: slug.clone(),
                 author_id: actor.user_id,
                 body,
                 created_at: self.ports.clock().now(),
             })
             .await
             .map_err(|error| match error {
-                // The article was deleted between the lookup and the insert.
                 PortError::NotFound => AppError::NotFound(Resource::Article),
                 other => other.into(),
             })?;
         work.raise(DomainEvent::CommentAdded {
-            article: article.id,
-            slug: article.slug,
+            article: comment.article_id,
+            slug,
             comment: comment.id,
             author: actor.user_id,
         });

@@ -35,12 +35,19 @@ async fn open_writer(app: &TestApp) -> tokio_postgres::Client {
     writer
 }
 
-#[tokio::test]
-async fn an_event_committed_late_goes_out_in_its_place_and_the_later_ones_wait_for_it() {
+/// An app, its user's token and an article of theirs, once the article's event is
+/// in the stream.
+async fn app_with_an_article() -> (TestApp, String, String) {
     let app = spawn_app_with(WRITES_ONLY).await;
     let jake = app.register("jake").await;
-    let slug = app.publish(&jake, "Waiting thread", &[]).await;
+    let slug = app.publish(&jake, "A thread", &[]).await;
     assert_eq!(published(&redis_url(), &events_key(&app), 1).await.len(), 1);
+    (app, jake, slug)
+}
+
+#[tokio::test]
+async fn an_event_committed_late_goes_out_in_its_place_and_the_later_ones_wait_for_it() {
+    let (app, jake, slug) = app_with_an_article().await;
 
     let late = open_writer(&app).await;
     app.comment(&jake, &slug, "committed first, with a later id")
@@ -65,10 +72,7 @@ async fn an_event_committed_late_goes_out_in_its_place_and_the_later_ones_wait_f
 
 #[tokio::test]
 async fn nothing_waits_for_an_event_whose_transaction_rolled_back() {
-    let app = spawn_app_with(WRITES_ONLY).await;
-    let jake = app.register("jake").await;
-    let slug = app.publish(&jake, "Abandoned thread", &[]).await;
-    assert_eq!(published(&redis_url(), &events_key(&app), 1).await.len(), 1);
+    let (app, jake, slug) = app_with_an_article().await;
 
     let abandoned = open_writer(&app).await;
     app.comment(&jake, &slug, "after an abandoned event").await;
