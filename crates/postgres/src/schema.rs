@@ -140,6 +140,7 @@ diesel::table! {
         last_published -> Int8,
         last_id -> Int8,
         horizon_id -> Int8,
+        /// No element is NULL (virtual transaction ids read from `pg_locks`).
         horizon_writers -> Array<Text>,
     }
 }
