@@ -45,6 +45,15 @@ async fn app_with_an_article() -> (TestApp, String, String) {
     (app, jake, slug)
 }
 
+/// Waits for `expected.len()` entries, then checks they are numbered in order, are
+/// the events named, and leave nothing unpublished.
+async fn assert_all_published_in_order(app: &TestApp, expected: &[&str]) {
+    let entries = published(&redis_url(), &events_key(app), expected.len()).await;
+    assert_in_sequence(&entries);
+    assert_eq!(names(&entries), expected);
+    assert_eq!(unpublished_events(app).await, 0);
+}
+
 #[tokio::test]
 async fn an_event_committed_late_goes_out_in_its_place_and_the_later_ones_wait_for_it() {
     let (app, jake, slug) = app_with_an_article().await;
@@ -60,14 +69,7 @@ async fn an_event_committed_late_goes_out_in_its_place_and_the_later_ones_wait_f
     );
 
     late.batch_execute("COMMIT").await.expect("commit");
-    let entries = published(&redis_url(), &events_key(&app), 3).await;
-
-    assert_in_sequence(&entries);
-    assert_eq!(
-        names(&entries),
-        ["article.published", "test.late", "comment.added"]
-    );
-    assert_eq!(unpublished_events(&app).await, 0);
+    assert_all_published_in_order(&app, &["article.published", "test.late", "comment.added"]).await;
 }
 
 #[tokio::test]
@@ -84,14 +86,11 @@ async fn nothing_waits_for_an_event_whose_transaction_rolled_back() {
         .expect("roll back");
     app.comment(&jake, &slug, "after the roll-back").await;
 
-    let entries = published(&redis_url(), &events_key(&app), 3).await;
-
-    assert_in_sequence(&entries);
-    assert_eq!(
-        names(&entries),
-        ["article.published", "comment.added", "comment.added"]
-    );
-    assert_eq!(unpublished_events(&app).await, 0);
+    assert_all_published_in_order(
+        &app,
+        &["article.published", "comment.added", "comment.added"],
+    )
+    .await;
 }
 
 /// The relay row as it stands: last number published, last id published, and the
